@@ -1,5 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 
+const UNWATCHED_POLL_MS = 1000;
+
 export interface DirectoryWatch {
   close(): void;
 }
@@ -9,7 +11,8 @@ export interface WatchOptions {
   readonly debounceMs: number;
   /**
    * `onChange` also runs this often, in case a change produced no event (some volume
-   * types, or a folder that did not exist yet when watching began).
+   * types). While the folder cannot be watched (it does not exist yet), it runs every
+   * second at most.
    */
   readonly pollMs: number;
   readonly onError?: (error: Error) => void;
@@ -67,18 +70,25 @@ export function watchDirectory(dir: string, onChange: () => Promise<void>, optio
     }
   };
 
-  attach();
-  const poll = setInterval(() => {
+  let poll: NodeJS.Timeout | undefined;
+  const tick = () => {
     attach();
-    void run();
-  }, options.pollMs);
-  poll.unref();
+    poll = setTimeout(
+      () => {
+        tick();
+        void run();
+      },
+      watcher ? options.pollMs : Math.min(options.pollMs, UNWATCHED_POLL_MS),
+    );
+    poll.unref();
+  };
+  tick();
 
   return {
     close() {
       closed = true;
       clearTimeout(debounce);
-      clearInterval(poll);
+      clearTimeout(poll);
       watcher?.close();
       watcher = undefined;
     },
