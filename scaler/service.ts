@@ -175,29 +175,27 @@ export interface HandlerOptions {
   readonly now?: () => number;
 }
 
-const SERVICE = 'externalscaler.ExternalScaler';
-
 /** gRPC handlers around the service: deadlines, status codes, logs and metrics. */
 export function externalScalerHandlers(service: ScalerService, options: HandlerOptions): ExternalScalerServer {
   const now = options.now ?? Date.now;
   const { log } = options;
   const handled = new Counter({
-    name: 'grpc_server_handled_total',
-    help: 'RPCs completed, by method and gRPC status code',
-    labelNames: ['grpc_service', 'grpc_method', 'grpc_code'] as const,
+    name: 'keda_kaito_scaler_rpc_requests_total',
+    help: 'RPCs answered, by method and gRPC status code.',
+    labelNames: ['method', 'code'] as const,
     registers: [options.registry],
   });
   const latency = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'Time from receiving an RPC to answering it, by method',
-    labelNames: ['grpc_service', 'grpc_method'] as const,
+    name: 'keda_kaito_scaler_rpc_duration_seconds',
+    help: 'Time from receiving an RPC to answering it, by method.',
+    labelNames: ['method'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
     registers: [options.registry],
   });
 
   const record = (method: string, code: status, started: number) => {
-    handled.inc({ grpc_service: SERVICE, grpc_method: method, grpc_code: status[code] });
-    latency.observe({ grpc_service: SERVICE, grpc_method: method }, (performance.now() - started) / 1000);
+    handled.inc({ method, code: status[code] });
+    latency.observe({ method }, (performance.now() - started) / 1000);
   };
 
   const unary =

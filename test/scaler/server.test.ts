@@ -210,10 +210,10 @@ describe('the scaler over gRPC with mTLS', () => {
 
   it('counts RPCs by method and code in /metrics, next to the process metrics', async () => {
     const response = await request(`http://127.0.0.1:${scaler.httpPort}`).get('/metrics').expect(200);
-    expect(response.text).toMatch(/grpc_server_handled_total\{grpc_service="externalscaler.ExternalScaler",grpc_method="GetMetrics",grpc_code="OK"\} [1-9]/);
-    expect(response.text).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="GetMetrics",grpc_code="PERMISSION_DENIED"\} [1-9]/);
-    expect(response.text).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="StreamIsActive",grpc_code="UNIMPLEMENTED"\} 1/);
-    expect(response.text).toMatch(/grpc_server_handling_seconds_bucket\{[^}]*grpc_method="IsActive"/);
+    expect(response.text).toMatch(/keda_kaito_scaler_rpc_requests_total\{method="GetMetrics",code="OK"\} [1-9]/);
+    expect(response.text).toMatch(/keda_kaito_scaler_rpc_requests_total\{method="GetMetrics",code="PERMISSION_DENIED"\} [1-9]/);
+    expect(response.text).toMatch(/keda_kaito_scaler_rpc_requests_total\{method="StreamIsActive",code="UNIMPLEMENTED"\} 1/);
+    expect(response.text).toMatch(/keda_kaito_scaler_rpc_duration_seconds_bucket\{le="[0-9.]+",method="IsActive"\}/);
     expect(response.text).toMatch(/keda_kaito_scaler_tls_certificate_expiry_timestamp_seconds \d+/);
     expect(response.text).toContain('process_resident_memory_bytes');
   });
