@@ -108,12 +108,51 @@ export interface ScalerService {
   isActive(ref: ScaledObjectRef, deadline: number): Promise<RpcResult<IsActiveResponse>>;
 }
 
+export interface ServiceOptions {
+  /**
+   * How long after GetMetrics measured a trigger an IsActive for the same trigger and
+   * caller answers from that measurement (0: never).
+   */
+  readonly activityReuseMs?: number;
+  readonly now?: () => number;
+}
+
+/** Same caller namespace and same metadata: the same trigger. */
+function triggerKey(ref: ScaledObjectRef): string {
+  const metadata = Object.entries(ref.scalerMetadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([ref.namespace, metadata]);
+}
+
 /**
  * The RPCs without the transport. GetMetricSpec reads nothing but the metadata, so KEDA
  * can always build its HPA (and its fallback can engage); GetMetrics and IsActive resolve
  * the InferenceSet, check that the caller may read it, and measure.
+ *
+ * KEDA asks IsActive right after GetMetrics, for the same trigger and under the same
+ * deadline. When GetMetrics had to wait for a replica that never answered, a second scrape
+ * round would find no time left and fail the pair; so IsActive answers from a GetMetrics
+ * measurement of the same trigger that finished within `activityReuseMs`.
  */
-export function createScalerService<C extends TriggerTarget>(core: ScalerCore<C>, discovery: Discovery): ScalerService {
+export function createScalerService<C extends TriggerTarget>(
+  core: ScalerCore<C>,
+  discovery: Discovery,
+  options: ServiceOptions = {},
+): ScalerService {
+  const now = options.now ?? Date.now;
+  const reuseMs = options.activityReuseMs ?? 1000;
+  const recent = new Map<string, { readonly active: boolean; readonly at: number }>();
+  const remember = (ref: ScaledObjectRef, active: boolean) => {
+    if (reuseMs <= 0) return;
+    const at = now();
+    for (const [key, entry] of recent) if (at - entry.at > reuseMs) recent.delete(key);
+    recent.set(triggerKey(ref), { active, at });
+  };
+  const recall = (ref: ScaledObjectRef | undefined): boolean | undefined => {
+    if (!ref || reuseMs <= 0) return undefined;
+    const entry = recent.get(triggerKey(ref));
+    return entry && now() - entry.at <= reuseMs ? entry.active : undefined;
+  };
+
   const parse = (ref: ScaledObjectRef | undefined): RpcResult<{ ref: ScaledObjectRef; config: C }> => {
     if (!ref) return failure(status.INVALID_ARGUMENT, 'MissingScaledObjectRef', 'the request has no scaledObjectRef');
     const parsed = core.parseTriggerMetadata(ref.scalerMetadata);
@@ -158,9 +197,12 @@ export function createScalerService<C extends TriggerTarget>(core: ScalerCore<C>
       // family always comes from the metadata.
       const result = await measure(request.scaledObjectRef, deadline);
       if (!result.ok) return result;
+      if (request.scaledObjectRef) remember(request.scaledObjectRef, result.value.measured.active);
       return success({ metricValues: [metricValueFor(metricNameFor(result.value.config), result.value.measured.value)] });
     },
     async isActive(ref, deadline) {
+      const reused = recall(ref);
+      if (reused !== undefined) return success({ result: reused });
       const result = await measure(ref, deadline);
       return result.ok ? success({ result: result.value.measured.active }) : result;
     },

@@ -220,3 +220,60 @@ describe('createScalerService', () => {
     expect(await service.isActive(ref('team-b'), deadline)).toEqual({ ok: true, value: { result: true } });
   });
 });
+
+describe('createScalerService: IsActive right after GetMetrics answers from its measurement', () => {
+  const setup = (activityReuseMs?: number) => {
+    let clock = 1_000_000;
+    const outcomes: Array<Result<MeasurementValue>> = [];
+    const { core, calls } = fakeCore(ok({ value: 0, active: false }));
+    const counting: ScalerCore<FakeConfig> = {
+      ...core,
+      async measure(config, urls, at) {
+        await core.measure(config, urls, at);
+        return outcomes.shift() ?? ok({ value: 0, active: false });
+      },
+    };
+    const service = createScalerService(counting, fakeDiscovery([phi]), { now: () => clock, ...(activityReuseMs !== undefined && { activityReuseMs }) });
+    return { service, calls, outcomes, advance: (ms: number) => (clock += ms) };
+  };
+  const getMetrics = (service: ReturnType<typeof createScalerService>, request = ref()) =>
+    service.getMetrics({ scaledObjectRef: request, metricName: 'x' }, deadline);
+
+  it('within the window: no second scrape round, the same activity', async () => {
+    const { service, calls, outcomes, advance } = setup();
+    outcomes.push(ok({ value: 12, active: true }), ok({ value: 0, active: false }));
+    await getMetrics(service);
+    advance(1000);
+    expect(await service.isActive(ref(), deadline)).toEqual({ ok: true, value: { result: true } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('the order of metadata keys does not matter', async () => {
+    const { service, calls } = setup();
+    await getMetrics(service, ref('default', metadata));
+    const reversed = Object.fromEntries(Object.entries(metadata).reverse());
+    await service.isActive(ref('default', reversed), deadline);
+    expect(calls).toHaveLength(1);
+  });
+
+  const measuresAgain: Array<[string, (s: ReturnType<typeof setup>) => Promise<unknown>]> = [
+    ['after the window', async ({ service, advance }) => (await getMetrics(service), advance(1001), service.isActive(ref(), deadline))],
+    ['for another caller namespace', async ({ service }) => (await getMetrics(service), service.isActive(ref('team-b'), deadline))],
+    ['for other metadata', async ({ service }) => (await getMetrics(service), service.isActive(ref('default', { ...metadata, threshold: '11' }), deadline))],
+    ['after a failed GetMetrics', async ({ service, outcomes }) => (outcomes.push(fail('NoSamples', 'none')), await getMetrics(service), service.isActive(ref(), deadline))],
+    ['for GetMetrics itself', async ({ service }) => (await getMetrics(service), getMetrics(service))],
+    ['for IsActive after IsActive', async ({ service }) => (await service.isActive(ref(), deadline), service.isActive(ref(), deadline))],
+  ];
+  it.each(measuresAgain)('measures again %s', async (_name, act) => {
+    const state = setup();
+    await act(state);
+    expect(state.calls).toHaveLength(2);
+  });
+
+  it('a window of 0 turns it off', async () => {
+    const state = setup(0);
+    await getMetrics(state.service);
+    await state.service.isActive(ref(), deadline);
+    expect(state.calls).toHaveLength(2);
+  });
+});
