@@ -5,7 +5,9 @@ import { createLogger } from './lib/log.js';
 import type { LoggingOptions } from './schemas/logging-options.js';
 
 // Loaded on demand so that `hooks` never pays for the gRPC and Kubernetes clients.
-const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {};
+const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {
+  certs: () => import('./certs/command.js'),
+};
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
