@@ -54,7 +54,7 @@ export async function startScaler<C extends TriggerTarget>(
   const credentials = new ReloadableServerCredentials();
   const tls = await startTlsSource({ dir: options.tlsDir, credentials, log });
   new Gauge({
-    name: 'keda_kaito_scaler_tls_certificate_expiry_timestamp_seconds',
+    name: 'kks_tls_certificate_expiry_timestamp_seconds',
     help: 'When the server certificate in use expires (Unix time); absent until one is loaded',
     registers: [registry],
     collect() {

@@ -222,13 +222,13 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
   const now = options.now ?? Date.now;
   const { log } = options;
   const handled = new Counter({
-    name: 'keda_kaito_scaler_rpc_requests_total',
+    name: 'kks_rpc_requests_total',
     help: 'RPCs answered, by method and gRPC status code.',
     labelNames: ['method', 'code'] as const,
     registers: [options.registry],
   });
   const latency = new Histogram({
-    name: 'keda_kaito_scaler_rpc_duration_seconds',
+    name: 'kks_rpc_duration_seconds',
     help: 'Time from receiving an RPC to answering it, by method.',
     labelNames: ['method'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],

@@ -89,10 +89,10 @@ let scaler: RunningScaler;
 
 beforeAll(async () => {
   dir = await tempDir('server');
-  ca = await createAuthority('scaler-ca');
-  client = await ca.clientLeaf();
+  ca = createAuthority();
+  client = ca.clientLeaf();
   await writeFile(join(dir.path, 'targets.yaml'), targets);
-  await writeTlsDir(join(dir.path, 'tls'), [ca], await ca.serverLeaf());
+  await writeTlsDir(join(dir.path, 'tls'), [ca], ca.serverLeaf());
   measured.set('http://127.0.0.1:9001/metrics', 5).set('http://127.0.0.1:9002/metrics', 7).set('http://127.0.0.1:9003/metrics', 0);
   const started = await startScaler(options(dir.path, join(dir.path, 'tls')), captureLog().log, parts);
   if (!started.ok) throw new Error(started.problem.message);
@@ -137,8 +137,8 @@ describe('the scaler over gRPC with mTLS', () => {
   });
 
   it('refuses a client whose certificate another CA signed', async () => {
-    const stranger = await createAuthority('stranger-ca');
-    const foreign = scalerClient(scaler.grpcPort, { ca: ca.certificate, ...(await stranger.clientLeaf()) });
+    const stranger = createAuthority();
+    const foreign = scalerClient(scaler.grpcPort, { ca: ca.certificate, ...stranger.clientLeaf() });
     try {
       expect(await foreign.getMetricSpec(ref())).toEqual({ ok: false, code: 'UNAVAILABLE', details: expect.any(String) });
     } finally {
@@ -147,7 +147,7 @@ describe('the scaler over gRPC with mTLS', () => {
   });
 
   it('refuses a client that does not trust the server\'s CA (no answer leaks to it)', async () => {
-    const stranger = await createAuthority('stranger-ca');
+    const stranger = createAuthority();
     const misconfigured = scalerClient(scaler.grpcPort, { ca: stranger.certificate, ...client });
     try {
       expect(await misconfigured.getMetricSpec(ref())).toEqual({ ok: false, code: 'UNAVAILABLE', details: expect.any(String) });
@@ -210,11 +210,11 @@ describe('the scaler over gRPC with mTLS', () => {
 
   it('counts RPCs by method and code in /metrics, next to the process metrics', async () => {
     const response = await request(`http://127.0.0.1:${scaler.httpPort}`).get('/metrics').expect(200);
-    expect(response.text).toMatch(/keda_kaito_scaler_rpc_requests_total\{method="GetMetrics",code="OK"\} [1-9]/);
-    expect(response.text).toMatch(/keda_kaito_scaler_rpc_requests_total\{method="GetMetrics",code="PERMISSION_DENIED"\} [1-9]/);
-    expect(response.text).toMatch(/keda_kaito_scaler_rpc_requests_total\{method="StreamIsActive",code="UNIMPLEMENTED"\} 1/);
-    expect(response.text).toMatch(/keda_kaito_scaler_rpc_duration_seconds_bucket\{le="[0-9.]+",method="IsActive"\}/);
-    expect(response.text).toMatch(/keda_kaito_scaler_tls_certificate_expiry_timestamp_seconds \d+/);
+    expect(response.text).toMatch(/kks_rpc_requests_total\{method="GetMetrics",code="OK"\} [1-9]/);
+    expect(response.text).toMatch(/kks_rpc_requests_total\{method="GetMetrics",code="PERMISSION_DENIED"\} [1-9]/);
+    expect(response.text).toMatch(/kks_rpc_requests_total\{method="StreamIsActive",code="UNIMPLEMENTED"\} 1/);
+    expect(response.text).toMatch(/kks_rpc_duration_seconds_bucket\{le="[0-9.]+",method="IsActive"\}/);
+    expect(response.text).toMatch(/kks_tls_certificate_expiry_timestamp_seconds \d+/);
     expect(response.text).toContain('process_resident_memory_bytes');
   });
 
@@ -239,7 +239,7 @@ describe('scaler start and stop', () => {
       expect(await early.getMetricSpec(ref())).toEqual(expect.objectContaining({ ok: false, code: 'UNAVAILABLE' }));
       early.close();
 
-      await writeTlsDir(tlsDir, [ca], await ca.serverLeaf());
+      await writeTlsDir(tlsDir, [ca], ca.serverLeaf());
       await eventually('readiness', async () => (await http.get('/readyz')).status === 200);
       const keda = scalerClient(late.grpcPort, { ca: ca.certificate, ...client });
       expect(await keda.getMetrics(ref())).toEqual(expect.objectContaining({ ok: true }));
