@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
 import request from 'supertest';
 import { fail, ok } from '../../lib/result.js';
@@ -221,6 +223,53 @@ describe('the scaler over gRPC with mTLS', () => {
   it('is ready, with nothing standing in the way', async () => {
     await request(`http://127.0.0.1:${scaler.httpPort}`).get('/readyz').expect(200, 'ready\n');
     expect(scaler.notReadyReasons()).toEqual([]);
+  });
+});
+
+describe('TLS peers', () => {
+  /** A raw TLS handshake with the gRPC port: the negotiated protocol and ALPN, or the error code. */
+  const handshake = (extra: ConnectionOptions) =>
+    new Promise<string>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: scaler.grpcPort, servername: 'localhost', ca: ca.certificate, cert: client.certificate, key: client.privateKey, ...extra });
+      socket.on('secureConnect', () => {
+        resolve(`${socket.getProtocol()} ${socket.alpnProtocol || 'no-alpn'}`);
+        socket.destroy();
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+
+  it('speaks HTTP/2 by ALPN over TLS 1.3', async () => {
+    expect(await handshake({ ALPNProtocols: ['h2'] })).toBe('TLSv1.3 h2');
+  });
+
+  it('accepts TLS 1.2', async () => {
+    expect(await handshake({ ALPNProtocols: ['h2'], maxVersion: 'TLSv1.2' })).toBe('TLSv1.2 h2');
+  });
+
+  it('refuses TLS 1.1 with a protocol_version alert', async () => {
+    expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+  });
+
+  it('keeps serving after bytes that are not TLS, and a peer that vanishes mid-handshake', async () => {
+    await new Promise<void>((resolve) => {
+      const socket = tcpConnect(scaler.grpcPort, '127.0.0.1', () => socket.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n\u0000\u00ff garbage'));
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+    });
+    await new Promise<void>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: scaler.grpcPort, servername: 'localhost', ca: ca.certificate });
+      socket.on('error', () => resolve());
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+    });
+    const keda = trusted();
+    try {
+      expect(await keda.getMetricSpec(ref())).toEqual(expect.objectContaining({ ok: true }));
+    } finally {
+      keda.close();
+    }
   });
 });
 
