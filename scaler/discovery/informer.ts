@@ -2,7 +2,7 @@ import { ADD, CustomObjectsApi, DELETE, ERROR, ListWatch, UPDATE, Watch, type Ku
 import type { Logger } from '../../lib/log.js';
 import { fail, ok, type Problem, type Result } from '../../lib/result.js';
 import { slimObject, type Kind, type SlimObject } from './cache.js';
-import { describeApiError, statusOf, withSignal } from './kube-client.js';
+import { bounded, describeApiError, statusOf } from './kube-client.js';
 import { retryDelay, sleep, type RetryPolicy } from './retry.js';
 
 export interface InformerSettings {
@@ -112,11 +112,8 @@ export function startInformer(options: InformerOptions): Informer {
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
-      const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(settings.requestTimeoutMs)]);
-      const answer: unknown = await api.listClusterCustomObject(
-        { group, version, plural, limit: settings.pageSize, _continue: continueToken },
-        withSignal(signal),
-      );
+      const request = { group, version, plural, limit: settings.pageSize, _continue: continueToken };
+      const answer: unknown = await bounded(stopping.signal, settings.requestTimeoutMs, (call) => api.listClusterCustomObject(request, call));
       const page = parseListPage(answer);
       if (!page.ok) throw new Error(page.problem.message);
       for (const raw of page.value.items) {

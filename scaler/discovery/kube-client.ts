@@ -57,9 +57,25 @@ function describeSource(source: KubeConfigSource): string {
 }
 
 /**
- * Per-call options for client-node's generated APIs that attach an AbortSignal to the
- * request, so that a call is bounded in time and cancelled by `stop()`.
+ * Runs one API call with a signal that aborts when `stop` does or after `timeoutMs`, and
+ * drops the timer and the listener once the call settles (a long-lived `stop` signal must
+ * not collect a listener per call).
  */
+export async function bounded<T>(stop: AbortSignal, timeoutMs: number, call: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (stop.aborted) abort();
+  else stop.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(abort, timeoutMs);
+  try {
+    return await call(withSignal(controller.signal));
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', abort);
+  }
+}
+
+/** Per-call options for client-node's generated APIs that attach an AbortSignal to the request. */
 export function withSignal(signal: AbortSignal): ConfigurationOptions {
   return {
     middleware: [

@@ -1,4 +1,4 @@
-import { ApiextensionsV1Api, ApisApi, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, ApisApi, CustomObjectsApi, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../lib/log.js';
 import { fail, ok, type Problem, type Result } from '../../lib/result.js';
@@ -7,7 +7,7 @@ import { createDiscoveryIndex, type DiscoveryIndex, type Kind } from './cache.js
 import { missingCrdsReason, REQUIRED_CRDS } from './crds.js';
 import type { Discovery } from './discovery.js';
 import { startInformer, type Informer, type InformerSettings } from './informer.js';
-import { describeApiError, loadKubeConfig, statusOf, withSignal } from './kube-client.js';
+import { bounded, describeApiError, loadKubeConfig, statusOf } from './kube-client.js';
 import { retryDelay, sleep } from './retry.js';
 
 export type DiscoveryTiming = InformerSettings;
@@ -188,12 +188,12 @@ export function startKubernetesDiscovery(options: KubernetesDiscoveryOptions): D
  * is the not-ready reason.
  */
 async function detect(kubeConfig: KubeConfig, server: string, timeoutMs: number, stop: AbortSignal): Promise<Result<ApiVersions>> {
-  const bounded = () => withSignal(AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]));
+  const call = <T>(request: (options: ConfigurationOptions) => Promise<T>) => bounded(stop, timeoutMs, request);
   const crds = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const lookups = await Promise.all(
     REQUIRED_CRDS.map(async ({ name }): Promise<Result<boolean>> => {
       try {
-        await crds.readCustomResourceDefinition({ name }, bounded());
+        await call((options) => crds.readCustomResourceDefinition({ name }, options));
         return ok(true);
       } catch (error) {
         if (statusOf(error) === 404) return ok(false);
@@ -215,7 +215,8 @@ async function detect(kubeConfig: KubeConfig, server: string, timeoutMs: number,
   // Discovery: the versions of the group, then the resources each of them serves.
   let groupVersions: string[];
   try {
-    const groups = await kubeConfig.makeApiClient(ApisApi).getAPIVersions(bounded());
+    const apis = kubeConfig.makeApiClient(ApisApi);
+    const groups = await call((options) => apis.getAPIVersions(options));
     groupVersions = (groups.groups ?? []).find((group) => group.name === KAITO_GROUP)?.versions.map((entry) => entry.version) ?? [];
   } catch (error) {
     const problem = describeApiError(error, { action: 'discover API groups', server, permission: 'get on /apis (discovery)' });
@@ -225,7 +226,7 @@ async function detect(kubeConfig: KubeConfig, server: string, timeoutMs: number,
   const served = new Map<string, readonly string[]>();
   for (const version of groupVersions) {
     try {
-      const list = await custom.getAPIResources({ group: KAITO_GROUP, version }, bounded());
+      const list = await call((options) => custom.getAPIResources({ group: KAITO_GROUP, version }, options));
       served.set(version, (list.resources ?? []).map((resource) => resource.name));
     } catch (error) {
       // A version dropped between the two calls is simply not served.
