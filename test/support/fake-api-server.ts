@@ -50,7 +50,7 @@ export interface RecordedRequest {
   readonly verb: RequestVerb;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
-  /** For list and watch: the resource asked for. */
+  /** For list and watch: the resource asked for; for crd: the CRD's name (the same `<plural>.<group>`). */
   readonly resource?: ResourceName;
   readonly version?: string;
   /** The HTTP status answered. */
@@ -302,6 +302,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       const name = parts[4] ?? '';
       return {
         verb: 'crd',
+        resource: name,
         handle: (response) => {
           const crd = crds.get(name);
           if (!crd) return json(response, 404, status(404, 'NotFound', `customresourcedefinitions.apiextensions.k8s.io "${name}" not found`));
