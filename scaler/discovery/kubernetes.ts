@@ -244,7 +244,7 @@ async function detect(kubeConfig: KubeConfig, server: string, timeoutMs: number,
   return ok(versions);
 }
 
-const METRIC = 'keda_kaito_scaler_discovery';
+const METRIC = 'kks_discovery';
 const NAMES = [`${METRIC}_objects`, `${METRIC}_ready`, `${METRIC}_watch_restarts_total`, `${METRIC}_lists_total`] as const;
 
 function registerMetrics(registry: Registry, index: DiscoveryIndex, ready: () => boolean) {

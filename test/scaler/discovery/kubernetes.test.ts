@@ -134,7 +134,7 @@ describe('watches that end', () => {
     expect(fake.requests.filter((request) => request.verb === 'list')).toHaveLength(lists);
     const resumed = fake.requests.filter((request) => request.verb === 'watch').slice(-2);
     expect(resumed.map((request) => request.query['resourceVersion'])).toEqual([seen, seen]);
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_watch_restarts_total', { resource: WS, reason: 'closed' })).toBe(1);
+    expect(await metric(registry, 'kks_discovery_watch_restarts_total', { resource: WS, reason: 'closed' })).toBe(1);
   });
 
   it.each<['event' | 'status']>([['event'], ['status']])('relist and converge after 410 Gone (as an %s)', async (gone) => {
@@ -155,7 +155,7 @@ describe('watches that end', () => {
 
     await fake.until(() => targets(discovery, 'default', 'phi-4')?.join() === 'phi-4-2,phi-4-3,phi-4-9');
     expect(fake.requests.filter((request) => request.verb === 'list' && request.resource === WS).length).toBeGreaterThan(lists);
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_watch_restarts_total', { resource: WS, reason: 'expired' })).toBe(1);
+    expect(await metric(registry, 'kks_discovery_watch_restarts_total', { resource: WS, reason: 'expired' })).toBe(1);
     expect(discovery.ready()).toBe(true);
     // Watching again after the relist, from the new list's resourceVersion.
     await fake.until(() => fake.openWatches(WS) === 1);
@@ -212,8 +212,8 @@ describe('failing lists', () => {
     await fake.until(() => discovery.notReadyReason() === 'list workspaces.kaito.sh/v1beta1: the API server answered 503 (injected 503)');
     expect(discovery.ready()).toBe(false);
     await fake.until(() => discovery.ready());
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_lists_total', { resource: WS, result: 'error' })).toBe(2);
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_lists_total', { resource: WS, result: 'ok' })).toBe(1);
+    expect(await metric(registry, 'kks_discovery_lists_total', { resource: WS, result: 'error' })).toBe(2);
+    expect(await metric(registry, 'kks_discovery_lists_total', { resource: WS, result: 'ok' })).toBe(1);
   });
 
   it.each<[string, string, RegExp]>([
@@ -266,7 +266,7 @@ describe('startup', () => {
       'discovery not ready: waiting for CRDs inferencesets.kaito.sh, workspaces.kaito.sh, scaledobjects.keda.sh (install KAITO and KEDA)',
       'discovery not ready: waiting for CRD scaledobjects.keda.sh (install KEDA)',
     ]);
-    expect(notReady.every((line) => line['level'] === 30 && line['reason'] === 'CrdMissing')).toBe(true);
+    expect(notReady.every((line) => line['level'] === 'info' && line['reason'] === 'CrdMissing')).toBe(true);
     expect(logs.messages().filter((message) => message.startsWith('discovery ready'))).toEqual(['discovery ready: 1 InferenceSets, 0 Workspaces']);
   });
 
@@ -283,7 +283,7 @@ describe('startup', () => {
     await fake.start();
     await fake.until(() => discovery.ready());
     expect(discovery.lookup('default', 'phi-4')).toBeDefined();
-    const warnings = logs.lines.filter((line) => line['level'] === 40 && String(line['msg']).startsWith('discovery not ready'));
+    const warnings = logs.lines.filter((line) => line['level'] === 'warn' && String(line['msg']).startsWith('discovery not ready'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.['reason']).toBe('ApiUnreachable');
   });
@@ -313,7 +313,7 @@ describe('startup', () => {
     });
     await fake.until(() => discovery.ready());
     expect(targets(discovery, 'default', 'phi-4')).toEqual(['phi-4-0']);
-    const versions = (resource: string) => [...new Set(fake.requests.filter((request) => request.resource === resource).map((request) => request.version))];
+    const versions = (resource: string) => [...new Set(fake.requests.filter((request) => request.resource === resource && request.verb !== 'crd').map((request) => request.version))];
     expect(versions(IS)).toEqual([setVersion]);
     expect(versions(WS)).toEqual([workspaceVersion]);
     expect(logs.lines.find((line) => String(line['msg']).startsWith('discovery ready'))?.['versions']).toEqual({ [IS]: setVersion, [WS]: workspaceVersion });
@@ -401,11 +401,11 @@ describe('metrics', () => {
       fake.apply(WS, workspace('default', 'phi-4-0', 'phi-4'));
       fake.apply(WS, workspace('default', 'phi-4-1', 'phi-4', true));
     });
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_ready')).toBe(0);
+    expect(await metric(registry, 'kks_discovery_ready')).toBe(0);
     await fake.until(() => discovery.ready());
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_ready')).toBe(1);
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_objects', { resource: IS })).toBe(1);
-    expect(await metric(registry, 'keda_kaito_scaler_discovery_objects', { resource: WS })).toBe(2);
+    expect(await metric(registry, 'kks_discovery_ready')).toBe(1);
+    expect(await metric(registry, 'kks_discovery_objects', { resource: IS })).toBe(1);
+    expect(await metric(registry, 'kks_discovery_objects', { resource: WS })).toBe(2);
     await discovery.stop();
     expect(await registry.getMetricsAsJSON()).toEqual([]);
   });
