@@ -51,7 +51,9 @@ const TROUBLE = new Set(['ApiUnreachable', 'Unauthorized', 'Forbidden', 'ApiErro
  * both resources. `ready()` turns true once both lists are in the cache; until then
  * `notReadyReason()` says what it waits for, and each change of that reason is logged once.
  * If a resource stops being served (404: CRD deleted, version dropped), it goes back to
- * waiting and detecting. Throws only when no kubeconfig can be loaded at all.
+ * waiting and detecting. `lookup` answers undefined while not ready, so that a half-filled
+ * cache never yields a partial list of replicas. Throws only when no kubeconfig can be
+ * loaded at all.
  */
 export function startKubernetesDiscovery(options: KubernetesDiscoveryOptions): Discovery {
   const timing: DiscoveryTiming = { ...DEFAULT_TIMING, ...options.timing };
