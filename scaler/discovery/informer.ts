@@ -3,7 +3,10 @@ import type { Logger } from '../../lib/log.js';
 import { fail, ok, type Problem, type Result } from '../../lib/result.js';
 import { slimObject, type Kind, type SlimObject } from './cache.js';
 import { bounded, describeApiError, statusOf } from './kube-client.js';
-import { retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { retryDelay, sleep, within, type RetryPolicy } from './retry.js';
+
+/** How long `stop()` waits for a watch request still waiting for its answer's headers. */
+const STOP_WAIT_MS = 2000;
 
 export interface InformerSettings {
   /** Backoff of restarts after a failed list or watch. */
@@ -98,6 +101,8 @@ export function startInformer(options: InformerOptions): Informer {
   let failures = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   let lastWatchStart = Number.NEGATIVE_INFINITY;
+  /** Settles once the latest watch request has its answer (or failed). */
+  let opened: Promise<void> = Promise.resolve();
 
   const setProblem = (next: Problem | undefined) => {
     if (next?.message === problem?.message) return;
@@ -184,7 +189,14 @@ export function startInformer(options: InformerOptions): Informer {
         done(error);
       };
       const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: settings.watchTimeoutSeconds };
-      controller = await super.watch(path, params, onEvent, onDone);
+      // client-node hands out the watch's AbortController only once the answer's headers are
+      // in: until then `stop()` cannot cancel it, so it waits for this promise instead.
+      const opening = super.watch(path, params, onEvent, onDone);
+      opened = opening.then(
+        () => undefined,
+        () => undefined,
+      );
+      controller = await opening;
       if (stopping.signal.aborted) controller.abort();
       else if (!finished) {
         failures = 0;
@@ -232,6 +244,7 @@ export function startInformer(options: InformerOptions): Informer {
       stopping.abort();
       clearTimeout(restartTimer);
       await informer.stop();
+      await within(opened, STOP_WAIT_MS);
     },
   };
 }

@@ -125,12 +125,14 @@ export function describeApiError(error: unknown, context: CallContext): Problem 
     const detail = statusMessage(error);
     return { reason: 'ApiError', message: `${action}: the API server answered ${status}${detail ? ` (${detail})` : ''}` };
   }
-  const name = (error as { name?: unknown } | null)?.name;
+  const { name, code } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown };
   if (name === 'AbortError' || name === 'TimeoutError') {
     return { reason: 'ApiUnreachable', message: `${action}: no answer from the API server ${server} in time` };
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return { reason: 'ApiUnreachable', message: `${action}: cannot reach the API server ${server}: ${clip(message)}` };
+  const message = clip(error instanceof Error ? error.message : String(error));
+  // Network and TLS failures carry a system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED...).
+  if (typeof code === 'string') return { reason: 'ApiUnreachable', message: `${action}: cannot reach the API server ${server}: ${message}` };
+  return { reason: 'ApiError', message: `${action}: unexpected answer from the API server: ${message}` };
 }
 
 /** The `message` of the Kubernetes Status in an error body, if there is one. */

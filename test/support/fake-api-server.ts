@@ -131,6 +131,8 @@ export interface FakeApiServer {
   closeWatches(): void;
   /** Sends a BOOKMARK with the latest resourceVersion to every watch that asked for them. */
   bookmark(): void;
+  /** Writes a raw line (a malformed or unusual event) to every open watch of `resource`. */
+  sendRaw(resource: ResourceName, line: string): void;
   /** Forgets the change history: a watch from an older resourceVersion then gets 410 Gone. */
   compact(): void;
   /** Applies a fault to the next matching requests. */
@@ -586,6 +588,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         if (watcher.bookmarks && crd) {
           send(watcher, 'BOOKMARK', { apiVersion: `${crd.group}/${watcher.version}`, kind: crd.kind, metadata: { resourceVersion: String(revision) } });
         }
+      }
+    },
+    sendRaw(resource, line) {
+      for (const watcher of watchers) {
+        if (watcher.resource === resource && !watcher.response.writableEnded) watcher.response.write(`${line}\n`);
       }
     },
     compact() {

@@ -11,7 +11,7 @@ import {
   statusOf,
   type KubeConfigEnvironment,
 } from '../../../scaler/discovery/kube-client.js';
-import { retryDelay } from '../../../scaler/discovery/retry.js';
+import { retryDelay, sleep, within } from '../../../scaler/discovery/retry.js';
 
 const environment = (env: Record<string, string>, files: string[] = []): KubeConfigEnvironment => ({
   env,
@@ -97,7 +97,9 @@ describe('describeApiError', () => {
     ['an abort', abort, 'ApiUnreachable', 'get CRD workspaces.kaito.sh: no answer from the API server https://10.0.0.1 in time'],
     ['a timeout', timeout, 'ApiUnreachable', 'get CRD workspaces.kaito.sh: no answer from the API server https://10.0.0.1 in time'],
     ['a refused connection', refused, 'ApiUnreachable', `get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: ${refused.message}`],
-    ['something thrown that is not an Error', 'boom', 'ApiUnreachable', 'get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: boom'],
+    ['a TLS failure', Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), 'ApiUnreachable', 'get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: certificate has expired'],
+    ['an answer that is not JSON', new SyntaxError('Unexpected token < in JSON'), 'ApiError', 'get CRD workspaces.kaito.sh: unexpected answer from the API server: Unexpected token < in JSON'],
+    ['something thrown that is not an Error', 'boom', 'ApiError', 'get CRD workspaces.kaito.sh: unexpected answer from the API server: boom'],
   ])('%s -> %s', (_, error, reason, message) => {
     expect(describeApiError(error, context)).toEqual({ reason, message });
   });
@@ -139,5 +141,27 @@ describe('parseListPage', () => {
     ['items not a list', { items: { a: 1 } }, { ok: false, problem: { reason: 'MalformedList', message: 'the list answer has no items array' } }],
   ])('%s', (_, page, expected) => {
     expect(parseListPage(page)).toEqual(expected);
+  });
+});
+
+describe('sleep and within', () => {
+  it('sleep ends at once when its signal aborts', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const sleeping = sleep(60_000, stop.signal);
+    stop.abort();
+    await sleeping;
+    expect(Date.now() - started).toBeLessThan(5000);
+    await sleep(60_000, stop.signal);
+  });
+
+  it('within waits for a promise, or gives up after its bound', async () => {
+    let settled = false;
+    await within(new Promise((resolve) => setTimeout(resolve, 20)).then(() => (settled = true)), 60_000);
+    expect(settled).toBe(true);
+    const started = Date.now();
+    await within(new Promise(() => {}), 50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    await within(Promise.reject(new Error('ignored')), 60_000);
   });
 });

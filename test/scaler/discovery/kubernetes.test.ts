@@ -108,6 +108,19 @@ describe('watch events flow into lookups', () => {
     const warning = logs.lines.find((line) => line['msg'] === 'ignored a malformed Workspace watch event');
     expect(warning?.['problem']).toBe('field "metadata.annotations" is ["not","a","map"]: a map of strings to strings');
   });
+
+  it('skips watch lines that are not events and keeps the stream', async () => {
+    const { fake, discovery } = await setup.start({}, (fake) => fake.apply(IS, inferenceSet('default', 'phi-4')));
+    await fake.until(() => discovery.ready() && fake.openWatches(WS) === 1);
+    fake.sendRaw(WS, 'this is not json');
+    fake.sendRaw(WS, '{"type":"ADDED"}');
+    fake.sendRaw(WS, '{"type":"SOMETHING-NEW","object":{"metadata":{"resourceVersion":"1"}}}');
+    fake.sendRaw(WS, '{"type":"ADDED","object":null}');
+    fake.apply(WS, workspace('default', 'phi-4-0', 'phi-4'));
+    await fake.until(() => targets(discovery, 'default', 'phi-4')?.length === 1);
+    expect(fake.openWatches(WS)).toBe(1);
+    expect(fake.requests.filter((request) => request.verb === 'watch' && request.resource === WS)).toHaveLength(1);
+  });
 });
 
 describe('watches that end', () => {
@@ -217,8 +230,8 @@ describe('failing lists', () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ['not JSON', 'this is not json', /^list workspaces\.kaito\.sh\/v1beta1: cannot reach the API server .*: /],
-    ['items that are not a list', '{"metadata":{"resourceVersion":"5"},"items":{"a":1}}', /^list workspaces\.kaito\.sh\/v1beta1: cannot reach the API server .*: the list answer has no items array$/],
+    ['not JSON', 'this is not json', /^list workspaces\.kaito\.sh\/v1beta1: unexpected answer from the API server: /],
+    ['items that are not a list', '{"metadata":{"resourceVersion":"5"},"items":{"a":1}}', /^list workspaces\.kaito\.sh\/v1beta1: unexpected answer from the API server: the list answer has no items array$/],
   ])('a malformed list answer (%s) is retried', async (_, body, reason) => {
     const { fake, discovery } = await setup.start({}, (fake) => {
       fake.apply(IS, inferenceSet('default', 'phi-4'));
@@ -342,6 +355,14 @@ describe('startup', () => {
     await fake.until(() => discovery.ready());
   });
 
+  it('retries a malformed discovery answer', async () => {
+    const { fake, discovery, logs } = await setup.start({}, (fake) => fake.inject({ verb: 'discovery', body: '{"groups": [', times: 1 }));
+    await fake.until(() => discovery.ready());
+    expect(fake.requests.filter((request) => request.path === '/apis')).toHaveLength(2);
+    const line = logs.messages().find((message) => message.startsWith('discovery not ready: discover API groups'));
+    expect(line).toMatch(/^discovery not ready: discover API groups: unexpected answer from the API server: /);
+  });
+
   it('says so when listing is forbidden', async () => {
     const { fake, discovery } = await setup.start();
     fake.inject({ verb: 'list', resource: WS, status: 403 });
@@ -419,6 +440,7 @@ describe('stop()', () => {
     ['while waiting for CRDs', (fake) => fake.removeCrd(SCALEDOBJECT_CRD.plural + '.' + SCALEDOBJECT_CRD.group), (state) => state.reason?.startsWith('waiting for CRD') === true],
     ['while a list hangs', (fake) => fake.inject({ verb: 'list', delayMs: 60_000 }), (state) => state.reason?.startsWith('listing') === true],
     ['while retrying a failed list', (fake) => fake.inject({ verb: 'list', status: 503 }), (state) => state.reason?.includes('503') === true],
+    ['while a watch request waits for its answer', (fake) => fake.inject({ verb: 'watch', delayMs: 400 }), (state) => state.ready],
   ])('%s: ends watches, requests and timers', async (_, arrange, reached) => {
     const baseline = active();
     const { fake, discovery } = await setup.start({ crds: STANDARD_CRDS }, (fake) => {
@@ -427,6 +449,8 @@ describe('stop()', () => {
     });
     await fake.until(() => reached({ ready: discovery.ready(), reason: discovery.notReadyReason() }));
     await discovery.stop();
+    // No watch request is left waiting for its answer once stop() resolves.
+    expect(fake.requests.filter((request) => request.verb === 'watch' && request.status === 0)).toEqual([]);
     expect(discovery.ready()).toBe(false);
     expect(discovery.notReadyReason()).toBe('discovery stopped');
     expect(discovery.lookup('default', 'phi-4')).toBeUndefined();
