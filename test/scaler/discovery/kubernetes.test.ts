@@ -1,6 +1,10 @@
+import { jest } from '@jest/globals';
 import type { Registry } from 'prom-client';
 import { INFERENCESET_CRD, SCALEDOBJECT_CRD, STANDARD_CRDS, WORKSPACE_CRD } from '../../support/fake-api-server.js';
 import { FAST, inferenceSet, IS, Setup, targets, workspace, WS } from './harness.js';
+
+// Generous: the machine running the suite may be busy; waits inside tests are bounded by `until`.
+jest.setTimeout(30_000);
 
 const setup = new Setup();
 afterEach(() => setup.stop());
@@ -109,13 +113,14 @@ describe('watch events flow into lookups', () => {
     expect(warning?.['problem']).toBe('field "metadata.annotations" is ["not","a","map"]: a map of strings to strings');
   });
 
-  it('skips watch lines that are not events and keeps the stream', async () => {
+  it('skips watch lines that are not events, and error events, and keeps the stream', async () => {
     const { fake, discovery } = await setup.start({}, (fake) => fake.apply(IS, inferenceSet('default', 'phi-4')));
     await fake.until(() => discovery.ready() && fake.openWatches(WS) === 1);
     fake.sendRaw(WS, 'this is not json');
     fake.sendRaw(WS, '{"type":"ADDED"}');
     fake.sendRaw(WS, '{"type":"SOMETHING-NEW","object":{"metadata":{"resourceVersion":"1"}}}');
     fake.sendRaw(WS, '{"type":"ADDED","object":null}');
+    fake.sendRaw(WS, '{"type":"ERROR","object":{"kind":"Status","status":"Failure","code":500,"message":"internal error"}}');
     fake.apply(WS, workspace('default', 'phi-4-0', 'phi-4'));
     await fake.until(() => targets(discovery, 'default', 'phi-4')?.length === 1);
     expect(fake.openWatches(WS)).toBe(1);

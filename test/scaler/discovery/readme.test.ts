@@ -1,9 +1,13 @@
+import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseAllowedNamespaces } from '../../../scaler/discovery/cache.js';
 import { SCALEDOBJECT_CRD, INFERENCESET_CRD, WORKSPACE_CRD } from '../../support/fake-api-server.js';
 import { inferenceSet, IS, Setup, workspace, WS } from './harness.js';
+
+// Generous: the machine running the suite may be busy; waits inside tests are bounded by `until`.
+jest.setTimeout(30_000);
 
 const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
 const section = readme.slice(readme.indexOf('\n## Discovery\n')).split(/\n## (?!Discovery)/)[0] ?? '';
