@@ -24,11 +24,11 @@ import { parseCertificates, parsePrivateKey, type Certificate } from './inspect.
  *   carry exactly the Service's names.
  * - A renewed CA stays in every `ca.crt` bundle, after the new one, until it expires: peers
  *   holding certificates it signed keep being accepted.
- * - The new CA signs nothing before every bundle names it: in the step that renews the CA,
- *   leaves are still issued by the outgoing one, and valid leaves it signed are kept until
- *   their own renewal. So a peer that has not yet read the new bundle (KEDA re-reads its
- *   credentials only after a failed call; kubelet refreshes mounted Secrets lazily) never
- *   meets a certificate it cannot verify.
+ * - A new CA signs nothing until every bundle has named it for months: in the step that
+ *   renews the CA, the outgoing CA issues both leaves one last time, and leaves it signed
+ *   are kept until their own renewal, two thirds of a year later. A peer that has not yet
+ *   read the new bundle (KEDA re-reads its credentials only after a failed call, kubelet
+ *   refreshes mounted Secrets lazily) so never meets a certificate it cannot verify.
  * - A missing or corrupt CA (no key, key not matching any certificate, not a CA) starts a
  *   fresh set: nothing of the old one is trusted any more.
  */
@@ -64,7 +64,8 @@ export type RenewalReason =
   | 'WrongNames'
   | 'NotYetValid'
   | 'Expired'
-  | 'NearExpiry';
+  | 'NearExpiry'
+  | 'CaRenewed';
 
 export type BundleReason = 'PreviousCaExpired' | 'Rewritten';
 
@@ -101,10 +102,9 @@ export function renew(observed: ObservedFiles, names: ServerNames, context: Issu
     });
   }
 
-  const trusted = [ca.current, ...ca.previous];
-  const signer = ca.outgoing ?? ca.authority;
-  const server = leafFor('server', observed.server, { bundle, trusted, signer }, context, names);
-  const client = leafFor('client', observed.client, { bundle, trusted, signer }, context, names);
+  const trust = { bundle, trusted: [ca.current, ...ca.previous], signer: ca.outgoing ?? ca.authority, lastWordOfOutgoing: ca.outgoing !== undefined };
+  const server = leafFor('server', observed.server, trust, context, names);
+  const client = leafFor('client', observed.client, trust, context, names);
   changes.push(...server.changes, ...client.changes);
 
   const due = [renewAt(ca.current), ...ca.previous.map((certificate) => certificate.fields.notAfter.getTime()), server.renewAt, client.renewAt];
@@ -119,7 +119,7 @@ export function renew(observed: ObservedFiles, names: ServerNames, context: Issu
 interface AuthorityState {
   /** The CA that signs from now on. */
   readonly authority: Authority;
-  /** The CA renewed in this step, while it is still valid: it signs the leaves issued in this step. */
+  /** The CA renewed in this step, while it is still valid: it signs the leaves of this step. */
   readonly outgoing?: Authority;
   readonly current: Certificate;
   readonly key: string;
@@ -198,11 +198,17 @@ interface Trust {
   readonly trusted: readonly Certificate[];
   /** Who signs a new leaf. */
   readonly signer: Authority;
+  /** The CA was renewed in this step: the outgoing CA re-issues every leaf. */
+  readonly lastWordOfOutgoing: boolean;
 }
 
 function leafFor(profile: Profile, observed: Partial<LeafFiles> | undefined, trust: Trust, context: IssueContext, names: ServerNames): LeafState {
   const { bundle, trusted, signer } = trust;
-  const verdict = checkLeaf(profile, observed, trusted, names, context.now.getTime());
+  const checked = checkLeaf(profile, observed, trusted, names, context.now.getTime());
+  const verdict: typeof checked =
+    trust.lastWordOfOutgoing && !('problem' in checked)
+      ? { problem: { reason: 'CaRenewed', detail: 'the CA was renewed: the outgoing CA issues this leaf one last time, so the new CA signs nothing for months' } }
+      : checked;
   if ('problem' in verdict) {
     const issued: Issued = profile === 'server' ? issueServerLeaf(signer, names, context) : issueClientLeaf(signer, context);
     const [leaf] = parseCertificates(issued.certificate).certificates as [Certificate];

@@ -232,15 +232,15 @@ const tables: Record<string, Record<string, Row>> = {
     },
   },
   'CA rollover': {
-    'a CA past two thirds of its life is renewed; leaves it signed are kept, the old CA stays trusted': {
+    'a CA past two thirds of its life is renewed, stays trusted, and issues both leaves one last time': {
       observed: beforeRollover,
       now: at(rollover),
-      changes: ['ca:issued:NearExpiry', 'server:bundle:Rewritten', 'client:bundle:Rewritten'],
-      kept: allBut(...CA_BUNDLES, ['ca', 'ca.key']),
+      changes: ['ca:issued:NearExpiry', 'server:issued:CaRenewed', 'client:issued:CaRenewed'],
+      kept: [],
       signers: { server: 1, client: 1 },
       bundleSize: 2,
     },
-    'leaves due in the rollover step are signed by the outgoing CA, which every peer already trusts': {
+    'leaves due in the rollover step are re-issued by the outgoing CA too': {
       observed: leavesDueAtRollover,
       now: at(rollover),
       changes: ['ca:issued:NearExpiry', 'server:issued:NearExpiry', 'client:issued:NearExpiry'],
@@ -248,12 +248,28 @@ const tables: Record<string, Record<string, Row>> = {
       signers: { server: 1, client: 1 },
       bundleSize: 2,
     },
-    'after the rollover, leaves are renewed by the new CA': {
+    'after the rollover, leaves signed by the old CA are kept': {
+      observed: rolledOver,
+      now: at(rollover + DAY),
+      changes: [],
+      kept: ALL,
+      signers: { server: 1, client: 1 },
+      bundleSize: 2,
+    },
+    'the new CA signs its first leaves at their next renewal, months later': {
       observed: rolledOver,
       now: at(rollover + 250 * DAY),
       changes: ['server:issued:NearExpiry', 'client:issued:NearExpiry'],
       kept: allBut(...LEAF_FILES('server'), ...LEAF_FILES('client')),
       signers: { server: 0, client: 0 },
+      bundleSize: 2,
+    },
+    'a leaf missing after the rollover is issued by the new CA (the old key is gone)': {
+      observed: without(rolledOver, 'client'),
+      now: at(rollover + DAY),
+      changes: ['client:issued:Missing'],
+      kept: allBut(['client', 'ca.crt'], ...LEAF_FILES('client')),
+      signers: { server: 1, client: 0 },
       bundleSize: 2,
     },
     'the old CA leaves every bundle when it expires': {
