@@ -102,7 +102,7 @@ export function renew(observed: ObservedFiles, names: ServerNames, context: Issu
     });
   }
 
-  const trust = { bundle, trusted: [ca.current, ...ca.previous], signer: ca.outgoing ?? ca.authority, lastWordOfOutgoing: ca.outgoing !== undefined };
+  const trust = { bundle, trusted: [ca.current, ...ca.previous], signer: ca.outgoing ?? ca.authority, reissueByOutgoing: ca.outgoing !== undefined };
   const server = leafFor('server', observed.server, trust, context, names);
   const client = leafFor('client', observed.client, trust, context, names);
   changes.push(...server.changes, ...client.changes);
@@ -199,14 +199,14 @@ interface Trust {
   /** Who signs a new leaf. */
   readonly signer: Authority;
   /** The CA was renewed in this step: the outgoing CA re-issues every leaf. */
-  readonly lastWordOfOutgoing: boolean;
+  readonly reissueByOutgoing: boolean;
 }
 
 function leafFor(profile: Profile, observed: Partial<LeafFiles> | undefined, trust: Trust, context: IssueContext, names: ServerNames): LeafState {
   const { bundle, trusted, signer } = trust;
   const checked = checkLeaf(profile, observed, trusted, names, context.now.getTime());
   const verdict: typeof checked =
-    trust.lastWordOfOutgoing && !('problem' in checked)
+    trust.reissueByOutgoing && !('problem' in checked)
       ? { problem: { reason: 'CaRenewed', detail: 'the CA was renewed: the outgoing CA issues this leaf one last time, so the new CA signs nothing for months' } }
       : checked;
   if ('problem' in verdict) {
