@@ -5,7 +5,7 @@ import { aggregations, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
 import { createLimiter } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
-import { createScraper, filteredUrl, type ScrapeFailure } from './scrape.js';
+import { SCRAPE_FAILURES, createScraper, filteredUrl } from './scrape.js';
 import { createScrapeMetrics } from './scrape-metrics.js';
 
 /**
@@ -16,14 +16,16 @@ import { createScrapeMetrics } from './scrape-metrics.js';
  */
 
 /** Why a replica gave no sample (stable: metrics and alerts use these). */
-export type MissingReason =
-  | ScrapeFailure
-  | 'QueueTimeout'
-  | 'ParseError'
-  | 'FamilyAbsent'
-  | 'NotFinite'
-  | 'UnsupportedMetricType'
-  | 'InternalError';
+export const MISSING_REASONS = [
+  ...SCRAPE_FAILURES,
+  'QueueTimeout',
+  'ParseError',
+  'FamilyAbsent',
+  'NotFinite',
+  'UnsupportedMetricType',
+  'InternalError',
+] as const;
+export type MissingReason = (typeof MISSING_REASONS)[number];
 
 export type TargetOutcome =
   | { readonly url: string; readonly value: number }
@@ -126,8 +128,8 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       const labels = setLabels(config);
       const missing = [...outcomes.values()].filter((entry) => 'missing' in entry);
       for (const entry of missing) metrics.scrapeErrors.inc({ ...labels, reason: entry.missing });
-      const result = missing.length === 0 ? 'complete' : missing.length === urls.length ? 'empty' : 'partial';
-      metrics.rounds.inc({ ...labels, result });
+      const outcome = missing.length === 0 ? 'complete' : missing.length === urls.length ? 'empty' : 'partial';
+      metrics.rounds.inc({ ...labels, outcome });
       metrics.roundDuration.observe(labels, (now() - started) / 1000);
       if (missing.length > 0) {
         log.warn(
@@ -166,7 +168,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       if (result.ok) {
         const { value, active, outcomes } = result.value;
         const sampled = outcomes.filter((entry) => 'value' in entry).length;
-        metrics.measurements.inc({ ...labels, result: 'ok' });
+        metrics.measurements.inc({ ...labels, outcome: 'ok' });
         metrics.value.set({ ...labels, metric: config.metricName }, value);
         metrics.replicas.set({ ...labels, state: 'total' }, urls.length);
         metrics.replicas.set({ ...labels, state: 'sampled' }, sampled);
@@ -183,7 +185,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
           'measured',
         );
       } else {
-        metrics.measurements.inc({ ...labels, result: result.problem.reason });
+        metrics.measurements.inc({ ...labels, outcome: result.problem.reason });
         log.warn({ inferenceSet: setName(config), metric: config.metricName, reason: result.problem.reason }, result.problem.message);
       }
       return result;

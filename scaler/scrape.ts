@@ -6,16 +6,18 @@ import https from 'node:https';
  * Every way it can go wrong becomes a reason; `fetch` never rejects, and leaves no socket
  * or timer behind once it has settled.
  */
-export type ScrapeFailure =
-  | 'Unreachable'
-  | 'Timeout'
-  | 'TlsError'
-  | 'HttpStatus'
-  | 'Redirect'
-  | 'ContentEncoding'
-  | 'TooLarge'
-  | 'InvalidUrl'
-  | 'Cancelled';
+export const SCRAPE_FAILURES = [
+  'Unreachable',
+  'Timeout',
+  'TlsError',
+  'HttpStatus',
+  'Redirect',
+  'ContentEncoding',
+  'TooLarge',
+  'InvalidUrl',
+  'Cancelled',
+] as const;
+export type ScrapeFailure = (typeof SCRAPE_FAILURES)[number];
 
 export type ScrapeResult =
   | { readonly ok: true; readonly body: string }

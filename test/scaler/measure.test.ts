@@ -224,7 +224,7 @@ describe('createMeasurer', () => {
       expect(b).toEqual({ ok: true, value: expect.objectContaining({ value: 5 }) });
       expect(b.ok && b.value.outcomes.map((outcome) => outcome.url)).toEqual([...urls].reverse());
       expect(targets.map((target) => target.requests.length)).toEqual([1, 1]);
-      expect(await metric('keda_kaito_scaler_scrape_coalesced_total')).toEqual([{ labels: { namespace: 'default', inference_set: 'phi-4' }, value: 1 }]);
+      expect(await metric('kks_scrape_coalesced_total')).toEqual([{ labels: { namespace: 'default', inference_set: 'phi-4' }, value: 1 }]);
     });
 
     it('each apply their own threshold to the shared round', async () => {
@@ -311,24 +311,24 @@ describe('createMeasurer', () => {
       const urls = await serveAll(page(waiting(2)), (_q, r) => r.writeHead(500).end());
       await measurer.measure(config(), urls, seconds(5));
       const set = { namespace: 'default', inference_set: 'phi-4' };
-      expect(await metric('keda_kaito_scaler_scrape_errors_total')).toEqual([{ labels: { ...set, reason: 'HttpStatus' }, value: 1 }]);
-      expect(await metric('keda_kaito_scaler_scrape_rounds_total')).toEqual([{ labels: { ...set, result: 'partial' }, value: 1 }]);
-      expect(await metric('keda_kaito_scaler_measurements_total')).toEqual([{ labels: { ...set, result: 'ok' }, value: 1 }]);
-      expect(await metric('keda_kaito_scaler_metric_value')).toEqual([{ labels: { ...set, metric: 'vllm:num_requests_waiting' }, value: 12 }]);
-      expect(await metric('keda_kaito_scaler_replicas')).toEqual([
+      expect(await metric('kks_scrape_errors_total')).toEqual([{ labels: { ...set, reason: 'HttpStatus' }, value: 1 }]);
+      expect(await metric('kks_scrape_rounds_total')).toEqual([{ labels: { ...set, outcome: 'partial' }, value: 1 }]);
+      expect(await metric('kks_measurements_total')).toEqual([{ labels: { ...set, outcome: 'ok' }, value: 1 }]);
+      expect(await metric('kks_metric_value')).toEqual([{ labels: { ...set, metric: 'vllm:num_requests_waiting' }, value: 12 }]);
+      expect(await metric('kks_replicas')).toEqual([
         { labels: { ...set, state: 'total' }, value: 2 },
         { labels: { ...set, state: 'sampled' }, value: 1 },
       ]);
-      const durations = await metric('keda_kaito_scaler_scrape_duration_seconds');
-      expect(durations.find((sample) => (sample as { metricName?: string }).metricName === 'keda_kaito_scaler_scrape_duration_seconds_count')?.value).toBe(2);
+      const durations = await metric('kks_scrape_duration_seconds');
+      expect(durations.find((sample) => (sample as { metricName?: string }).metricName === 'kks_scrape_duration_seconds_count')?.value).toBe(2);
       const exposition = await registry.metrics();
       expect(exposition).not.toContain('127.0.0.1');
-      expect(exposition).toContain('keda_kaito_scaler_scrape_slots_in_use 0');
+      expect(exposition).toContain('kks_scrape_slots_in_use 0');
     });
 
     it('count a failed measurement by its reason', async () => {
       await measurer.measure(config(), [], seconds(5));
-      expect(await metric('keda_kaito_scaler_measurements_total')).toEqual([{ labels: { namespace: 'default', inference_set: 'phi-4', result: 'NoTargets' }, value: 1 }]);
+      expect(await metric('kks_measurements_total')).toEqual([{ labels: { namespace: 'default', inference_set: 'phi-4', outcome: 'NoTargets' }, value: 1 }]);
     });
 
     it('log a summary per measurement at debug, and missing replicas at warn', async () => {
