@@ -100,11 +100,18 @@ export function extractFamily(page: string, name: string): Result<Family> {
     if (start === stop) continue;
 
     if (page.charCodeAt(start) === 35 /* # */) {
-      const words = page.slice(start + 1, stop).trim().split(/[ \t]+/);
-      if (words[0] === 'EOF' && words.length === 1) break;
-      if (words[0] !== 'TYPE' || words[1] === undefined || !typeNames.has(words[1])) continue;
-      const declared = words[1];
-      const type = words.length === 3 ? TYPES[words[2] as string] : undefined;
+      // Only `# TYPE` and `# EOF` matter; HELP lines (the longest) are skipped unread.
+      let keyword = start + 1;
+      while (keyword < stop && isBlank(page.charCodeAt(keyword))) keyword += 1;
+      const isType = page.startsWith('TYPE', keyword) && isBlank(page.charCodeAt(keyword + 4));
+      if (!isType) {
+        if (page.startsWith('EOF', keyword) && page.slice(keyword + 3, stop).trim() === '') break;
+        continue;
+      }
+      const words = page.slice(keyword + 5, stop).trim().split(/[ \t]+/);
+      const declared = words[0] as string;
+      if (!typeNames.has(declared)) continue;
+      const type = words.length === 2 ? TYPES[words[1] as string] : undefined;
       if (declared === name) {
         if (type === undefined) return parseError(line, page.slice(start, stop), 'a # TYPE line needs one of the types counter, gauge, histogram, summary, untyped');
         if (types.has(name)) return parseError(line, page.slice(start, stop), 'the family is declared twice');
