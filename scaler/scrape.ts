@@ -14,6 +14,7 @@ export const SCRAPE_FAILURES = [
   'Redirect',
   'ContentEncoding',
   'TooLarge',
+  'BadResponse',
   'InvalidUrl',
   'Cancelled',
 ] as const;
@@ -188,6 +189,8 @@ function failure(error: NodeJS.ErrnoException): ScrapeResult {
   if (error instanceof Abort) return { ok: false, missing: error.missing, detail: error.message };
   const code = error.code ?? '';
   if (TLS_CODE.test(code) || /\bSSL\b|certificate/i.test(error.message)) return { ok: false, missing: 'TlsError', detail: `${code}: ${error.message}` };
+  // Node's HTTP parser: the peer answered, but not in HTTP.
+  if (code.startsWith('HPE_')) return { ok: false, missing: 'BadResponse', detail: `${code}: ${error.message}` };
   const known: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
     ENOTFOUND: 'host not found',

@@ -171,6 +171,33 @@ describe('createScraper', () => {
     await eventually(() => target.connections.open === 0);
   });
 
+  it('keeps waiting on a slow answer longer than the idle-socket timeout', async () => {
+    const target = await start(page(waiting(6), 300));
+    const impatient = createScraper({ maxBodyBytes: MiB, idleSocketMs: 50 });
+    try {
+      expect(await impatient.fetch(`${target.origin}/metrics`, 2000)).toEqual({ ok: true, body: waiting(6) });
+    } finally {
+      impatient.close();
+    }
+  });
+
+  describe('a peer that does not speak HTTP', () => {
+    let server: NetServer;
+    beforeEach(async () => {
+      server = createNetServer((socket: Socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('is a bad response', async () => {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, missing: 'BadResponse', detail: expect.stringMatching(/^HPE_/) });
+    });
+  });
+
   describe('a keep-alive connection the server dropped', () => {
     let server: NetServer;
     let connections = 0;
