@@ -41,8 +41,10 @@ export interface Measurement {
 export interface Measurer {
   /**
    * deadline: epoch ms by which the answer must be back (from the gRPC call's deadline, or
-   * now + default). Problems: `NoTargets`, `NoSamples` (the caller is unavailable),
-   * `UnsupportedMetricType` (the trigger asks for a family the aggregation cannot read).
+   * now + default). Never rejects. Problems: `NoTargets` and `NoSamples` (no number to
+   * give: UNAVAILABLE), `UnsupportedMetricType` (the trigger asks for a family the
+   * aggregation cannot read: INVALID_ARGUMENT), `InternalError` (a bug). Messages list the
+   * replicas' reasons but not the InferenceSet and metric, which the caller knows.
    */
   measure(config: TriggerConfig, urls: readonly string[], deadline: number): Promise<Result<Measurement>>;
   /** Frees keep-alive sockets and aborts scrapes in flight. */
@@ -197,16 +199,15 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
 }
 
 function combine(config: TriggerConfig, outcomes: readonly TargetOutcome[]): Result<Measurement> {
-  const where = `InferenceSet ${setName(config)}, metric ${config.metricName}`;
   const unsupported = outcomes.find((entry) => 'missing' in entry && entry.missing === 'UnsupportedMetricType');
   if (unsupported !== undefined && 'missing' in unsupported) {
-    return fail('UnsupportedMetricType', `${where}: ${unsupported.detail} (replica ${unsupported.url})`);
+    return fail('UnsupportedMetricType', `${unsupported.detail} (replica ${unsupported.url})`);
   }
   const values = outcomes.flatMap((entry) => ('value' in entry ? [entry.value] : []));
   const combined = aggregations[config.aggregation].combine(outcomes.length, values, config.threshold);
   if (!combined.ok) {
     const missing = describeMissing(outcomes);
-    return fail(combined.problem.reason, `${where}: ${combined.problem.message}${missing === '' ? '' : `: ${missing}`}`);
+    return fail(combined.problem.reason, `${combined.problem.message}${missing === '' ? '' : `: ${missing}`}`);
   }
   return ok({ value: combined.value.value, active: combined.value.active, outcomes });
 }

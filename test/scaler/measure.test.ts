@@ -93,14 +93,14 @@ describe('createMeasurer', () => {
     it('[fail, fail] -> NoSamples, naming each replica and why', async () => {
       const urls = await serveAll(handlerFor('http500'), handlerFor('absent'));
       const result = await measurer.measure(config(), urls, seconds(5));
-      expect(result).toEqual({ ok: false, problem: { reason: 'NoSamples', message: expect.stringContaining('InferenceSet default/phi-4, metric vllm:num_requests_waiting: none of the 2 replicas gave a sample') } });
+      expect(result).toEqual({ ok: false, problem: { reason: 'NoSamples', message: expect.stringMatching(/^none of the 2 replicas gave a sample: /) } });
       if (result.ok) return;
       expect(result.problem.message).toContain(`${urls[0]}: HttpStatus (HTTP 500)`);
       expect(result.problem.message).toContain(`${urls[1]}: FamilyAbsent`);
     });
 
     it('no replicas -> NoTargets', async () => {
-      expect(await measurer.measure(config(), [], seconds(5))).toEqual({ ok: false, problem: { reason: 'NoTargets', message: expect.stringMatching(/default\/phi-4.*no replicas/) } });
+      expect(await measurer.measure(config(), [], seconds(5))).toEqual({ ok: false, problem: { reason: 'NoTargets', message: expect.stringMatching(/no replicas/) } });
     });
 
     it('a histogram -> UnsupportedMetricType, even when other replicas answer', async () => {
