@@ -17,7 +17,7 @@ export interface Combined {
   readonly active: boolean;
   /** Replicas that gave a reading (s). */
   readonly sampled: number;
-  /** What the scale-down fallback added for the replicas without one. */
+  /** What the fallback added for the replicas without a reading. */
   readonly assumed: number;
 }
 
@@ -41,10 +41,14 @@ const total = (values: readonly number[]): number => saturate(values.reduce((sum
 
 /**
  * `sum`: a replica's reading is the sum of every series of the family on its page; the
- * answer is the sum over replicas (Σ over s of T). When some replicas gave no reading and
- * the others are below target on average (Σ/s < θ), each missing one counts as exactly at
- * target: Σ += θ·(T − s). So a replica that is briefly unreachable cannot cause a scale-down,
- * and on the way up missing replicas add nothing. The answer is clamped at 0; it is
+ * answer is the sum over replicas (Σ over s of T). When some replicas gave no reading:
+ *  - below target on average (Σ/s < θ), each missing one counts as exactly at target:
+ *    Σ + θ·(T − s);
+ *  - at or above target (Σ/s ≥ θ), missing ones add nothing, but the answer never drops
+ *    below everyone-at-target: max(Σ, θ·T).
+ * So a replica that is briefly unreachable can neither cause a scale-down (the answer stays
+ * >= what its absence would hide) nor a scale-up (above θ·T only the replicas that answered
+ * count), and the answer never falls when a reading rises. The answer is clamped at 0; it is
  * inactive only when every replica gave a reading and the answer is 0.
  */
 const sumReads: readonly MetricType[] = ['gauge', 'counter', 'untyped'];
@@ -72,9 +76,12 @@ export const sum: Aggregation = {
     const sampled = values.length;
     if (sampled === 0) return fail('NoSamples', `none of the ${targets} replica${targets === 1 ? '' : 's'} gave a sample`);
     const observed = total(values);
-    const assumed = sampled < targets && observed / sampled < threshold ? saturate(threshold * (targets - sampled)) : 0;
-    const value = Math.max(0, saturate(observed + assumed));
-    return ok({ value, active: !(sampled === targets && value === 0), sampled, assumed });
+    // Both cases above in one expression (with everyone answering it is Σ), built only from
+    // operations that never decrease when an input increases: the answer is monotonic even
+    // where rounding meets the boundary Σ/s = θ.
+    const answer = Math.max(observed, Math.min(observed + threshold * (targets - sampled), threshold * targets));
+    const value = Math.max(0, saturate(answer));
+    return ok({ value, active: !(sampled === targets && value === 0), sampled, assumed: Math.max(0, saturate(answer - observed)) });
   },
 };
 

@@ -19,11 +19,15 @@ describe('sum: combining the replicas (T replicas, the readings of s of them, θ
     ['fractions', 0.5, [0.25, 0.125], 0.375, true],
     // The fallback's edge.
     ['zero, and a missing replica: active, at target', 10, [0, null], 10, true],
-    ['exactly at target on average: no fallback', 10, [10, null], 10, true],
-    ['every answer exactly at target, one missing', 10, [10, 10, null], 20, true],
     ['just below target on average', 10, [9.5, null], 19.5, true],
-    ['just above target on average', 10, [10.5, null], 10.5, true],
-    ['two of three missing', 10, [4, null, null], 24, true],
+    ['exactly at target on average: everyone at target', 10, [10, null], 20, true],
+    ['just above target on average: still everyone at target', 10, [10.5, null], 20, true],
+    ['every answer exactly at target, one missing', 10, [10, 10, null], 30, true],
+    ['two of three missing, below target', 10, [4, null, null], 24, true],
+    ['two of three missing, one at 9.9', 10, [9.9, null, null], 29.9, true],
+    ['two of three missing, one at 10: no cliff', 10, [10, null, null], 30, true],
+    ['[15, fail, fail] -> 30: missing replicas never let the count drop', 10, [15, null, null], 30, true],
+    ['[40, fail] -> 40: far above target, only the answers count', 10, [40, null], 40, true],
     ['average below target although one replica is above', 10, [15, 1, null], 26, true],
     ['fractional target', 0.5, [0.1, null], 0.6, true],
     // Negative readings (a broken exporter) and the clamp at 0.
@@ -59,7 +63,9 @@ describe('sum: combining the replicas (T replicas, the readings of s of them, θ
 
   it('reports what the fallback added', () => {
     expect(sum.combine(3, [2], 10)).toEqual({ ok: true, value: { value: 22, active: true, sampled: 1, assumed: 20 } });
-    expect(sum.combine(3, [20], 10)).toEqual({ ok: true, value: { value: 20, active: true, sampled: 1, assumed: 0 } });
+    expect(sum.combine(3, [20], 10)).toEqual({ ok: true, value: { value: 30, active: true, sampled: 1, assumed: 10 } });
+    expect(sum.combine(3, [40], 10)).toEqual({ ok: true, value: { value: 40, active: true, sampled: 1, assumed: 0 } });
+    expect(sum.combine(2, [1, 2], 10)).toEqual({ ok: true, value: { value: 3, active: true, sampled: 2, assumed: 0 } });
   });
 
   it('refuses more readings than replicas (a bug in the caller)', () => {
