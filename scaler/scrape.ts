@@ -105,11 +105,8 @@ export function createScraper(options: ScraperOptions): Scraper {
         settle({ ok: false, missing: error.missing, detail: error.message });
         request.destroy(error);
       };
-      const timer = setTimeout(() => {
-        const timeout = new Abort('Timeout', `no complete answer within ${Math.round(timeoutMs)} ms`);
-        if (current === undefined) settle({ ok: false, missing: timeout.missing, detail: timeout.message });
-        else abort(current, timeout);
-      }, timeoutMs);
+      // `current` is set before the timer can fire: `attempt` runs synchronously below.
+      const timer = setTimeout(() => abort(current as ClientRequest, new Abort('Timeout', `no complete answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
 
       const attempt = (retry: boolean) => {
         const request = (secure ? https : http).request(target, {
@@ -143,7 +140,8 @@ export function createScraper(options: ScraperOptions): Scraper {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           const location = response.headers.location;
-          return abort(request, new Abort('Redirect', `HTTP ${status} to ${location === undefined ? '(no Location)' : JSON.stringify(location)}; redirects are not followed`));
+          const shown = location === undefined ? '(no Location)' : JSON.stringify(location.length > 200 ? `${location.slice(0, 197)}...` : location);
+          return abort(request, new Abort('Redirect', `HTTP ${status} to ${shown}; redirects are not followed`));
         }
         if (status < 200 || status >= 300) return abort(request, new Abort('HttpStatus', `HTTP ${status}`));
         const encoding = response.headers['content-encoding']?.trim().toLowerCase();

@@ -74,6 +74,7 @@ describe('createScraper', () => {
     ['204 is fine but empty', (_q, r) => r.writeHead(204).end(), '', /./],
     ['a redirect', (_q, r) => r.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end(), 'Redirect', /HTTP 302 to "http:\/\/127.0.0.1:1\/elsewhere"; redirects are not followed/],
     ['a redirect without Location', (_q, r) => r.writeHead(307).end(), 'Redirect', /HTTP 307 to \(no Location\)/],
+    ['a redirect to a very long Location', (_q, r) => r.writeHead(302, { location: `/${'x'.repeat(5000)}` }).end(), 'Redirect', /^HTTP 302 to "\/x{196}\.\.\."; redirects/],
     ['gzip that was not asked for', (_q, r) => r.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(waiting(1))), 'ContentEncoding', /encoded as "gzip"; only identity is read/],
     ['br', (_q, r) => r.writeHead(200, { 'content-encoding': 'br' }).end('...'), 'ContentEncoding', /"br"/],
     ['a declared length over the cap', (_q, r) => r.writeHead(200, { 'content-length': String(MiB) }).end('x'.repeat(MiB)), 'TooLarge', /1048576 bytes, more than the 65536 allowed/],
