@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOpt
   hooks: () => import('./hooks/command.js'),
   certs: () => import('./certs/command.js'),
   query: () => import('./scaler/query.js'),
+  scaler: () => import('./scaler/command.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

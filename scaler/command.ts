@@ -7,7 +7,10 @@ import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-options.js';
 import type { Discovery } from './discovery/discovery.js';
+import { startStaticDiscovery } from './discovery/static.js';
 import { createHealthServer } from './health.js';
+import { createMeasurer } from './measure.js';
+import { parseTriggerMetadata, targetUrls, type TriggerConfig } from './metadata.js';
 import { startGrpcServer, type GrpcServer } from './server.js';
 import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
@@ -116,7 +119,30 @@ export async function startScaler<C extends TriggerTarget>(
   }
 }
 
-/** The command's run, given the parts; `scaler/main.ts` passes the real ones. */
+/** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
+export const realParts: ScalerParts<TriggerConfig> = {
+  createCore({ registry, log, concurrency, maxBodyBytes }) {
+    const measurer = createMeasurer({ registry, log, maxConcurrency: concurrency, maxBodyBytes });
+    return {
+      parseTriggerMetadata,
+      targetUrls,
+      measure: (config, urls, deadline) => measurer.measure(config, urls, deadline),
+      close: () => measurer.close(),
+    };
+  },
+  async startDiscovery({ targets, kubeconfig, registry, log }) {
+    if (targets) return startStaticDiscovery({ file: targets, log });
+    // Loaded only here: a scaler with a targets file never pays for the Kubernetes client.
+    const { startKubernetesDiscovery } = await import('./discovery/kubernetes.js');
+    try {
+      return ok(startKubernetesDiscovery({ ...(kubeconfig && { kubeconfig }), log, registry }));
+    } catch (error) {
+      return fail('NoKubeconfig', `${(error as Error).message}: pass --kubeconfig, run in a cluster, or use --targets`);
+    }
+  },
+};
+
+/** The command's run, given the parts (tests pass their own). */
 export function scalerCommand<C extends TriggerTarget>(parts: ScalerParts<C>): CommandModule<ScalerOptions> {
   return {
     command,
@@ -130,3 +156,5 @@ export function scalerCommand<C extends TriggerTarget>(parts: ScalerParts<C>): C
     },
   };
 }
+
+export default scalerCommand(realParts);
