@@ -137,7 +137,7 @@ export const realParts: ScalerParts<TriggerConfig> = {
     try {
       return ok(startKubernetesDiscovery({ ...(kubeconfig && { kubeconfig }), log, registry }));
     } catch (error) {
-      return fail('NoKubeconfig', `${(error as Error).message}: pass --kubeconfig, run in a cluster, or use --targets`);
+      return fail('NoKubeconfig', (error as Error).message);
     }
   },
 };
