@@ -1,95 +1,118 @@
-import { fork } from 'node:child_process';
-import { createServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { Registry } from 'prom-client';
-import { startReplica } from '../dev/vllm-replica.js';
-import { listen } from '../lib/lifecycle.js';
-import { createLogger } from '../lib/log.js';
-import { filterNames } from '../scaler/extract.js';
-import { createMeasurer } from '../scaler/measure.js';
-import { parseTriggerMetadata } from '../scaler/metadata.js';
-import { filteredUrl } from '../scaler/scrape.js';
-import { percentile, summary, table } from './report.js';
+import { startFarm } from './support/replica-farm.js';
+import { repoPath } from './support/processes.js';
+import { atLeast, atMost, median, spread, summary, table, type Row } from './support/report.js';
+import { measurerDesign, METRIC, naiveDesign, segment } from './support/rounds.js';
 
 /**
- * One scrape round over many replicas that each answer 20 ms late, against a
- * round over one of them: how close to "all at once" the scraper gets, under the default
- * concurrency cap and with a cap above the replica count. The replicas run in a child
- * process so that serving them does not share the scraper's event loop.
+ * One GetMetrics' scrape round (the real measurer: parallel under the default cap of 64,
+ * one family scanned out of each page) over N replicas that ignore `name[]` and send the
+ * whole 52 KB vLLM page 20 ms late, against baseline A: the naive design, one replica after
+ * the other, each page parsed whole with parse-prometheus-text-format. Wall time and this
+ * process's CPU per round; the replicas run in another process, so their CPU is not
+ * counted.
+ *
+ * Each N runs in blocks: measurer rounds over N replicas, measurer rounds over one replica
+ * (one replica's latency), then baseline A, so that every ratio compares measurements
+ * taken a few seconds apart. Ratios are per block; the summary takes their median.
+ *
+ * Targets: wall(N=100) <= 3x one replica's latency, so >= 30x faster than baseline A; CPU
+ * per round (N=100) >= 5x lower than baseline A.
  */
-const REPLICAS = 100;
 const DELAY_MS = 20;
-const ROUNDS = 30;
+const PLAN = [
+  { n: 10, blocks: 5, rounds: 30 },
+  { n: 100, blocks: 3, rounds: 30 },
+  { n: 500, blocks: 2, rounds: 10 },
+] as const;
+const WARMUPS = 5;
 
-/**
- * Each replica answers with the page a simulated vLLM replica serves for the scraper's
- * filtered request, rendered once: a real replica renders on its own machine, so here the
- * rendering must not weigh on the one process serving all of them.
- */
-async function serveReplicas(): Promise<void> {
-  const simulated = await startReplica({ engines: 2 });
-  simulated.advance(1, { waiting: 3, running: 4 });
-  const query = filteredUrl('', filterNames('vllm:num_requests_waiting'));
-  const body = await (await fetch(`${simulated.url}${query}`)).text();
-  await simulated.close();
-  const urls = await Promise.all(
-    Array.from({ length: REPLICAS }, async () => {
-      const server = createServer((_request, response) => {
-        setTimeout(() => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body), DELAY_MS);
-      });
-      return `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/metrics`;
-    }),
-  );
-  process.send?.({ urls, bytes: body.length });
-}
-
-async function rounds(urls: readonly string[], maxConcurrency: number): Promise<{ cold: number; times: number[]; value: number }> {
-  const config = parseTriggerMetadata({ inferenceSetName: 'bench', inferenceSetNamespace: 'default', metricName: 'vllm:num_requests_waiting', threshold: '10' });
-  if (!config.ok) throw new Error(config.problem.message);
-  const measurer = createMeasurer({ registry: new Registry(), log: createLogger({ level: 'silent', format: 'json' }), maxConcurrency });
-  const times: number[] = [];
-  let value = NaN;
-  try {
-    for (let round = 0; round <= ROUNDS; round += 1) {
-      const started = performance.now();
-      const result = await measurer.measure(config.value, urls, Date.now() + 3000);
-      times.push(performance.now() - started);
-      if (!result.ok || result.value.outcomes.some((outcome) => 'missing' in outcome)) throw new Error(`round ${round} lost replicas`);
-      value = result.value.value;
-    }
-  } finally {
-    measurer.close();
-  }
-  const [cold = NaN, ...warm] = times;
-  return { cold, times: warm.sort((a, b) => a - b), value };
+interface Block {
+  readonly oursWallMs: number;
+  readonly oneWallMs: number;
+  readonly naiveWallMs: number;
+  readonly oursCpuMs: number;
+  readonly naiveCpuMs: number;
+  readonly bodyPerRound: number;
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--serve')) return serveReplicas();
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
+  const farm = await startFarm({ count: 500, delayMs: DELAY_MS, filter: false, page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt') });
+  const results: Array<{ n: number; rounds: number; blocks: Block[] }> = [];
   try {
-    const { urls, bytes } = await new Promise<{ urls: string[]; bytes: number }>((resolve) => child.once('message', (message) => resolve(message as { urls: string[]; bytes: number })));
-    const one = await rounds(urls.slice(0, 1), 64);
-    const capped = await rounds(urls, 64);
-    const uncapped = await rounds(urls, REPLICAS);
-    const row = (name: string, r: { cold: number; times: number[]; value: number }) => ({
-      round: name,
-      'cold ms': r.cold,
-      'p50 ms': percentile(r.times, 50),
-      'max ms': r.times[r.times.length - 1] ?? NaN,
-      value: r.value,
-    });
-    table(`scrape-round: replicas answering a filtered vLLM page (${bytes} bytes) ${DELAY_MS} ms late, ${ROUNDS} warm rounds each`, [
-      row('1 replica (baseline)', one),
-      row(`${REPLICAS} replicas, cap 64 (default)`, capped),
-      row(`${REPLICAS} replicas, cap ${REPLICAS}`, uncapped),
-    ]);
-    // Under the default cap 100 replicas take two waves: about twice one round, plus the
-    // cost of 100 exchanges on a shared machine.
-    summary('scrape-round', percentile(capped.times, 50) / percentile(one.times, 50), 4, false);
+    for (const { n, blocks: count, rounds } of PLAN) {
+      const urls = farm.urls.slice(0, n);
+      const ours = measurerDesign(urls);
+      const one = measurerDesign(urls.slice(0, 1));
+      const naive = naiveDesign(urls);
+      const blocks: Block[] = [];
+      try {
+        for (let index = 0; index < count; index += 1) {
+          const o = await segment(ours, rounds, { warmups: WARMUPS, farm });
+          const s = await segment(one, rounds, { warmups: WARMUPS, farm });
+          const a = await segment(naive, 1, { farm });
+          if (o.value !== a.value) throw new Error(`N=${n}: the measurer answered ${o.value}, baseline A ${a.value}`);
+          blocks.push({
+            oursWallMs: median(o.wallMs),
+            oneWallMs: median(s.wallMs),
+            naiveWallMs: median(a.wallMs),
+            oursCpuMs: o.cpuMsPerRound,
+            naiveCpuMs: a.cpuMsPerRound,
+            bodyPerRound: o.bodyPerRound,
+          });
+        }
+      } finally {
+        ours.close();
+        one.close();
+        naive.close();
+      }
+      results.push({ n, rounds, blocks });
+    }
   } finally {
-    child.kill();
+    await farm.close();
   }
+
+  const values = (blocks: readonly Block[], pick: (block: Block) => number) => blocks.map(pick);
+  table(
+    `scrape-round: N replicas sending the whole vLLM page (${(farm.pageBytes / 1024).toFixed(1)} KB, ignoring name[]) ${DELAY_MS} ms late, metric ${METRIC}; median (min-max) over blocks`,
+    results.flatMap(({ n, rounds, blocks }): Row[] => [
+      {
+        design: 'measurer (cap 64)',
+        N: n,
+        'rounds/block': rounds,
+        'wall ms': spread(values(blocks, (b) => b.oursWallMs)),
+        'one replica ms': spread(values(blocks, (b) => b.oneWallMs)),
+        'cpu ms/round': spread(values(blocks, (b) => b.oursCpuMs)),
+        'cpu us/replica': (median(values(blocks, (b) => b.oursCpuMs)) * 1000) / n,
+        'KB read/round': median(values(blocks, (b) => b.bodyPerRound)) / 1024,
+      },
+      {
+        design: 'baseline A: sequential, full parse',
+        N: n,
+        'rounds/block': 1,
+        'wall ms': spread(values(blocks, (b) => b.naiveWallMs)),
+        'one replica ms': '',
+        'cpu ms/round': spread(values(blocks, (b) => b.naiveCpuMs)),
+        'cpu us/replica': (median(values(blocks, (b) => b.naiveCpuMs)) * 1000) / n,
+        'KB read/round': '',
+      },
+    ]),
+  );
+  table(
+    'scrape-round: ratios per block, median (min-max)',
+    results.map(({ n, blocks }) => ({
+      N: n,
+      blocks: blocks.length,
+      'measurer wall / one replica': spread(values(blocks, (b) => b.oursWallMs / b.oneWallMs)),
+      'wall: baseline A / measurer': spread(values(blocks, (b) => b.naiveWallMs / b.oursWallMs)),
+      'cpu: baseline A / measurer': spread(values(blocks, (b) => b.naiveCpuMs / b.oursCpuMs)),
+    })),
+  );
+
+  const at100 = results.find((entry) => entry.n === 100)?.blocks ?? [];
+  summary('scrape-round', atLeast('wall per round, baseline A / measurer (N=100)', median(values(at100, (b) => b.naiveWallMs / b.oursWallMs)), 30), [
+    atMost('wall per round (N=100) / one replica\'s latency', median(values(at100, (b) => b.oursWallMs / b.oneWallMs)), 3),
+    atLeast('CPU per round, baseline A / measurer (N=100)', median(values(at100, (b) => b.naiveCpuMs / b.oursCpuMs)), 5),
+  ]);
 }
 
 await main();
