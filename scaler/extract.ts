@@ -71,7 +71,8 @@ export function filterNames(family: string): string[] {
 interface Candidate {
   readonly sampleName: string;
   readonly text: string;
-  readonly line: number;
+  /** Where the line starts in the page (its number is counted only for an error message). */
+  readonly offset: number;
 }
 
 /**
@@ -84,35 +85,42 @@ export function extractFamily(page: string, name: string): Result<Family> {
   // Whose `# TYPE` matters: the family, its parts, and the families it could be a part of.
   const typeNames = new Set<string>(sampleNames);
   for (const suffix of SUFFIXES) if (name.endsWith(suffix) && name.length > suffix.length) typeNames.add(name.slice(0, -suffix.length));
+  // Every name above starts with the shortest of them, so a line that does not contain it
+  // can be neither a sample of the family nor a `# TYPE` line that matters: only the lines
+  // around its occurrences are read, found by indexOf, which is much faster than walking
+  // the page line by line.
+  let shortest = name;
+  for (const typeName of typeNames) if (typeName.length < shortest.length) shortest = typeName;
+  const end = eofLineStart(page);
+  const lineAt = (offset: number) => lineNumber(page, offset);
 
   const types = new Map<string, MetricType>();
   const candidates: Candidate[] = [];
-  let line = 0;
-  for (let position = 0; position < page.length; ) {
-    line += 1;
-    let end = page.indexOf('\n', position);
-    if (end === -1) end = page.length;
-    let stop = end;
-    if (stop > position && page.charCodeAt(stop - 1) === 13) stop -= 1; // CRLF
-    let start = position;
+  for (let position = 0; position < end; ) {
+    const found = page.indexOf(shortest, position);
+    if (found === -1 || found >= end) break;
+    const lineStart = page.lastIndexOf('\n', found) + 1;
+    let lineEnd = page.indexOf('\n', found);
+    if (lineEnd === -1) lineEnd = page.length;
+    let stop = lineEnd;
+    if (stop > lineStart && page.charCodeAt(stop - 1) === 13) stop -= 1; // CRLF
+    let start = lineStart;
     while (start < stop && isBlank(page.charCodeAt(start))) start += 1;
-    position = end + 1;
+    position = lineEnd + 1;
     if (start === stop) continue;
 
     if (page.charCodeAt(start) === 35 /* # */) {
-      // Only `# TYPE` and `# EOF` matter; HELP lines (the longest) are skipped unread.
+      // Only `# TYPE` matters (`# EOF` bounds the scan above); HELP lines are skipped unread.
       let keyword = start + 1;
       while (keyword < stop && isBlank(page.charCodeAt(keyword))) keyword += 1;
       const isType = page.startsWith('TYPE', keyword) && isBlank(page.charCodeAt(keyword + 4));
-      if (!isType) {
-        if (page.startsWith('EOF', keyword) && page.slice(keyword + 3, stop).trim() === '') break;
-        continue;
-      }
+      if (!isType) continue;
       const words = page.slice(keyword + 5, stop).trim().split(/[ \t]+/);
       const declared = words[0] as string;
       if (!typeNames.has(declared)) continue;
       const type = words.length === 2 ? TYPES[words[1] as string] : undefined;
       if (declared === name) {
+        const line = lineAt(lineStart);
         if (type === undefined) return parseError(line, page.slice(start, stop), 'a # TYPE line needs one of the types counter, gauge, histogram, summary, untyped');
         if (types.has(name)) return parseError(line, page.slice(start, stop), 'the family is declared twice');
       }
@@ -124,7 +132,7 @@ export function extractFamily(page: string, name: string): Result<Family> {
     let nameEnd = start + name.length;
     while (nameEnd < stop && !isNameEnd(page.charCodeAt(nameEnd))) nameEnd += 1;
     const sampleName = page.slice(start, nameEnd);
-    if (sampleNames.has(sampleName)) candidates.push({ sampleName, text: page.slice(start, stop), line });
+    if (sampleNames.has(sampleName)) candidates.push({ sampleName, text: page.slice(start, stop), offset: lineStart });
   }
 
   const owner = (sampleName: string): string => {
@@ -140,7 +148,7 @@ export function extractFamily(page: string, name: string): Result<Family> {
 
   const own = candidates.filter((candidate) => owner(candidate.sampleName) === name && !isCreated(candidate.sampleName, name));
   if (own.length > 0 || types.has(name)) {
-    const samples = parseSamples(own);
+    const samples = parseSamples(own, lineAt);
     if (!samples.ok) return samples;
     const type = types.get(name);
     return ok({ name, type: type ?? 'untyped', declared: type !== undefined, samples: samples.value });
@@ -149,7 +157,7 @@ export function extractFamily(page: string, name: string): Result<Family> {
   const first = named[0];
   if (first !== undefined) {
     const family = owner(first.sampleName);
-    const samples = parseSamples(named);
+    const samples = parseSamples(named, lineAt);
     if (!samples.ok) return samples;
     return ok({ name: family, type: types.get(family) ?? 'untyped', declared: true, samples: samples.value });
   }
@@ -162,14 +170,37 @@ function isCreated(sampleName: string, family: string): boolean {
   return sampleName === family + NOT_A_VALUE;
 }
 
-function parseSamples(candidates: readonly Candidate[]): Result<Sample[]> {
+/** Where the page's first `# EOF` line starts (nothing after it is read), or its length. */
+function eofLineStart(page: string): number {
+  for (let found = page.indexOf('EOF'); found !== -1; found = page.indexOf('EOF', found + 3)) {
+    const lineStart = page.lastIndexOf('\n', found) + 1;
+    let lineEnd = page.indexOf('\n', found);
+    if (lineEnd === -1) lineEnd = page.length;
+    let position = lineStart;
+    while (position < lineEnd && isBlank(page.charCodeAt(position))) position += 1;
+    if (page.charCodeAt(position) !== 35 /* # */) continue;
+    position += 1;
+    while (position < lineEnd && isBlank(page.charCodeAt(position))) position += 1;
+    if (position === found && page.slice(found + 3, lineEnd).trim() === '') return lineStart;
+  }
+  return page.length;
+}
+
+/** The 1-based number of the line that starts at `offset`. */
+function lineNumber(page: string, offset: number): number {
+  let line = 1;
+  for (let found = page.indexOf('\n'); found !== -1 && found < offset; found = page.indexOf('\n', found + 1)) line += 1;
+  return line;
+}
+
+function parseSamples(candidates: readonly Candidate[], lineAt: (offset: number) => number): Result<Sample[]> {
   const samples: Sample[] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
-    const sample = parseSample(candidate);
+    const sample = parseSample(candidate, lineAt);
     if (!sample.ok) return sample;
     const key = `${sample.value.name}${JSON.stringify(Object.entries(sample.value.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
-    if (seen.has(key)) return parseError(candidate.line, candidate.text, 'the same series appears twice');
+    if (seen.has(key)) return parseError(lineAt(candidate.offset), candidate.text, 'the same series appears twice');
     seen.add(key);
     samples.push(sample.value);
   }
@@ -182,38 +213,39 @@ function parseSamples(candidates: readonly Candidate[]): Result<Sample[]> {
  * and timestamp are checked here (the library takes any text for them), and the library
  * reads the labels.
  */
-function parseSample(candidate: Candidate): Result<Sample> {
+function parseSample(candidate: Candidate, lineAt: (offset: number) => number): Result<Sample> {
   const { text, sampleName } = candidate;
+  const line = () => lineAt(candidate.offset);
   let position = sampleName.length;
   let open = position;
   while (isBlank(text.charCodeAt(open))) open += 1;
   if (text.charCodeAt(open) === 123 /* { */) {
     const close = labelSetEnd(text, open + 1);
-    if (close === -1) return parseError(candidate.line, text, 'the label set is not closed');
-    if (!LABEL_SET.test(text.slice(open, close + 1))) return parseError(candidate.line, text, 'the label set is malformed (want name="value", ...)');
+    if (close === -1) return parseError(line(), text, 'the label set is not closed');
+    if (!LABEL_SET.test(text.slice(open, close + 1))) return parseError(line(), text, 'the label set is malformed (want name="value", ...)');
     position = close + 1;
   }
   const words = text.slice(position).trim().split(/[ \t]+/);
   const exemplar = words.findIndex((word) => word.startsWith('#'));
   const fields = exemplar === -1 ? words : words.slice(0, exemplar);
   const [valueText, timestamp] = fields;
-  if (valueText === undefined || valueText === '') return parseError(candidate.line, text, 'the sample has no value');
-  if (fields.length > 2) return parseError(candidate.line, text, 'unexpected text after the value and timestamp');
+  if (valueText === undefined || valueText === '') return parseError(line(), text, 'the sample has no value');
+  if (fields.length > 2) return parseError(line(), text, 'unexpected text after the value and timestamp');
   const value = toNumber(valueText);
-  if (value === undefined) return parseError(candidate.line, text, `"${valueText}" is not a number`);
-  if (timestamp !== undefined && !TIMESTAMP.test(timestamp)) return parseError(candidate.line, text, `"${timestamp}" is not a timestamp`);
+  if (value === undefined) return parseError(line(), text, `"${valueText}" is not a number`);
+  if (timestamp !== undefined && !TIMESTAMP.test(timestamp)) return parseError(line(), text, `"${timestamp}" is not a timestamp`);
 
   let parsed: ReturnType<typeof parsePrometheusText>;
   try {
     // The library emits a family only when the line after it starts: hence the "\n".
     parsed = parsePrometheusText(`${text.slice(0, position)} ${fields.join(' ')}\n`);
   } catch (error) {
-    return parseError(candidate.line, text, `the label set is malformed (${(error as Error).message})`);
+    return parseError(line(), text, `the label set is malformed (${(error as Error).message})`);
   }
   const family = parsed[0];
   const sample = family?.metrics[0];
   if (parsed.length !== 1 || family?.name !== sampleName || sample?.value !== valueText) {
-    return parseError(candidate.line, text, 'the line is not one sample');
+    return parseError(line(), text, 'the line is not one sample');
   }
   return ok({ name: sampleName, labels: sample.labels ?? {}, value });
 }

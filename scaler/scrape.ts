@@ -91,7 +91,12 @@ export function createScraper(options: ScraperOptions): Scraper {
     }
     if (!(timeoutMs > 0)) return Promise.resolve({ ok: false, missing: 'Timeout', detail: 'no time left to scrape' });
 
-    return new Promise<ScrapeResult>((resolve) => {
+    return new Promise<ScrapeResult>((resolvePromise) => {
+      // Let go of once settled. This closure's context often lives in the old generation
+      // (the exchange outlives young collections), where it stays, dead, until the next full
+      // collection; through `resolve` it would keep the page just read alive across every
+      // young collection until then, copied and promoted: much of the scraper's GC work.
+      let resolve: ((result: ScrapeResult) => void) | undefined = resolvePromise;
       let settled = false;
       let current: ClientRequest | undefined;
       const settle = (result: ScrapeResult) => {
@@ -99,7 +104,9 @@ export function createScraper(options: ScraperOptions): Scraper {
         settled = true;
         clearTimeout(timer);
         if (current !== undefined) inFlight.delete(current);
-        resolve(result);
+        const done = resolve;
+        resolve = undefined;
+        done?.(result);
       };
       const abort = (request: ClientRequest, error: Abort) => {
         settle({ ok: false, missing: error.missing, detail: error.message });
@@ -159,7 +166,11 @@ export function createScraper(options: ScraperOptions): Scraper {
           if (size > options.maxBodyBytes) abort(request, new Abort('TooLarge', `the body is more than the ${options.maxBodyBytes} bytes allowed`));
           else chunks.push(chunk);
         });
-        response.on('end', () => settle({ ok: true, body: Buffer.concat(chunks, size).toString('utf8') }));
+        response.on('end', () => {
+          // A page usually arrives in one chunk: decode it as it is rather than copy it first.
+          const [first] = chunks;
+          settle({ ok: true, body: (chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size)).toString('utf8') });
+        });
         response.on('close', () => {
           if (!response.complete) settle({ ok: false, missing: 'Unreachable', detail: 'the connection closed before the end of the body' });
         });
