@@ -68,7 +68,20 @@ export interface StaticDiscoveryOptions {
   readonly watch?: { readonly debounceMs: number; readonly pollMs: number } | false;
 }
 
-async function readTargets(file: string): Promise<Result<InferenceSetView[]>> {
+/**
+ * `parse`, giving back its last answer when asked about the same text again: the file is
+ * re-read every few seconds, and parsing thousands of entries takes long enough to stall
+ * every call in flight.
+ */
+export function reusingLastAnswer<T>(parse: (text: string) => T): (text: string) => T {
+  let last: { readonly text: string; readonly answer: T } | undefined;
+  return (text) => {
+    if (last?.text !== text) last = { text, answer: parse(text) };
+    return last.answer;
+  };
+}
+
+async function readTargets(file: string, parse: (text: string) => Result<InferenceSetView[]>): Promise<Result<InferenceSetView[]>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -76,7 +89,7 @@ async function readTargets(file: string): Promise<Result<InferenceSetView[]>> {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return fail('TargetsUnreadable', `cannot read the targets file ${file} (${code}): check --targets`);
   }
-  const parsed = parseTargets(text);
+  const parsed = parse(text);
   return parsed.ok ? parsed : fail(parsed.problem.reason, `${file}: ${parsed.problem.message}`);
 }
 
@@ -87,15 +100,17 @@ async function readTargets(file: string): Promise<Result<InferenceSetView[]>> {
  */
 export async function startStaticDiscovery(options: StaticDiscoveryOptions): Promise<Result<StaticDiscovery>> {
   const { file, log } = options;
-  const first = await readTargets(file);
+  const parse = reusingLastAnswer(parseTargets);
+  const first = await readTargets(file, parse);
   if (!first.ok) return first;
 
-  let index = indexViews(first.value);
+  let views = first.value;
+  let index = indexViews(views);
   let lastProblem: string | undefined;
   log.info({ file, inferenceSets: index.size }, 'targets file loaded');
 
   const reload = async (): Promise<Result<number>> => {
-    const next = await readTargets(file);
+    const next = await readTargets(file, parse);
     if (!next.ok) {
       if (next.problem.message !== lastProblem) {
         log.warn({ file, reason: next.problem.reason, err: next.problem.message }, 'targets file rejected: keeping the last good targets');
@@ -104,6 +119,9 @@ export async function startStaticDiscovery(options: StaticDiscoveryOptions): Pro
       return next;
     }
     lastProblem = undefined;
+    // The same text as last time: nothing to compare.
+    if (next.value === views) return ok(index.size);
+    views = next.value;
     const nextIndex = indexViews(next.value);
     if (!sameViews(index, nextIndex)) {
       index = nextIndex;
