@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,32 @@ export function pinned(core: number | undefined, command: string, args: readonly
 /** Moves this process (every thread) to one core; false when that cannot be done here. */
 export function pinSelf(core: number): boolean {
   return hasTaskset && spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * `fork()` of a script with an IPC channel, pinned to `core` where possible (taskset execs
+ * node, which finds the channel as fork() left it). Its stdout and stderr are this process's.
+ */
+export function forkPinned(script: string, args: readonly string[], core?: number): ChildProcess {
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+  return core !== undefined && hasTaskset
+    ? fork(script, [...args], { execPath: 'taskset', execArgv: ['-c', String(core), process.execPath], stdio })
+    : fork(script, [...args], { execArgv: [], stdio });
+}
+
+/** The first message from a child, or an error if it exits first. */
+export function firstMessage<T>(child: ChildProcess, accept: (message: unknown) => message is T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if (!accept(message)) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    const onExit = (code: number | null) => reject(new Error(`the child process exited (${code}) before it answered`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }
 
 /** A TCP port free on 127.0.0.1 right now (for commands that do not take port 0). */

@@ -1,10 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { filterExposition, requestedNames } from './exposition-filter.js';
-import { canPin, procCpuMs } from './processes.js';
+import { firstMessage, forkPinned, procCpuMs } from './processes.js';
 
 /**
  * Many stand-ins for vLLM replicas, each on a port of its own, served by one child process
@@ -50,26 +49,10 @@ export interface Farm {
 type FromFarm = { readonly type: 'ready'; readonly addresses: string[]; readonly pageBytes: number } | ({ readonly type: 'traffic' } & Traffic);
 
 export async function startFarm(options: FarmOptions): Promise<Farm> {
-  const script = fileURLToPath(import.meta.url);
-  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
-  // taskset execs node, which finds its IPC channel as fork() left it.
-  const child: ChildProcess =
-    options.core !== undefined && canPin
-      ? fork(script, [JSON.stringify(options)], { execPath: 'taskset', execArgv: ['-c', String(options.core), process.execPath], stdio: [...stdio] })
-      : fork(script, [JSON.stringify(options)], { execArgv: [], stdio: [...stdio] });
+  const child = forkPinned(fileURLToPath(import.meta.url), [JSON.stringify(options)], options.core);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const next = <T extends FromFarm['type']>(type: T) =>
-    new Promise<Extract<FromFarm, { type: T }>>((resolve, reject) => {
-      const onMessage = (message: FromFarm) => {
-        if (message.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(message as Extract<FromFarm, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`the replica farm exited (${code}) before answering ${type}`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
+    firstMessage(child, (message): message is Extract<FromFarm, { type: T }> => (message as FromFarm).type === type);
   const { addresses, pageBytes } = await next('ready');
   return {
     addresses,
