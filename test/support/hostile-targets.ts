@@ -204,6 +204,8 @@ function responder(behaviour: Behaviour, options: HostileOptions, redirectTo: st
 export async function startHostile(behaviour: Behaviour, options: HostileOptions, redirectTo = 'http://localhost:9/metrics'): Promise<HostileTarget> {
   const sockets = new Set<Socket>();
   let requests = 0;
+  // Built before serving: compressing it takes a while, which no request should wait for.
+  if (behaviour === 'gzip-bomb') gzipBomb();
   const respond = responder(behaviour, options, redirectTo);
   let server: Server;
   if (respond === 'raw') {
