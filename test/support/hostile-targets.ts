@@ -63,6 +63,8 @@ export interface HostileOptions {
   readonly maxBodyBytes: number;
   /** The value `healthy` serves (default 2). */
   readonly value?: number;
+  /** How long `healthy` takes to answer (default 0). */
+  readonly delayMs?: number;
 }
 
 /** A gauge page of the family with one series per value. */
@@ -106,8 +108,15 @@ const send =
 function responder(behaviour: Behaviour, options: HostileOptions, redirectTo: string): Respond | 'raw' {
   const cap = options.maxBodyBytes;
   switch (behaviour) {
-    case 'healthy':
-      return send(gauge(options.value ?? 2));
+    case 'healthy': {
+      const answer = send(gauge(options.value ?? 2));
+      const delayMs = options.delayMs ?? 0;
+      if (delayMs === 0) return answer;
+      return (request, response, socket) => {
+        const timer = setTimeout(() => answer(request, response, socket), delayMs);
+        response.on('close', () => clearTimeout(timer));
+      };
+    }
     case 'drip':
       return (_request, response) => {
         const body = gauge(1);
