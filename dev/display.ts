@@ -43,6 +43,9 @@ export function tryCommands(input: CommandsInput): TryCommands {
   const query = [
     `node ${shellQuote(input.cli)} query`,
     `--address 127.0.0.1:${input.grpcPort}`,
+    // The dev certificate names localhost and 127.0.0.1; verifying the name keeps an IP address
+    // out of TLS's server name indication, which Node warns about.
+    '--server-name localhost',
     `--tls-dir ${shellQuote(input.clientTlsDir)}`,
     `--namespace ${shellQuote(input.namespace)}`,
     ...metadata,
@@ -125,7 +128,7 @@ export function formatBanner(input: BannerInput): string[] {
   const until = input.durationSeconds > 0 ? `for ${input.durationSeconds} s (Ctrl-C stops it sooner)` : 'until Ctrl-C';
   return [
     `keda-kaito-scaler dev: the whole system on this machine, ${until}`,
-    `  replicas      ${input.replicas.length} simulated vLLM servers, load ${input.pattern}: ${input.replicas.map((address) => `http://${address}/metrics`).join(' ')}`,
+    `  replicas      ${input.replicas.length} simulated vLLM server${input.replicas.length === 1 ? '' : 's'}, load ${input.pattern}: ${input.replicas.map((address) => `http://${address}/metrics`).join(' ')}`,
     `  scaler        gRPC 127.0.0.1:${input.grpcPort} (mTLS), http://127.0.0.1:${input.httpPort}/metrics, targets ${input.targetsFile}`,
     `  hooks         http://127.0.0.1:${input.hooksPort} (POST /sync, /customize, /certificates/sync)`,
     `  certificates  ${input.tlsDir}: ${input.certificates}`,

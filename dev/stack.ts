@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCertificateDirectory } from '../certs/command.js';
 import { serverNames, systemRandomness } from '../certs/issue.js';
@@ -69,7 +69,11 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   const now = io.now ?? Date.now;
   const cwd = io.cwd ?? process.cwd();
   const root = packageRoot();
-  const shown = (path: string) => relative(cwd, path) || '.';
+  // Paths as typed from the folder the commands run in: relative below it, absolute elsewhere.
+  const shown = (path: string) => {
+    const below = relative(cwd, path);
+    return below === '' ? '.' : below.startsWith('..') || isAbsolute(below) ? resolve(path) : below;
+  };
 
   const plan = planPorts(options);
   if (!plan.ok) return plan;
