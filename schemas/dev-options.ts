@@ -66,7 +66,7 @@ export const devOptionsSchema = {
       description: "YAML file of the annotated InferenceSet to render and scale (default: the project's examples/inferenceset.yaml)",
     },
     ...loggingOptions,
-    logLevel: { ...loggingOptions.logLevel, default: 'warn', description: 'log level of the hooks, the scaler and the replicas' },
+    logLevel: { ...loggingOptions.logLevel, default: 'warn', description: 'log level of the hooks and the scaler, whose logs appear beside the poll lines' },
   },
 } as const;
 
