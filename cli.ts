@@ -5,16 +5,21 @@ import { createLogger } from './lib/log.js';
 import type { LoggingOptions } from './schemas/logging-options.js';
 
 // Loaded on demand so that `hooks` never pays for the gRPC and Kubernetes clients.
-const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {};
+const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {
+  hooks: () => import('./hooks/command.js'),
+};
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   const load = name === undefined ? undefined : commands[name];
   if (!load) {
-    const known = Object.keys(commands).join(', ');
-    const wanted = name === undefined || name === '--help' || name === '-h';
-    (wanted ? console.log : console.error)(`usage: keda-kaito-scaler <command> [options]\ncommands: ${known}\n`);
-    return wanted ? 0 : 2;
+    const usage = `usage: keda-kaito-scaler <command> [options]\ncommands: ${Object.keys(commands).join(', ')}`;
+    if (name === undefined || name === '--help' || name === '-h') {
+      console.log(usage);
+      return 0;
+    }
+    console.error(`keda-kaito-scaler: unknown command "${name}"\n${usage}`);
+    return 2;
   }
   const { default: module } = await load();
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -17,5 +17,13 @@ export function createLogger(options: LogOptions): Logger {
   const isTerminal = 'isTTY' in destination && Boolean(destination.isTTY);
   const wantsPretty = options.format === 'pretty' || (options.format === 'auto' && isTerminal);
   const stream = wantsPretty ? pretty({ destination, colorize: isTerminal, sync: true }) : destination;
-  return pino({ level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+  return pino(
+    {
+      level: options.level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
 }

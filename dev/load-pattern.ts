@@ -1,0 +1,31 @@
+/**
+ * How the simulated replicas' load moves over time: pure, so the dev stack, its test and
+ * anyone reading the README can say what the scaler should answer at any moment.
+ */
+export const PATTERNS = ['cycle', 'steady', 'burst', 'idle'] as const;
+export type Pattern = (typeof PATTERNS)[number];
+
+export interface ReplicaLoad {
+  readonly waiting: number;
+  readonly running: number;
+  /** False while the replica refuses connections (the scaler's fallback covers it). */
+  readonly reachable: boolean;
+}
+
+/** `cycle` spends this long in each of steady, burst and idle. */
+export const PHASE_SECONDS = 40;
+/** The last replica (of two or more) is unreachable for the first this-many seconds of every minute. */
+export const OUTAGE_SECONDS = 10;
+
+export function loadAt(pattern: Pattern, elapsedSeconds: number, replica: number, replicas: number): ReplicaLoad {
+  const phase = pattern === 'cycle' ? (['steady', 'burst', 'idle'] as const)[Math.floor(elapsedSeconds / PHASE_SECONDS) % 3]! : pattern;
+  const reachable = !(replicas >= 2 && replica === replicas - 1 && elapsedSeconds % 60 < OUTAGE_SECONDS);
+  switch (phase) {
+    case 'steady':
+      return { waiting: 3 + (replica % 3), running: 8, reachable };
+    case 'burst':
+      return { waiting: 20 + 5 * (replica % 3), running: 16, reachable };
+    case 'idle':
+      return { waiting: 0, running: 0, reachable };
+  }
+}

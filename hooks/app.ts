@@ -1,0 +1,67 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../lib/log.js';
+import { customize } from './customize.js';
+import { createHookMetrics } from './metrics.js';
+import type { RenderConfig } from './render.js';
+import { hookRoute } from './route.js';
+import { sync } from './sync.js';
+
+export interface HooksConfig extends RenderConfig {
+  readonly kaitoApiVersion: string;
+  readonly maxBodyBytes: number;
+}
+
+export interface HooksDependencies {
+  readonly config: HooksConfig;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
+/** The Metacontroller webhooks: thin HTTP around the pure hook functions. */
+export function createApp({ config, log, registry }: HooksDependencies): express.Express {
+  const metrics = createHookMetrics(registry);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json spaces', 0);
+
+  // Metacontroller sends JSON; so does anyone who curls a saved request, with or without a content type.
+  const json = express.json({ limit: config.maxBodyBytes, type: () => true });
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(registry.contentType).send(await registry.metrics());
+  });
+  app.post('/sync', json, hookRoute('sync', (body) => sync(body, config), log, metrics));
+  app.post('/customize', json, hookRoute('customize', (body) => customize(body, config.kaitoApiVersion), log, metrics));
+
+  app.use((request, response) => {
+    response.status(404).json({ reason: 'NotFound', message: `no route for ${request.method} ${request.path}` });
+  });
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    const status = httpStatusOf(error);
+    if (status >= 500) log.error({ err: error, path: request.path }, 'hook failed');
+    response.status(status).json(bodyProblem(error, status, config.maxBodyBytes));
+  });
+  return app;
+}
+
+/** body-parser's errors carry a 4xx status; anything else is ours. */
+function httpStatusOf(error: unknown): number {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+}
+
+function bodyProblem(error: unknown, status: number, limit: number): { reason: string; message: string } {
+  const type = (error as { type?: unknown }).type;
+  if (type === 'entity.too.large') {
+    return { reason: 'BodyTooLarge', message: `request body is larger than ${limit} bytes (--max-body-bytes)` };
+  }
+  if (type === 'entity.parse.failed') {
+    return { reason: 'InvalidJSON', message: `request body is not valid JSON: ${(error as Error).message}` };
+  }
+  if (status < 500) return { reason: 'InvalidRequest', message: (error as Error).message };
+  return { reason: 'InternalError', message: 'the hook failed; see the hooks log' };
+}

@@ -1,0 +1,45 @@
+import { defineCommand } from '../lib/flags.js';
+import { loggingOptions, type LoggingOptions } from './logging-options.js';
+
+export interface HooksOptions extends LoggingOptions {
+  readonly port: number;
+  readonly scalerAddress: string;
+  readonly triggerAuthentication: string;
+  readonly kaitoApiVersion: string;
+  readonly maxBodyBytes: number;
+}
+
+export const hooksCommand = defineCommand<HooksOptions>('hooks', 'serve the Metacontroller webhooks', {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the webhooks (0: any free port)' },
+    scalerAddress: {
+      type: 'string',
+      pattern: '^[^\\s:/]+:[0-9]{1,5}$',
+      default: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450',
+      description: 'host:port of the external scaler, written into every rendered ScaledObject',
+    },
+    triggerAuthentication: {
+      type: 'string',
+      pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+      maxLength: 253,
+      default: 'keda-kaito-scaler-creds',
+      description: 'name of the ClusterTriggerAuthentication holding the scaler client certificate',
+    },
+    kaitoApiVersion: {
+      type: 'string',
+      pattern: '^kaito\\.sh/v[0-9a-z]+$',
+      default: 'kaito.sh/v1beta1',
+      description: "API version in which to read KAITO Workspaces (kaito.sh/v1alpha1 for KAITO releases that serve only that)",
+    },
+    maxBodyBytes: {
+      type: 'integer',
+      minimum: 1024,
+      maximum: 268435456,
+      default: 16777216,
+      description: 'largest hook request body accepted, in bytes (objects with managedFields run to megabytes)',
+    },
+    ...loggingOptions,
+  },
+});
