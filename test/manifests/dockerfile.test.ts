@@ -44,6 +44,7 @@ describe('dockerfileProblems', () => {
     'FROM node:22-bookworm-slim',
     'COPY --from=dependencies /app/node_modules ./node_modules',
     'COPY --from=build /app/dist ./dist',
+    'COPY package.json ./',
     'USER 1000:1000',
     'ENTRYPOINT ["node", "dist/cli.js"]',
   ];
@@ -77,8 +78,9 @@ describe('dockerfileProblems', () => {
     ['an install of everything in the final stage', edit('USER 1000:1000', 'RUN npm ci\nUSER 1000:1000'), /installs development dependencies/],
     ['a build in the final stage', edit('USER 1000:1000', 'RUN npm run build\nUSER 1000:1000'), /the final stage builds/],
     ['another base image', edit('FROM node:22-bookworm-slim', 'FROM node:20-alpine'), /starts from node:20-alpine/],
-    ['a single stage', 'FROM node:22-bookworm-slim\nRUN npm ci && npm run build\nUSER 1000\nENTRYPOINT ["node", "dist/cli.js"]', /not multi-stage/],
+    ['a single stage', 'FROM node:22-bookworm-slim\nCOPY . .\nRUN npm ci && npm run build\nUSER 1000\nENTRYPOINT ["node", "dist/cli.js"]', /not multi-stage/],
     ['no build', edit('RUN npm run build', undefined), /no stage runs `npm ci` and `npm run build`/],
+    ['no package.json in the image', edit('COPY package.json ./', undefined), /no package.json/],
   ])('catches %s', (_name, text, problem) => {
     expect(dockerfileProblems(text, rules).join('\n')).toMatch(problem);
   });

@@ -91,6 +91,10 @@ export function dockerfileProblems(text: string, rules: ImageRules): string[] {
 
   if (runs(final, /npm (ci|install)\b/) && !installsProductionOnly(final)) problems.push('the final stage installs development dependencies');
   if (runs(final, /npm run build\b/)) problems.push('the final stage builds: its tools would stay in the image');
+  // "type": "module" in package.json is what makes node load dist/*.js as ES modules.
+  if (!of('COPY').some((copy) => /(^|\s)(\S*\/)?package\.json\s/.test(`${copy.args} `))) {
+    problems.push('the final stage has no package.json: node would not load dist/*.js as ES modules');
+  }
   for (const copy of of('COPY')) {
     const from = /--from=(\S+)/.exec(copy.args)?.[1];
     if (from === undefined) {
