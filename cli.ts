@@ -7,6 +7,7 @@ import type { LoggingOptions } from './schemas/logging-options.js';
 // Loaded on demand so that `hooks` never pays for the gRPC and Kubernetes clients.
 const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {
   hooks: () => import('./hooks/command.js'),
+  certs: () => import('./certs/command.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,54 @@
+import { defineCommand } from '../lib/flags.js';
+import { loggingOptions, type LoggingOptions } from './logging-options.js';
+
+export interface CertsOptions extends LoggingOptions {
+  readonly out: string;
+  readonly service: string;
+  readonly namespace: string;
+  readonly extraNames: readonly string[];
+  readonly force: boolean;
+  readonly reuse: boolean;
+}
+
+/** A DNS name (letters, digits, hyphens, dots) or something shaped like an IP address; code checks the IPs. */
+const NAME_OR_IP = '^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$';
+
+export const certsCommand = defineCommand<CertsOptions>(
+  'certs',
+  'write a CA, a server and a client certificate for the scaler into --out (ca/, server/, client/)',
+  {
+    type: 'object',
+    additionalProperties: false,
+    required: ['out'],
+    properties: {
+      out: { type: 'string', minLength: 1, description: 'folder to write ca/, server/ and client/ into (created if absent)' },
+      service: {
+        type: 'string',
+        pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
+        maxLength: 63,
+        default: 'keda-kaito-scaler-svc',
+        description: "name of the scaler's gRPC Service, whose DNS names the server certificate carries",
+      },
+      namespace: {
+        type: 'string',
+        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+        maxLength: 63,
+        default: 'keda',
+        description: 'namespace of that Service',
+      },
+      extraNames: {
+        type: 'array',
+        items: { type: 'string', pattern: NAME_OR_IP, maxLength: 253, description: 'must be a DNS name or an IP address' },
+        default: ['localhost', '127.0.0.1'],
+        description: 'more DNS names or IP addresses for the server certificate (repeat the flag, or a comma list)',
+      },
+      force: { type: 'boolean', default: false, description: 'replace existing files with a fresh set' },
+      reuse: {
+        type: 'boolean',
+        default: false,
+        description: 'keep an existing valid set; renew only what the renewal rules say (near expiry, wrong names, ...)',
+      },
+      ...loggingOptions,
+    },
+  },
+);
