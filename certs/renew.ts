@@ -20,12 +20,17 @@ import { parseCertificates, parsePrivateKey, type Certificate } from './inspect.
  *
  * - A certificate is renewed once two thirds of its life have passed.
  * - A leaf is re-issued when it is missing, cannot be parsed, does not match its key, is
- *   not signed by the current CA, lacks its extended key usage, or (server) does not carry
- *   exactly the Service's names.
+ *   not signed by a CA of the bundle, lacks its extended key usage, or (server) does not
+ *   carry exactly the Service's names.
  * - A renewed CA stays in every `ca.crt` bundle, after the new one, until it expires: peers
  *   holding certificates it signed keep being accepted.
+ * - A new CA signs nothing until every bundle has named it for months: in the step that
+ *   renews the CA, the outgoing CA issues both leaves one last time, and leaves it signed
+ *   are kept until their own renewal, two thirds of a year later. A peer that has not yet
+ *   read the new bundle (KEDA re-reads its credentials only after a failed call, kubelet
+ *   refreshes mounted Secrets lazily) so never meets a certificate it cannot verify.
  * - A missing or corrupt CA (no key, key not matching any certificate, not a CA) starts a
- *   fresh set.
+ *   fresh set: nothing of the old one is trusted any more.
  */
 
 export interface CaFiles {
@@ -59,7 +64,8 @@ export type RenewalReason =
   | 'WrongNames'
   | 'NotYetValid'
   | 'Expired'
-  | 'NearExpiry';
+  | 'NearExpiry'
+  | 'CaRenewed';
 
 export type BundleReason = 'PreviousCaExpired' | 'Rewritten';
 
@@ -73,6 +79,8 @@ export interface Renewal {
   readonly changes: readonly Change[];
   /** When the next renewal, or the next removal of an expired CA from the bundles, is due. */
   readonly nextCheck: Date;
+  /** When the current CA and the leaves expire. */
+  readonly notAfter: Readonly<Record<Part, Date>>;
 }
 
 type Problem = { readonly reason: RenewalReason; readonly detail: string };
@@ -94,8 +102,9 @@ export function renew(observed: ObservedFiles, names: ServerNames, context: Issu
     });
   }
 
-  const server = leafFor('server', observed.server, bundle, ca.authority, context, names);
-  const client = leafFor('client', observed.client, bundle, ca.authority, context, names);
+  const trust = { bundle, trusted: [ca.current, ...ca.previous], signer: ca.outgoing ?? ca.authority, reissueByOutgoing: ca.outgoing !== undefined };
+  const server = leafFor('server', observed.server, trust, context, names);
+  const client = leafFor('client', observed.client, trust, context, names);
   changes.push(...server.changes, ...client.changes);
 
   const due = [renewAt(ca.current), ...ca.previous.map((certificate) => certificate.fields.notAfter.getTime()), server.renewAt, client.renewAt];
@@ -103,11 +112,15 @@ export function renew(observed: ObservedFiles, names: ServerNames, context: Issu
     files: { ca: { 'ca.crt': bundle, 'ca.key': ca.key }, server: server.files, client: client.files },
     changes,
     nextCheck: new Date(Math.max(now, Math.min(...due))),
+    notAfter: { ca: ca.current.fields.notAfter, server: server.notAfter, client: client.notAfter },
   };
 }
 
 interface AuthorityState {
+  /** The CA that signs from now on. */
   readonly authority: Authority;
+  /** The CA renewed in this step, while it is still valid: it signs the leaves of this step. */
+  readonly outgoing?: Authority;
   readonly current: Certificate;
   readonly key: string;
   /** Earlier CAs still trusted, newest first. */
@@ -126,8 +139,10 @@ function authorityFor(observed: Partial<CaFiles> | undefined, context: IssueCont
   const expiredPrevious = others.length - previous.length;
   const problem = lifetimeProblem(current, now);
   if (problem) {
+    // A CA that is not yet valid (the clock went back) is no signer, but stays trusted.
+    const outgoing = problem.reason === 'NearExpiry' ? { outgoing: toAuthority(current.x509, privateKey) } : {};
     const kept = alive(current) ? [current, ...previous] : previous;
-    return { ...issueFreshAuthority(context, kept), expiredPrevious, problem };
+    return { ...issueFreshAuthority(context, kept), ...outgoing, expiredPrevious, problem };
   }
   return { authority: toAuthority(current.x509, privateKey), current, key: observed?.['ca.key'] as string, previous, expiredPrevious };
 }
@@ -173,24 +188,35 @@ interface LeafState {
   readonly files: LeafFiles;
   readonly changes: Change[];
   readonly renewAt: number;
+  readonly notAfter: Date;
 }
 
-function leafFor(
-  profile: Profile,
-  observed: Partial<LeafFiles> | undefined,
-  bundle: string,
-  authority: Authority,
-  context: IssueContext,
-  names: ServerNames,
-): LeafState {
-  const verdict = checkLeaf(profile, observed, authority, names, context.now.getTime());
+interface Trust {
+  /** The text of every `ca.crt`. */
+  readonly bundle: string;
+  /** The CAs of the bundle, which a kept leaf must be signed by. */
+  readonly trusted: readonly Certificate[];
+  /** Who signs a new leaf. */
+  readonly signer: Authority;
+  /** The CA was renewed in this step: the outgoing CA re-issues every leaf. */
+  readonly reissueByOutgoing: boolean;
+}
+
+function leafFor(profile: Profile, observed: Partial<LeafFiles> | undefined, trust: Trust, context: IssueContext, names: ServerNames): LeafState {
+  const { bundle, trusted, signer } = trust;
+  const checked = checkLeaf(profile, observed, trusted, names, context.now.getTime());
+  const verdict: typeof checked =
+    trust.reissueByOutgoing && !('problem' in checked)
+      ? { problem: { reason: 'CaRenewed', detail: 'the CA was renewed: the outgoing CA issues this leaf one last time, so the new CA signs nothing for months' } }
+      : checked;
   if ('problem' in verdict) {
-    const issued: Issued = profile === 'server' ? issueServerLeaf(authority, names, context) : issueClientLeaf(authority, context);
+    const issued: Issued = profile === 'server' ? issueServerLeaf(signer, names, context) : issueClientLeaf(signer, context);
     const [leaf] = parseCertificates(issued.certificate).certificates as [Certificate];
     return {
       files: { 'ca.crt': bundle, 'tls.crt': issued.certificate, 'tls.key': issued.privateKey },
       changes: [{ part: profile, action: 'issued', ...verdict.problem }],
       renewAt: renewAt(leaf),
+      notAfter: leaf.fields.notAfter,
     };
   }
   const changes: Change[] = [];
@@ -201,16 +227,17 @@ function leafFor(
     files: { 'ca.crt': bundle, 'tls.crt': observed?.['tls.crt'] as string, 'tls.key': observed?.['tls.key'] as string },
     changes,
     renewAt: verdict.renewAt,
+    notAfter: verdict.notAfter,
   };
 }
 
 function checkLeaf(
   profile: Profile,
   observed: Partial<LeafFiles> | undefined,
-  authority: Authority,
+  trusted: readonly Certificate[],
   names: ServerNames,
   now: number,
-): { renewAt: number } | { problem: Problem } {
+): { renewAt: number; notAfter: Date } | { problem: Problem } {
   const problem = (reason: RenewalReason, detail: string) => ({ problem: { reason, detail } });
   const certificateText = observed?.['tls.crt'];
   const keyText = observed?.['tls.key'];
@@ -224,8 +251,8 @@ function checkLeaf(
   const privateKey = parsePrivateKey(keyText);
   if (!privateKey) return problem('Unparseable', 'tls.key is not an ECDSA P-256 private key');
   if (!leaf.x509.checkPrivateKey(privateKey)) return problem('KeyMismatch', 'tls.key does not match tls.crt');
-  if (!leaf.x509.checkIssued(authority.certificate) || !leaf.x509.verify(authority.certificate.publicKey)) {
-    return problem('ForeignIssuer', 'tls.crt is not signed by the current CA');
+  if (!trusted.some((ca) => leaf.x509.checkIssued(ca.x509) && leaf.x509.verify(ca.x509.publicKey))) {
+    return problem('ForeignIssuer', 'tls.crt is not signed by a CA of the bundle');
   }
   const usage = profile === 'server' ? EXTENDED_KEY_USAGE.serverAuth : EXTENDED_KEY_USAGE.clientAuth;
   if (leaf.x509.ca || !(leaf.x509.keyUsage ?? []).includes(usage)) {
@@ -237,7 +264,7 @@ function checkLeaf(
     if (!sameSet(wanted, held)) return problem('WrongNames', `tls.crt names ${held.join(', ') || 'nothing'}; the Service needs ${wanted.join(', ')}`);
   }
   const lifetime = lifetimeProblem(leaf, now);
-  return lifetime ? { problem: lifetime } : { renewAt: renewAt(leaf) };
+  return lifetime ? { problem: lifetime } : { renewAt: renewAt(leaf), notAfter: leaf.fields.notAfter };
 }
 
 /** Renewal is due once two thirds of the certificate's life have passed. */

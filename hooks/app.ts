@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
+import { certificatesHook } from './certificates.js';
 import { customize } from './customize.js';
 import { createHookMetrics } from './metrics.js';
 import type { RenderConfig } from './render.js';
@@ -36,6 +37,7 @@ export function createApp({ config, log, registry }: HooksDependencies): express
   });
   app.post('/sync', json, hookRoute('sync', (body) => sync(body, config), log, metrics));
   app.post('/customize', json, hookRoute('customize', (body) => customize(body, config.kaitoApiVersion), log, metrics));
+  app.post('/certificates/sync', json, hookRoute('certificates', certificatesHook({ log, registry }), log, metrics));
 
   app.use((request, response) => {
     response.status(404).json({ reason: 'NotFound', message: `no route for ${request.method} ${request.path}` });

@@ -1,0 +1,93 @@
+import { fail, ok, type Result } from '../lib/result.js';
+import type { Family, MetricType } from './extract.js';
+
+/**
+ * How the replicas' readings become the one number KEDA gets, chosen by name
+ * (`aggregation` in the trigger metadata). Pure: scraping happens elsewhere.
+ */
+export type AggregationName = 'sum';
+
+export type ServiceReading =
+  | { readonly value: number }
+  | { readonly missing: 'UnsupportedMetricType' | 'FamilyAbsent' | 'NotFinite'; readonly detail: string };
+
+export interface Combined {
+  /** Finite and >= 0. */
+  readonly value: number;
+  readonly active: boolean;
+  /** Replicas that gave a reading (s). */
+  readonly sampled: number;
+  /** What the fallback added for the replicas without a reading. */
+  readonly assumed: number;
+}
+
+export interface Aggregation {
+  readonly name: AggregationName;
+  /** The metric types it can read. */
+  readonly reads: readonly MetricType[];
+  /** One replica's reading of the family found on its page; `metricName` is what was asked for. */
+  read(family: Family, metricName: string): ServiceReading;
+  /**
+   * `targets` replicas (T), the readings of those that gave one, the per-replica target
+   * (θ). Problems: `NoTargets` (T = 0), `NoSamples` (no reading).
+   */
+  combine(targets: number, values: readonly number[], threshold: number): Result<Combined>;
+}
+
+/** Readings beyond what a double holds saturate instead of becoming ±Infinity. */
+const saturate = (value: number): number => Math.min(Number.MAX_VALUE, Math.max(-Number.MAX_VALUE, value));
+
+const total = (values: readonly number[]): number => saturate(values.reduce((sum, value) => sum + value, 0));
+
+/**
+ * `sum`: a replica's reading is the sum of every series of the family on its page; the
+ * answer is the sum over replicas (Σ over s of T). When some replicas gave no reading:
+ *  - below target on average (Σ/s < θ), each missing one counts as exactly at target:
+ *    Σ + θ·(T − s);
+ *  - at or above target (Σ/s ≥ θ), missing ones add nothing, but the answer never drops
+ *    below everyone-at-target: max(Σ, θ·T).
+ * So a replica that is briefly unreachable can neither cause a scale-down (the answer stays
+ * >= what its absence would hide) nor a scale-up (above θ·T only the replicas that answered
+ * count), and the answer never falls when a reading rises. The answer is clamped at 0; it is
+ * inactive only when every replica gave a reading and the answer is 0.
+ */
+const sumReads: readonly MetricType[] = ['gauge', 'counter', 'untyped'];
+
+export const sum: Aggregation = {
+  name: 'sum',
+  reads: sumReads,
+  read(family, metricName) {
+    if (!sumReads.includes(family.type)) {
+      const what = family.name === metricName ? `"${metricName}" is a ${family.type}` : `"${metricName}" is part of the ${family.type} "${family.name}"`;
+      return { missing: 'UnsupportedMetricType', detail: `${what}; the sum aggregation reads ${sumReads.join(', ')} families` };
+    }
+    if (family.samples.length === 0) {
+      return { missing: 'FamilyAbsent', detail: `"${family.name}" is declared (${family.type}) but has no series` };
+    }
+    const odd = family.samples.find((sample) => !Number.isFinite(sample.value));
+    if (odd !== undefined) {
+      return { missing: 'NotFinite', detail: `series ${odd.name}${formatLabels(odd.labels)} is ${odd.value}` };
+    }
+    return { value: total(family.samples.map((sample) => sample.value)) };
+  },
+  combine(targets, values, threshold) {
+    if (values.length > targets) throw new Error(`${values.length} readings from ${targets} replicas`);
+    if (targets === 0) return fail('NoTargets', 'the InferenceSet has no replicas (Workspaces) to scrape');
+    const sampled = values.length;
+    if (sampled === 0) return fail('NoSamples', `none of the ${targets} replica${targets === 1 ? '' : 's'} gave a sample`);
+    const observed = total(values);
+    // Both cases above in one expression (with everyone answering it is Σ), built only from
+    // operations that never decrease when an input increases: the answer is monotonic even
+    // where rounding meets the boundary Σ/s = θ.
+    const answer = Math.max(observed, Math.min(observed + threshold * (targets - sampled), threshold * targets));
+    const value = Math.max(0, saturate(answer));
+    return ok({ value, active: !(sampled === targets && value === 0), sampled, assumed: Math.max(0, saturate(answer - observed)) });
+  },
+};
+
+export const aggregations: Readonly<Record<AggregationName, Aggregation>> = { sum };
+
+function formatLabels(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+  return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
+}

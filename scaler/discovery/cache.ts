@@ -1,0 +1,152 @@
+import type { Result } from '../../lib/result.js';
+import { ok } from '../../lib/result.js';
+import { compile } from '../../schemas/compile.js';
+import { kubernetesObjectSchema, type KubernetesObjectMetadataOnly } from '../../schemas/kubernetes-object.js';
+import type { InferenceSetView, Workspace } from './discovery.js';
+
+/** The label KAITO puts on every Workspace of an InferenceSet. */
+export const CREATED_BY_LABEL = 'inferenceset.kaito.sh/created-by';
+/** Namespaces besides the InferenceSet's own whose ScaledObjects may read its load. */
+export const ALLOWED_NAMESPACES_ANNOTATION = 'scaledobject.kaito.sh/allowed-namespaces';
+
+export type Kind = 'InferenceSet' | 'Workspace';
+
+/**
+ * What the caches keep of an object: its name, namespace, resourceVersion (the informer
+ * compares it), whether it is being deleted, and only the one label or annotation the
+ * scaler reads. Specs and statuses are dropped as soon as an object arrives, so that
+ * thousands of Workspaces cost a few hundred bytes each.
+ */
+export interface SlimObject {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly resourceVersion?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  /** `metadata.deletionTimestamp` is set: the object is going away. */
+  readonly deleting?: true;
+}
+
+const validateObject = compile<KubernetesObjectMetadataOnly>(kubernetesObjectSchema, {
+  reason: 'MalformedObject',
+  describe: (path) => (path === '' ? 'object' : `field "${path}"`),
+});
+
+export function slimObject(kind: Kind, raw: unknown): Result<SlimObject> {
+  const valid = validateObject(raw);
+  if (!valid.ok) return valid;
+  const { name, namespace, resourceVersion, labels, annotations, deletionTimestamp } = valid.value.metadata;
+  const metadata: { -readonly [K in keyof SlimObject['metadata']]: SlimObject['metadata'][K] } = { name, namespace };
+  if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
+  if (kind === 'Workspace') {
+    const owner = labels?.[CREATED_BY_LABEL];
+    if (owner !== undefined) metadata.labels = { [CREATED_BY_LABEL]: owner };
+  } else {
+    const allowed = annotations?.[ALLOWED_NAMESPACES_ANNOTATION];
+    if (allowed !== undefined) metadata.annotations = { [ALLOWED_NAMESPACES_ANNOTATION]: allowed };
+  }
+  return ok(deletionTimestamp === undefined ? { metadata } : { metadata, deleting: true });
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * `scaledobject.kaito.sh/allowed-namespaces`: a comma-separated list of namespaces, or `*`
+ * for any. Whitespace around entries and empty entries are ignored; duplicates collapse.
+ */
+export function parseAllowedNamespaces(value: string | undefined): readonly string[] {
+  if (value === undefined) return NONE;
+  const entries = [...new Set(value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))];
+  return entries.length === 0 ? NONE : Object.freeze(entries);
+}
+
+interface WorkspaceEntry {
+  /** Key of the InferenceSet it belongs to (`namespace/name`), if labelled. */
+  readonly owner: string | undefined;
+  readonly deleting: boolean;
+}
+
+/**
+ * The scaler's view of the cluster, fed by the informers' add/update/delete events and
+ * read on every KEDA call. Workspaces are indexed by their InferenceSet, so a lookup costs
+ * the number of Workspaces of that set, whatever the size of the cluster.
+ */
+export interface DiscoveryIndex {
+  putInferenceSet(object: SlimObject): void;
+  deleteInferenceSet(object: SlimObject): void;
+  putWorkspace(object: SlimObject): void;
+  deleteWorkspace(object: SlimObject): void;
+  /** Forgets the objects of one kind (its informer starts over from a fresh list). */
+  clear(kind: Kind): void;
+  lookup(namespace: string, name: string): InferenceSetView | undefined;
+  size(kind: Kind): number;
+}
+
+const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+export function createDiscoveryIndex(): DiscoveryIndex {
+  const inferenceSets = new Map<string, readonly string[]>();
+  const workspaces = new Map<string, WorkspaceEntry>();
+  /** InferenceSet key -> names of the Workspaces labelled with it (same namespace). */
+  const members = new Map<string, Set<string>>();
+
+  const unlink = (owner: string | undefined, name: string) => {
+    if (owner === undefined) return;
+    const names = members.get(owner);
+    names?.delete(name);
+    if (names?.size === 0) members.delete(owner);
+  };
+
+  return {
+    putInferenceSet({ metadata }) {
+      const allowed = parseAllowedNamespaces(metadata.annotations?.[ALLOWED_NAMESPACES_ANNOTATION]);
+      inferenceSets.set(keyOf(metadata.namespace, metadata.name), allowed);
+    },
+    deleteInferenceSet({ metadata }) {
+      inferenceSets.delete(keyOf(metadata.namespace, metadata.name));
+    },
+    putWorkspace({ metadata, deleting }) {
+      const key = keyOf(metadata.namespace, metadata.name);
+      const label = metadata.labels?.[CREATED_BY_LABEL];
+      const owner = label === undefined || label === '' ? undefined : keyOf(metadata.namespace, label);
+      const previous = workspaces.get(key);
+      if (previous && previous.owner !== owner) unlink(previous.owner, metadata.name);
+      workspaces.set(key, { owner, deleting: deleting === true });
+      if (owner === undefined) return;
+      let names = members.get(owner);
+      if (!names) members.set(owner, (names = new Set()));
+      names.add(metadata.name);
+    },
+    deleteWorkspace({ metadata }) {
+      const key = keyOf(metadata.namespace, metadata.name);
+      const previous = workspaces.get(key);
+      if (!previous) return;
+      workspaces.delete(key);
+      unlink(previous.owner, metadata.name);
+    },
+    clear(kind) {
+      if (kind === 'InferenceSet') {
+        inferenceSets.clear();
+      } else {
+        workspaces.clear();
+        members.clear();
+      }
+    },
+    lookup(namespace, name) {
+      const key = keyOf(namespace, name);
+      const allowedNamespaces = inferenceSets.get(key);
+      if (allowedNamespaces === undefined) return undefined;
+      const targets: Workspace[] = [];
+      for (const member of members.get(key) ?? []) {
+        if (!workspaces.get(keyOf(namespace, member))?.deleting) targets.push({ name: member });
+      }
+      targets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return { namespace, name, allowedNamespaces, workspaces: targets };
+    },
+    size(kind) {
+      return kind === 'InferenceSet' ? inferenceSets.size : workspaces.size;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
+import { parse } from 'yaml';
+import { createLogger } from '../../lib/log.js';
+import { sum } from '../../scaler/aggregate.js';
+import { createMeasurer, measurerDefaults, MISSING_REASONS } from '../../scaler/measure.js';
+import { parseTriggerMetadata } from '../../scaler/metadata.js';
+import { triggerMetadataSchema } from '../../schemas/trigger-metadata.js';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const section = (heading: string): string => {
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  if (start === -1) throw new Error(`README has no section "${heading}"`);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+};
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+const tableAfter = (text: string, marker: string): string[][] => {
+  const start = text.indexOf(marker);
+  if (start === -1) throw new Error(`no ${marker}`);
+  const lines = text.slice(start + marker.length).split('\n');
+  const header = lines.findIndex((line) => line.startsWith('|'));
+  const rows: string[][] = [];
+  // The header and the |---| line are not rows.
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return rows;
+};
+
+describe('README: Trigger metadata', () => {
+  const text = section('Trigger metadata');
+
+  it('has one row per key, with its rule, default and whether it is required', () => {
+    const rows = tableAfter(text, 'the listed ones are checked strictly:');
+    const required = new Set<string>(triggerMetadataSchema.required);
+    const expected = Object.entries(triggerMetadataSchema.properties).map(([key, schema]) => [
+      `\`${key}\``,
+      required.has(key) ? 'yes' : 'no',
+      'default' in schema ? `\`${schema.default}\`` : '–',
+      schema.description,
+    ]);
+    expect(rows).toEqual(expected);
+  });
+
+  it('has an example the scaler accepts', () => {
+    const block = /<!-- trigger metadata example -->\n```yaml\n([\s\S]*?)```/.exec(text)?.[1];
+    const trigger = parse(block ?? '').triggers[0];
+    expect(parseTriggerMetadata(trigger.metadata)).toEqual({
+      ok: true,
+      value: expect.objectContaining({ inferenceSetName: 'phi-4-mini', threshold: 10, scrapeTimeoutMs: 2000, metricPort: 80, aggregation: 'sum' }),
+    });
+  });
+
+  it('quotes a real error message', () => {
+    const result = parseTriggerMetadata({ inferenceSetName: 'a', inferenceSetNamespace: 'b', metricName: 'm', threshold: '0' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(flat(text)).toContain(`\`${result.problem.message}\``);
+  });
+});
+
+describe('README: How the number is computed', () => {
+  const text = section('How the number is computed');
+
+  it.each(tableAfter(section('How the number is computed'), '<!-- sum examples -->'))('θ = %s, replicas %s -> %s', (threshold, replicas, answer) => {
+    const targets = replicas === '(no Workspaces)' ? [] : (replicas as string).split(', ');
+    const values = targets.filter((target) => /^-?\d/.test(target)).map(Number);
+    const result = sum.combine(targets.length, values, Number(threshold));
+    const error = /^error `(\w+)`$/.exec(answer as string);
+    if (error) {
+      expect(result).toMatchObject({ ok: false, problem: { reason: error[1] } });
+    } else {
+      const [value, inactive] = (answer as string).split(', ');
+      expect(result).toMatchObject({ ok: true, value: { value: Number(value), active: inactive !== 'inactive' } });
+    }
+  });
+
+  it('lists every reason a replica can give no sample, and no other', () => {
+    const reasons = tableAfter(text, 'A replica gives **no sample** when:').map(([reason]) => reason);
+    expect(reasons.sort()).toEqual(MISSING_REASONS.map((reason) => `\`${reason}\``).sort());
+  });
+
+  it('names exactly the metrics the scaler exports', async () => {
+    const registry = new Registry();
+    createMeasurer({ registry, log: createLogger({ level: 'silent', format: 'json' }) }).close();
+    const exported = (await registry.getMetricsAsJSON()).map((metric) => metric.name).sort();
+    const documented = [...new Set(flat(text).match(/kks_[a-z_]+/g))].sort();
+    expect(documented).toEqual(exported);
+  });
+
+  it('quotes the defaults', () => {
+    const words = flat(text);
+    expect(words).toContain(`(default ${measurerDefaults.maxConcurrency};`);
+    expect(words).toContain(`less ${measurerDefaults.deadlineMarginMs} ms (by default)`);
+    expect(words).toContain(`${measurerDefaults.maxBodyBytes / 1024 / 1024} MiB (by default)`);
+  });
+});
