@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parse } from 'yaml';
+import { parseTriggerMetadata } from '../../scaler/metadata.js';
 import { ANNOTATIONS, validateAnnotations } from '../../schemas/annotations.js';
 import { crdValidator, findCrd } from '../support/crd-schema.js';
 import { copy, find, kustomize, readRepositoryFile, repositoryRoot, type Manifest } from './render.js';
@@ -54,6 +55,11 @@ describe('README: Two ways to autoscale', () => {
     expect(trigger.metadata.scalerAddress).toBe(`${name}.${serviceNamespace}.svc.cluster.local:${grpcService['spec'].ports[0].port}`);
     expect(trigger.metadata.inferenceSetName).toBe(example['spec'].scaleTargetRef.name);
     expect(trigger.metadata.inferenceSetNamespace).toBe(example.metadata.namespace);
+  });
+
+  it('the example’s trigger metadata is what the scaler accepts', () => {
+    const parsed = parseTriggerMetadata(example['spec'].triggers[0].metadata);
+    expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ metricName: 'vllm:num_requests_running', threshold: 8, scrapeTimeoutMs: 2000 }) });
   });
 
   it('annotates with annotations the hooks accept', () => {
