@@ -8,6 +8,8 @@ import type { LoggingOptions } from './schemas/logging-options.js';
 const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {
   hooks: () => import('./hooks/command.js'),
   certs: () => import('./certs/command.js'),
+  query: () => import('./scaler/query.js'),
+  scaler: () => import('./scaler/command.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,160 @@
+import type { Server } from 'node:http';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { CommandModule } from '../lib/command.js';
+import { defineCommand } from '../lib/flags.js';
+import { close, listen, stopOnSignals } from '../lib/lifecycle.js';
+import type { Logger } from '../lib/log.js';
+import { fail, ok, type Result } from '../lib/result.js';
+import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-options.js';
+import type { Discovery } from './discovery/discovery.js';
+import { startStaticDiscovery } from './discovery/static.js';
+import { createHealthServer } from './health.js';
+import { createMeasurer } from './measure.js';
+import { parseTriggerMetadata, targetUrls, type TriggerConfig } from './metadata.js';
+import { startGrpcServer, type GrpcServer } from './server.js';
+import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
+import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
+
+export const command = defineCommand<ScalerOptions>(
+  'scaler',
+  'serve the KEDA external scaler: gRPC with mTLS for KEDA, HTTP for health and metrics',
+  scalerOptionsSchema,
+);
+
+/** What the shell needs from the scaler's core and discovery; tests pass their own. */
+export interface ScalerParts<C extends TriggerTarget> {
+  createCore(options: { registry: Registry; log: Logger; concurrency: number; maxBodyBytes: number }): ScalerCore<C> & { close(): void };
+  startDiscovery(options: { targets?: string; kubeconfig?: string; registry: Registry; log: Logger }): Promise<Result<Discovery>>;
+}
+
+export interface RunningScaler {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly registry: Registry;
+  readonly tls: TlsSource;
+  /** Empty when the scaler can serve KEDA. */
+  notReadyReasons(): string[];
+  /** Stops accepting calls, drains those in flight (up to `shutdownGraceMs`), then stops everything else. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the scaler. gRPC listens at once but refuses connections until `--tls-dir` holds
+ * a valid set; `/readyz` says why it is not ready meanwhile. A targets file or Kubernetes
+ * configuration that cannot be used is an error: the command exits with its message.
+ */
+export async function startScaler<C extends TriggerTarget>(
+  options: ScalerOptions,
+  log: Logger,
+  parts: ScalerParts<C>,
+): Promise<Result<RunningScaler>> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const discovery = await parts.startDiscovery({ targets: options.targets, kubeconfig: options.kubeconfig, registry, log });
+  if (!discovery.ok) return discovery;
+
+  const credentials = new ReloadableServerCredentials();
+  const tls = await startTlsSource({ dir: options.tlsDir, credentials, log });
+  new Gauge({
+    name: 'kks_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the server certificate in use expires (Unix time); absent until one is loaded',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const current = tls.current();
+      if (current) this.set(current.notAfter.getTime() / 1000);
+    },
+  });
+
+  const core = parts.createCore({ registry, log, concurrency: options.scrapeConcurrency, maxBodyBytes: options.maxBodyBytes });
+  const handlers = externalScalerHandlers(createScalerService(core, discovery.value), {
+    log,
+    registry,
+    defaultDeadlineMs: options.defaultDeadlineMs,
+  });
+
+  let stopping = false;
+  const notReadyReasons = (): string[] => {
+    const reasons: string[] = [];
+    if (stopping) reasons.push('shutting down');
+    const tlsReason = tls.notReadyReason();
+    if (tlsReason) reasons.push(tlsReason);
+    if (!discovery.value.ready()) reasons.push(discovery.value.notReadyReason() ?? 'discovery has not synced yet');
+    return reasons;
+  };
+
+  let grpc: GrpcServer | undefined;
+  let health: Server | undefined;
+  const stopRest = async () => {
+    core.close();
+    tls.close();
+    await discovery.value.stop();
+    if (health) await close(health, 1000);
+  };
+  try {
+    grpc = await startGrpcServer({ host: options.host, port: options.grpcPort, credentials, handlers, log });
+    health = createHealthServer({ registry, notReadyReasons });
+    const httpPort = await listen(health, options.httpPort, options.host).catch((error: Error) => {
+      throw new Error(`cannot listen for HTTP on ${options.host}:${options.httpPort}: ${error.message}`);
+    });
+    log.info({ grpcPort: grpc.port, httpPort, tlsDir: options.tlsDir, discovery: options.targets ? 'static' : 'kubernetes' }, 'scaler started');
+    const running = grpc;
+    return ok({
+      grpcPort: running.port,
+      httpPort,
+      registry,
+      tls,
+      notReadyReasons,
+      async stop() {
+        stopping = true;
+        await running.stop(options.shutdownGraceMs);
+        await stopRest();
+      },
+    });
+  } catch (error) {
+    await grpc?.stop(0);
+    await stopRest();
+    return fail('CannotListen', (error as Error).message);
+  }
+}
+
+/** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
+export const realParts: ScalerParts<TriggerConfig> = {
+  createCore({ registry, log, concurrency, maxBodyBytes }) {
+    const measurer = createMeasurer({ registry, log, maxConcurrency: concurrency, maxBodyBytes });
+    return {
+      parseTriggerMetadata,
+      targetUrls,
+      measure: (config, urls, deadline) => measurer.measure(config, urls, deadline),
+      close: () => measurer.close(),
+    };
+  },
+  async startDiscovery({ targets, kubeconfig, registry, log }) {
+    if (targets) return startStaticDiscovery({ file: targets, log });
+    // Loaded only here: a scaler with a targets file never pays for the Kubernetes client.
+    const { startKubernetesDiscovery } = await import('./discovery/kubernetes.js');
+    try {
+      return ok(startKubernetesDiscovery({ ...(kubeconfig && { kubeconfig }), log, registry }));
+    } catch (error) {
+      return fail('NoKubeconfig', (error as Error).message);
+    }
+  },
+};
+
+/** The command's run, given the parts (tests pass their own). */
+export function scalerCommand<C extends TriggerTarget>(parts: ScalerParts<C>): CommandModule<ScalerOptions> {
+  return {
+    command,
+    async run(options, log) {
+      const started = await startScaler(options, log, parts);
+      if (!started.ok) {
+        log.error({ reason: started.problem.reason, err: started.problem.message }, 'scaler cannot start');
+        return 1;
+      }
+      stopOnSignals(log, started.value.stop, options.shutdownGraceMs + 2000);
+    },
+  };
+}
+
+export default scalerCommand(realParts);

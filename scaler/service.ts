@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import { status, type Deadline, type handleUnaryCall, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../lib/log.js';
+import type { Result } from '../lib/result.js';
+import { authorize } from './authorize.js';
+import type { Discovery, Workspace } from './discovery/discovery.js';
+import type {
+  ExternalScalerServer,
+  GetMetricSpecResponse,
+  GetMetricsRequest,
+  GetMetricsResponse,
+  IsActiveResponse,
+  MetricSpec,
+  MetricValue,
+  ScaledObjectRef,
+} from './generated/externalscaler.js';
+
+/** The part of a parsed trigger that the RPCs read themselves. */
+export interface TriggerTarget {
+  readonly inferenceSetName: string;
+  readonly inferenceSetNamespace: string;
+  readonly metricName: string;
+  readonly threshold: number;
+}
+
+export interface MeasurementValue {
+  readonly value: number;
+  readonly active: boolean;
+}
+
+/** Metadata parsing, target URLs and measuring: the scaler's core, passed in. */
+export interface ScalerCore<C extends TriggerTarget> {
+  parseTriggerMetadata(metadata: Readonly<Record<string, string>>): Result<C>;
+  targetUrls(config: C, namespace: string, workspaces: readonly Workspace[]): string[];
+  measure(config: C, urls: readonly string[], deadline: number): Promise<Result<MeasurementValue>>;
+}
+
+/** Why a call failed: a gRPC status code, a stable reason and a message the caller can act on. */
+export interface RpcFailure {
+  readonly code: status;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export type RpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RpcFailure };
+
+const success = <T>(value: T): RpcResult<T> => ({ ok: true, value });
+const failure = (code: status, reason: string, message: string): RpcResult<never> => ({ ok: false, failure: { code, reason, message } });
+
+/**
+ * The gRPC status of a problem the core reports while measuring. Missing data is
+ * UNAVAILABLE (KEDA retries, and its fallback engages), never a made-up number; a metric
+ * that cannot be summed is the trigger's fault (INVALID_ARGUMENT). Anything else is a bug.
+ */
+export function measureStatus(reason: string): status {
+  switch (reason) {
+    case 'NoTargets':
+    case 'NoSamples':
+      return status.UNAVAILABLE;
+    case 'UnsupportedMetricType':
+      return status.INVALID_ARGUMENT;
+    default:
+      return status.INTERNAL;
+  }
+}
+
+const METRIC_NAME_LIMIT = 120;
+
+/**
+ * The HPA's name for a trigger's metric: stable, lowercase letters, digits and `-` only
+ * (KEDA prefixes `s<index>-`; a Prometheus `:` is not allowed there). Long names are cut and
+ * end in a hash of the full name, so two InferenceSets never share a name by truncation.
+ */
+export function metricNameFor(config: TriggerTarget): string {
+  const full = ['kaito', config.inferenceSetNamespace, config.inferenceSetName, config.metricName]
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (full.length <= METRIC_NAME_LIMIT) return full;
+  const identity = JSON.stringify([config.inferenceSetNamespace, config.inferenceSetName, config.metricName]);
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 10);
+  return `${full.slice(0, METRIC_NAME_LIMIT - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+/** KEDA reads the float fields; the deprecated integer fields are set for older clients. */
+const toInt64 = (value: number): number => Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.round(value)));
+
+export function metricSpecFor(config: TriggerTarget): MetricSpec {
+  // A target of 0 means "unset" to a client that reads the integer, so it is at least 1 there.
+  return { metricName: metricNameFor(config), targetSize: Math.max(1, toInt64(config.threshold)), targetSizeFloat: config.threshold };
+}
+
+export function metricValueFor(metricName: string, value: number): MetricValue {
+  return { metricName, metricValue: toInt64(value), metricValueFloat: value };
+}
+
+/** The epoch ms by which an answer is due: the call's deadline, or `defaultMs` from now without one. */
+export function deadlineFor(deadline: Deadline, now: number, defaultMs: number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) ? at : now + defaultMs;
+}
+
+export interface ScalerService {
+  getMetricSpec(ref: ScaledObjectRef): RpcResult<GetMetricSpecResponse>;
+  getMetrics(request: GetMetricsRequest, deadline: number): Promise<RpcResult<GetMetricsResponse>>;
+  isActive(ref: ScaledObjectRef, deadline: number): Promise<RpcResult<IsActiveResponse>>;
+}
+
+export interface ServiceOptions {
+  /**
+   * How long after GetMetrics measured a trigger an IsActive for the same trigger and
+   * caller answers from that measurement (0: never).
+   */
+  readonly activityReuseMs?: number;
+  readonly now?: () => number;
+}
+
+/** Same caller namespace and same metadata: the same trigger. */
+function triggerKey(ref: ScaledObjectRef): string {
+  const metadata = Object.entries(ref.scalerMetadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([ref.namespace, metadata]);
+}
+
+/**
+ * The RPCs without the transport. GetMetricSpec reads nothing but the metadata, so KEDA
+ * can always build its HPA (and its fallback can engage); GetMetrics and IsActive resolve
+ * the InferenceSet, check that the caller may read it, and measure.
+ *
+ * KEDA asks IsActive right after GetMetrics, for the same trigger and under the same
+ * deadline. When GetMetrics had to wait for a replica that never answered, a second scrape
+ * round would find no time left and fail the pair; so IsActive answers from a GetMetrics
+ * measurement of the same trigger that finished within `activityReuseMs`.
+ */
+export function createScalerService<C extends TriggerTarget>(
+  core: ScalerCore<C>,
+  discovery: Discovery,
+  options: ServiceOptions = {},
+): ScalerService {
+  const now = options.now ?? Date.now;
+  const reuseMs = options.activityReuseMs ?? 1000;
+  const recent = new Map<string, { readonly active: boolean; readonly at: number }>();
+  const remember = (ref: ScaledObjectRef, active: boolean) => {
+    if (reuseMs <= 0) return;
+    const at = now();
+    for (const [key, entry] of recent) if (at - entry.at > reuseMs) recent.delete(key);
+    recent.set(triggerKey(ref), { active, at });
+  };
+  const recall = (ref: ScaledObjectRef | undefined): boolean | undefined => {
+    if (!ref || reuseMs <= 0) return undefined;
+    const entry = recent.get(triggerKey(ref));
+    return entry && now() - entry.at <= reuseMs ? entry.active : undefined;
+  };
+
+  const parse = (ref: ScaledObjectRef | undefined): RpcResult<{ ref: ScaledObjectRef; config: C }> => {
+    if (!ref) return failure(status.INVALID_ARGUMENT, 'MissingScaledObjectRef', 'the request has no scaledObjectRef');
+    const parsed = core.parseTriggerMetadata(ref.scalerMetadata);
+    return parsed.ok ? success({ ref, config: parsed.value }) : failure(status.INVALID_ARGUMENT, parsed.problem.reason, parsed.problem.message);
+  };
+
+  const measure = async (ref: ScaledObjectRef | undefined, deadline: number): Promise<RpcResult<{ config: C; measured: MeasurementValue }>> => {
+    const parsed = parse(ref);
+    if (!parsed.ok) return parsed;
+    const { ref: caller, config } = parsed.value;
+    const { inferenceSetNamespace: namespace, inferenceSetName: name } = config;
+    if (!discovery.ready()) {
+      return failure(status.UNAVAILABLE, 'NotReady', `the scaler is not ready: ${discovery.notReadyReason() ?? 'discovery has not synced yet'}`);
+    }
+    const view = discovery.lookup(namespace, name);
+    // Across namespaces, "does not exist" and "may not read" look the same: a tenant
+    // learns nothing about another namespace's InferenceSets.
+    const allowed = authorize(caller.namespace, view ?? { namespace, name, allowedNamespaces: [] });
+    if (!allowed.ok) return failure(status.PERMISSION_DENIED, allowed.problem.reason, allowed.problem.message);
+    if (!view) {
+      return failure(status.NOT_FOUND, 'InferenceSetNotFound', `InferenceSet ${namespace}/${name} does not exist: check inferenceSetName and inferenceSetNamespace`);
+    }
+    const urls = core.targetUrls(config, view.namespace, view.workspaces);
+    const measured = await core.measure(config, urls, deadline);
+    if (!measured.ok) {
+      const { reason, message } = measured.problem;
+      return failure(measureStatus(reason), reason, `InferenceSet ${namespace}/${name}, metric ${config.metricName}: ${message}`);
+    }
+    if (!Number.isFinite(measured.value.value)) {
+      return failure(status.INTERNAL, 'NotFinite', `InferenceSet ${namespace}/${name}: the measured value ${measured.value.value} is not a finite number`);
+    }
+    return success({ config, measured: measured.value });
+  };
+
+  return {
+    getMetricSpec(ref) {
+      const parsed = parse(ref);
+      return parsed.ok ? success({ metricSpecs: [metricSpecFor(parsed.value.config)] }) : parsed;
+    },
+    async getMetrics(request, deadline) {
+      // request.metricName is the name GetMetricSpec gave, not a Prometheus family: the
+      // family always comes from the metadata.
+      const result = await measure(request.scaledObjectRef, deadline);
+      if (!result.ok) return result;
+      if (request.scaledObjectRef) remember(request.scaledObjectRef, result.value.measured.active);
+      return success({ metricValues: [metricValueFor(metricNameFor(result.value.config), result.value.measured.value)] });
+    },
+    async isActive(ref, deadline) {
+      const reused = recall(ref);
+      if (reused !== undefined) return success({ result: reused });
+      const result = await measure(ref, deadline);
+      return result.ok ? success({ result: result.value.measured.active }) : result;
+    },
+  };
+}
+
+export interface HandlerOptions {
+  readonly log: Logger;
+  readonly registry: Registry;
+  /** Deadline for calls that carry none. */
+  readonly defaultDeadlineMs: number;
+  readonly now?: () => number;
+}
+
+/** gRPC handlers around the service: deadlines, status codes, logs and metrics. */
+export function externalScalerHandlers(service: ScalerService, options: HandlerOptions): ExternalScalerServer {
+  const now = options.now ?? Date.now;
+  const { log } = options;
+  const handled = new Counter({
+    name: 'kks_rpc_requests_total',
+    help: 'RPCs answered, by method and gRPC status code.',
+    labelNames: ['method', 'code'] as const,
+    registers: [options.registry],
+  });
+  const latency = new Histogram({
+    name: 'kks_rpc_duration_seconds',
+    help: 'Time from receiving an RPC to answering it, by method.',
+    labelNames: ['method'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
+    registers: [options.registry],
+  });
+
+  const record = (method: string, code: status, started: number) => {
+    handled.inc({ method, code: status[code] });
+    latency.observe({ method }, (performance.now() - started) / 1000);
+  };
+
+  const unary =
+    <Req, Res>(
+      method: string,
+      describe: (request: Req) => ScaledObjectRef | undefined,
+      run: (request: Req, deadline: number) => RpcResult<Res> | Promise<RpcResult<Res>>,
+    ): handleUnaryCall<Req, Res> =>
+    (call: ServerUnaryCall<Req, Res>, callback) => {
+      const started = performance.now();
+      const ref = describe(call.request);
+      const context = {
+        method,
+        scaledObject: ref ? `${ref.namespace}/${ref.name}` : undefined,
+        inferenceSet: ref ? `${ref.scalerMetadata['inferenceSetNamespace'] ?? ''}/${ref.scalerMetadata['inferenceSetName'] ?? ''}` : undefined,
+        peer: call.getPeer(),
+      };
+      Promise.resolve()
+        .then(() => run(call.request, deadlineFor(call.getDeadline(), now(), options.defaultDeadlineMs)))
+        .then(
+          (result) => {
+            if (result.ok) {
+              record(method, status.OK, started);
+              log.debug({ ...context, response: result.value }, 'rpc answered');
+              callback(null, result.value);
+            } else {
+              const { code, reason, message } = result.failure;
+              record(method, code, started);
+              log.warn({ ...context, code: status[code], reason, err: message }, 'rpc failed');
+              callback({ code, details: message });
+            }
+          },
+          (error: unknown) => {
+            record(method, status.INTERNAL, started);
+            log.error({ ...context, err: error }, 'rpc failed unexpectedly');
+            callback({ code: status.INTERNAL, details: `internal error in ${method}` });
+          },
+        );
+    };
+
+  return {
+    getMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>('GetMetricSpec', (ref) => ref, (ref) => service.getMetricSpec(ref)),
+    getMetrics: unary<GetMetricsRequest, GetMetricsResponse>(
+      'GetMetrics',
+      (request) => request.scaledObjectRef,
+      (request, deadline) => service.getMetrics(request, deadline),
+    ),
+    isActive: unary<ScaledObjectRef, IsActiveResponse>('IsActive', (ref) => ref, (ref, deadline) => service.isActive(ref, deadline)),
+    streamIsActive(call: ServerWritableStream<ScaledObjectRef, IsActiveResponse>) {
+      const started = performance.now();
+      record('StreamIsActive', status.UNIMPLEMENTED, started);
+      call.emit('error', {
+        code: status.UNIMPLEMENTED,
+        details: 'StreamIsActive is not implemented: use a ScaledObject trigger of type "external", not "external-push"',
+      });
+    },
+  };
+}

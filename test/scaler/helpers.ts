@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { credentials as grpcCredentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  ExternalScalerClient,
+  type GetMetricSpecResponse,
+  type GetMetricsResponse,
+  type IsActiveResponse,
+  type ScaledObjectRef,
+} from '../../scaler/generated/externalscaler.js';
+import { createLogger, type Logger } from '../../lib/log.js';
+
+/** A JSON logger whose lines the test can read back. */
+export function captureLog(): { log: Logger; lines: () => Array<Record<string, unknown>> } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const log = createLogger({ level: 'debug', format: 'json', destination: stream });
+  const lines = () =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { log, lines };
+}
+
+export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `kks-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs` with `what` in the message. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export interface ClientIdentity {
+  readonly ca: string;
+  readonly certificate?: string;
+  readonly privateKey?: string;
+}
+
+/** A gRPC answer as a value: the response, or the status code name and details. */
+export type Outcome<T> = { ok: true; response: T } | { ok: false; code: string; details: string };
+
+export interface TestClient {
+  getMetricSpec(ref: ScaledObjectRef, timeoutMs?: number): Promise<Outcome<GetMetricSpecResponse>>;
+  getMetrics(ref: ScaledObjectRef, timeoutMs?: number, metricName?: string): Promise<Outcome<GetMetricsResponse>>;
+  isActive(ref: ScaledObjectRef, timeoutMs?: number): Promise<Outcome<IsActiveResponse>>;
+  streamIsActive(ref: ScaledObjectRef): Promise<Outcome<IsActiveResponse[]>>;
+  close(): void;
+}
+
+/** A KEDA-like client of the scaler at 127.0.0.1:port, verifying the server as `localhost`. */
+export function scalerClient(port: number, identity: ClientIdentity): TestClient {
+  const client = new ExternalScalerClient(
+    `127.0.0.1:${port}`,
+    grpcCredentials.createSsl(
+      Buffer.from(identity.ca),
+      identity.privateKey ? Buffer.from(identity.privateKey) : null,
+      identity.certificate ? Buffer.from(identity.certificate) : null,
+    ),
+    { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' },
+  );
+  const settle = <T>(resolve: (outcome: Outcome<T>) => void) => (error: ServiceError | null, response?: T) =>
+    resolve(error || response === undefined ? { ok: false, code: status[error?.code ?? status.UNKNOWN] ?? '?', details: error?.details ?? '' } : { ok: true, response });
+  const options = (timeoutMs = 5000) => ({ deadline: Date.now() + timeoutMs });
+  return {
+    getMetricSpec: (ref, timeoutMs) => new Promise((resolve) => client.getMetricSpec(ref, new Metadata(), options(timeoutMs), settle(resolve))),
+    getMetrics: (ref, timeoutMs, metricName = 'whatever-keda-sends') =>
+      new Promise((resolve) => client.getMetrics({ scaledObjectRef: ref, metricName }, new Metadata(), options(timeoutMs), settle(resolve))),
+    isActive: (ref, timeoutMs) => new Promise((resolve) => client.isActive(ref, new Metadata(), options(timeoutMs), settle(resolve))),
+    streamIsActive: (ref) =>
+      new Promise((resolve) => {
+        const received: IsActiveResponse[] = [];
+        const stream = client.streamIsActive(ref, new Metadata(), options());
+        stream.on('data', (response: IsActiveResponse) => received.push(response));
+        stream.on('error', (error: ServiceError) => resolve({ ok: false, code: status[error.code] ?? '?', details: error.details }));
+        stream.on('end', () => resolve({ ok: true, response: received }));
+      }),
+    close: () => client.close(),
+  };
+}
