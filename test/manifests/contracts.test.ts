@@ -6,6 +6,7 @@ import { createApp } from '../../hooks/app.js';
 import { envName, parseOptions, type Command } from '../../lib/flags.js';
 import { createLogger } from '../../lib/log.js';
 import { command as scalerCommand } from '../../scaler/command.js';
+import { createHealthServer } from '../../scaler/health.js';
 import { parseTriggerMetadata } from '../../scaler/metadata.js';
 import { hooksCommand, type HooksOptions } from '../../schemas/hooks-options.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
@@ -103,6 +104,27 @@ describe.each(installs)('$directory against the code it deploys', ({ directory, 
       expect([`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`]).toContain(host);
       expect(grpcService['spec'].ports.map((p: { port: number }) => p.port)).toContain(Number(port));
       expect(hooksOptions.triggerAuthentication).toBe(creds.metadata.name);
+    });
+  });
+
+  describe('the probes', () => {
+    const probe = (name: string, kind: string): string => (container(name) as Container & Record<string, any>)[kind].httpGet.path;
+
+    it.each(['livenessProbe', 'readinessProbe'])('hooks %s: a path the hooks app answers 200', async (kind) => {
+      expect((await request(app).get(probe('hooks', kind))).status).toBe(200);
+    });
+
+    it('scaler livenessProbe: answered 200 even while not ready, so waiting never restarts the container', async () => {
+      const health = createHealthServer({ registry: new Registry(), notReadyReasons: () => ['waiting for CRD inferencesets.kaito.sh'] });
+      expect((await request(health).get(probe('scaler', 'livenessProbe'))).status).toBe(200);
+    });
+
+    it('scaler readinessProbe: 503 while the scaler cannot serve KEDA, 200 once it can', async () => {
+      let reasons = ['TLS files missing'];
+      const health = createHealthServer({ registry: new Registry(), notReadyReasons: () => reasons });
+      expect((await request(health).get(probe('scaler', 'readinessProbe'))).status).toBe(503);
+      reasons = [];
+      expect((await request(health).get(probe('scaler', 'readinessProbe'))).status).toBe(200);
     });
   });
 
