@@ -91,7 +91,9 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   if (!inferenceSet.ok) return inferenceSet;
 
   const tlsDir = join(options.dir, 'tls');
-  const certificates = await writeCertificateDirectory({ out: tlsDir, names: SERVER_NAMES, mode: 'reuse' }, { now: new Date(now()), random: systemRandomness });
+  const certificates = await writeCertificateDirectory({ out: tlsDir, names: SERVER_NAMES, mode: 'reuse' }, { now: new Date(now()), random: systemRandomness }).catch(
+    (error: Error) => fail<never>('CertificatesUnwritable', error.message),
+  );
   if (!certificates.ok) return fail('Certificates', `dev certificates in ${tlsDir}: ${certificates.problem.message}`);
   const certificatesText =
     certificates.value.written.length === 0
