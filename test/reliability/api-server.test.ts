@@ -23,7 +23,6 @@ import { trapUnhandledRejections } from './traps.js';
  */
 
 jest.setTimeout(30_000);
-const rejections = trapUnhandledRejections();
 
 const THRESHOLD = 10;
 
@@ -49,8 +48,10 @@ afterEach(async () => {
 afterAll(async () => {
   await Promise.all([...replicas.values()].map((replica) => replica.close()));
   await dir?.remove();
-  rejections.assertNone();
 });
+
+// Declared after the cleanup above, so that its check runs last.
+trapUnhandledRejections();
 
 /** The real scaler parts; only the Workspace's address is local. */
 const parts = (fake: FakeApiServer): ScalerParts<TriggerConfig> => ({

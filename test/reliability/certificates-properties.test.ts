@@ -8,6 +8,9 @@ import { createLogger } from '../../lib/log.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { violations } from '../certs/set-check.js';
 import { answer, filesOf, service, syncRequest } from '../hooks/certificates-requests.js';
+import { trapUnhandledRejections } from './traps.js';
+
+trapUnhandledRejections();
 
 /**
  * The certificates hook under whatever Metacontroller may observe: Secrets of ours edited by

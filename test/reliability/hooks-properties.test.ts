@@ -7,6 +7,9 @@ import { sync } from '../../hooks/sync.js';
 import { createLogger } from '../../lib/log.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { inferenceSet, objectMap, scaledObject, workspace } from '../hooks/builders.js';
+import { trapUnhandledRejections } from './traps.js';
+
+trapUnhandledRejections();
 
 const defaults = hooksCommand.validate({});
 if (!defaults.ok) throw new Error(defaults.problem.message);

@@ -19,7 +19,6 @@ import { trapUnhandledRejections } from './traps.js';
  */
 
 jest.setTimeout(60_000);
-const rejections = trapUnhandledRejections();
 
 const MiB = 1024 * 1024;
 const MAX_BODY_BYTES = MiB;
@@ -81,8 +80,10 @@ beforeAll(async () => {
 afterAll(async () => {
   measurer?.close();
   await Promise.all(targets.map((target) => target.close()));
-  rejections.assertNone();
 });
+
+// Declared after the cleanup above, so that its check runs last.
+trapUnhandledRejections();
 
 const config = (set: number): TriggerConfig => {
   const parsed = parseTriggerMetadata({

@@ -8,6 +8,7 @@ import { start, type Running } from '../support/cli.js';
 import { eventually, scalerClient, tempDir, type Outcome } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir } from '../scaler/pki.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
+import { trapUnhandledRejections } from './traps.js';
 
 /**
  * SIGTERM to the real `scaler` and `hooks` processes (what the kubelet sends when a Pod
@@ -59,6 +60,9 @@ afterAll(async () => {
   await Promise.all([slow?.close(), hanging?.close()]);
   await dir?.remove();
 });
+
+// Declared after the cleanup above, so that its check runs last.
+trapUnhandledRejections();
 
 const ref = (name: string) => ({
   name: 'so',
