@@ -58,7 +58,6 @@ it('the catalogue covers every hostile behaviour once', () => {
   expect(HOSTILE_CATALOGUE.map((entry) => entry.behaviour).sort()).toEqual(BEHAVIOURS.filter((behaviour) => behaviour !== 'healthy').sort());
 });
 
-
 describe('through the measurer', () => {
   let measurer: Measurer;
   const config: TriggerConfig = (() => {
