@@ -5,7 +5,7 @@ import { startKubernetesDiscovery } from '../../scaler/discovery/kubernetes.js';
 import { realParts, startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
 import type { TriggerConfig } from '../../scaler/metadata.js';
 import { FAST, inferenceSet, IS, workspace, WS } from '../scaler/discovery/harness.js';
-import { captureLog, eventually, scalerClient, tempDir, type TestClient } from '../scaler/helpers.js';
+import { captureLog, eventually, scalerClient, tempDir, type TestClient, testScalerOptions } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir, type TestAuthority } from '../scaler/pki.js';
 import { startFakeApiServer, WORKSPACE_CRD, type FakeApiServer } from '../support/fake-api-server.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
@@ -81,18 +81,7 @@ async function stack(seed: (fake: FakeApiServer) => void, before: (fake: FakeApi
   seed(fake);
   await before(fake);
   const started = await startScaler(
-    {
-      grpcPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
-      tlsDir: join(dir.path, 'tls'),
-      scrapeConcurrency: 16,
-      maxBodyBytes: 1 << 20,
-      defaultDeadlineMs: 3000,
-      shutdownGraceMs: 1000,
-      logLevel: 'info',
-      logFormat: 'json',
-    },
+    testScalerOptions({ tlsDir: join(dir.path, 'tls'), shutdownGraceMs: 1000 }),
     captureLog().log,
     parts(fake),
   );

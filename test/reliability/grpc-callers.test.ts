@@ -16,7 +16,7 @@ import {
 } from '../../certs/issue.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { ExternalScalerClient, type ScaledObjectRef } from '../../scaler/generated/externalscaler.js';
-import { captureLog, eventually, tempDir } from '../scaler/helpers.js';
+import { captureLog, eventually, tempDir, testScalerOptions } from '../scaler/helpers.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
 import { trapUnhandledRejections } from './traps.js';
 
@@ -134,19 +134,13 @@ beforeAll(async () => {
   await writeFile(join(tls, 'tls.crt'), pki.server.certificate);
   await writeFile(join(tls, 'tls.key'), pki.server.privateKey);
   const started = await startScaler(
-    {
-      grpcPort: 0,
-      httpPort: 0,
-      host: '127.0.0.1',
+    testScalerOptions({
       tlsDir: tls,
       targets: join(dir.path, 'targets.yaml'),
       scrapeConcurrency: 64,
-      maxBodyBytes: 1 << 20,
       defaultDeadlineMs: DEFAULT_DEADLINE_MS,
       shutdownGraceMs: 1000,
-      logLevel: 'info',
-      logFormat: 'json',
-    },
+    }),
     captureLog().log,
     realParts,
   );

@@ -6,7 +6,7 @@ import { createLogger } from '../../lib/log.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { createMeasurer, type Measurer } from '../../scaler/measure.js';
 import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
-import { captureLog, scalerClient, tempDir, type TestClient } from '../scaler/helpers.js';
+import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir } from '../scaler/pki.js';
 import { BEHAVIOURS, FAMILY, startHostile, type Behaviour, type HostileTarget } from '../support/hostile-targets.js';
 import { HOSTILE_CATALOGUE } from './catalogue.js';
@@ -136,19 +136,13 @@ describe('through the scaler: gRPC with mTLS, static targets', () => {
     await writeTlsDir(join(dir.path, 'tls'), [ca], ca.serverLeaf());
     await writeFile(join(dir.path, 'targets.yaml'), targetsFile());
     const started = await startScaler(
-      {
-        grpcPort: 0,
-        httpPort: 0,
-        host: '127.0.0.1',
+      testScalerOptions({
         tlsDir: join(dir.path, 'tls'),
         targets: join(dir.path, 'targets.yaml'),
         scrapeConcurrency: 64,
         maxBodyBytes: MAX_BODY_BYTES,
-        defaultDeadlineMs: 3000,
         shutdownGraceMs: 1000,
-        logLevel: 'info',
-        logFormat: 'json',
-      },
+      }),
       captureLog().log,
       realParts,
     );
