@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOpt
   certs: () => import('./certs/command.js'),
   query: () => import('./scaler/query.js'),
   scaler: () => import('./scaler/command.js'),
+  dev: () => import('./dev/command.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -4,13 +4,10 @@
  * `<name>_created` gauge family for counters, histograms and summaries, and `?name[]=`
  * filtering by sample name.
  */
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+import type { Sample } from '../scaler/extract.js';
 
-export interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
+export type { Sample };
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
 export interface Family {
   /** As the `# TYPE` line names it (counters with their `_total`). */

@@ -17,8 +17,15 @@ export const PHASE_SECONDS = 40;
 /** The last replica (of two or more) is unreachable for the first this-many seconds of every minute. */
 export const OUTAGE_SECONDS = 10;
 
+export type Phase = Exclude<Pattern, 'cycle'>;
+
+/** What the load is doing at this moment: `cycle` goes steady, burst, idle, and again. */
+export function phaseAt(pattern: Pattern, elapsedSeconds: number): Phase {
+  return pattern === 'cycle' ? (['steady', 'burst', 'idle'] as const)[Math.floor(elapsedSeconds / PHASE_SECONDS) % 3]! : pattern;
+}
+
 export function loadAt(pattern: Pattern, elapsedSeconds: number, replica: number, replicas: number): ReplicaLoad {
-  const phase = pattern === 'cycle' ? (['steady', 'burst', 'idle'] as const)[Math.floor(elapsedSeconds / PHASE_SECONDS) % 3]! : pattern;
+  const phase = phaseAt(pattern, elapsedSeconds);
   const reachable = !(replicas >= 2 && replica === replicas - 1 && elapsedSeconds % 60 < OUTAGE_SECONDS);
   switch (phase) {
     case 'steady':

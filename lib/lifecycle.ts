@@ -17,19 +17,26 @@ export function listen(server: Server, port: number, host?: string): Promise<num
 /**
  * Stops accepting, lets in-flight requests finish, and cuts what is still open after
  * `graceMs` so that shutdown is bounded even with a client that never reads its answer.
+ * A keep-alive connection whose request is answered during the drain is closed as soon as
+ * it is idle, rather than when the client or the keep-alive timeout gets round to it.
  */
 export function close(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
   });
 }
+
+const IDLE_SWEEP_MS = 50;
 
 /**
  * Runs `stop` on the first SIGTERM or SIGINT and exits when it is done, or after

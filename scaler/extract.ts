@@ -264,9 +264,12 @@ function labelSetEnd(text: string, from: number): number {
   return -1;
 }
 
-const LABEL = '[ \\t]*[a-zA-Z_][a-zA-Z0-9_]*[ \\t]*=[ \\t]*"(?:[^"\\\\]|\\\\.)*"[ \\t]*';
-const LABEL_SET = new RegExp(`^\\{(?:${LABEL}(?:,${LABEL})*,?)?[ \\t]*\\}$`);
-const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Each run of blanks, digits or label text can be matched in one way only: these
+// expressions never backtrack over a line in more than one way, so a hostile line of
+// megabytes costs linear time instead of hours of a blocked event loop.
+const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*[ \\t]*=[ \\t]*"(?:[^"\\\\]|\\\\.)*"';
+const LABEL_SET = new RegExp(`^\\{[ \\t]*(?:${LABEL}[ \\t]*(?:,[ \\t]*${LABEL}[ \\t]*)*(?:,[ \\t]*)?)?\\}$`);
+const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TIMESTAMP = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** Go's ParseFloat spellings, which the exposition formats use (`+Inf`, `NaN`, ...). */

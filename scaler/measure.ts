@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
+import { abbreviate } from '../lib/text.js';
 import { aggregations, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
 import { createLimiter } from './limiter.js';
@@ -75,6 +76,9 @@ export const measurerDefaults = {
   idleSocketMs: 4000,
 } as const;
 
+/** Longest detail kept of why a replica gave no sample. */
+const MAX_DETAIL = 240;
+
 interface Round {
   /** Filled in as replicas answer. */
   readonly outcomes: Map<string, TargetOutcome>;
@@ -123,7 +127,9 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         missing: 'InternalError' as const,
         detail: error instanceof Error ? error.message : String(error),
       }));
-      outcomes.set(url, result);
+      // A detail may quote what a replica sent (a value, a label set, a header): it goes into
+      // logs and into the gRPC status KEDA receives, so it is kept short.
+      outcomes.set(url, 'missing' in result ? { ...result, detail: abbreviate(result.detail, MAX_DETAIL) } : result);
     });
     // Never rejects: a round ends, whatever its bookkeeping does.
     const done = Promise.all(targets).then(() => {

@@ -6,7 +6,10 @@ import type { KubeObject } from '../../hooks/objects.js';
 import { sync } from '../../hooks/sync.js';
 import { createLogger } from '../../lib/log.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
-import { inferenceSet, objectMap, scaledObject } from '../hooks/builders.js';
+import { inferenceSet, objectMap, scaledObject, workspace } from '../hooks/builders.js';
+import { trapUnhandledRejections } from './traps.js';
+
+trapUnhandledRejections();
 
 const defaults = hooksCommand.validate({});
 if (!defaults.ok) throw new Error(defaults.problem.message);
@@ -73,6 +76,58 @@ describe('hooks under arbitrary request bodies', () => {
           expect(typeof response.body.reason).toBe('string');
           expect(typeof response.body.message).toBe('string');
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('hooks under arbitrary annotations, Workspaces and observed objects, over HTTP', () => {
+  const app = createApp({ config, log: createLogger({ level: 'silent', format: 'json' }), registry: new Registry() });
+  const scenario = fc.record({
+    shape: fc.constantFrom('decorator', 'composite'),
+    name: fc.oneof(fc.constant('phi-4-mini'), fc.stringMatching(/^[a-z][a-z0-9-]{0,70}$/)),
+    annotations,
+    spec,
+    /** Our ScaledObject is attached (the last good answer). */
+    attached: fc.boolean(),
+    /** A ScaledObject of the same name that is not ours exists (only when ours is not attached). */
+    foreign: fc.boolean(),
+    workspaces: fc.array(fc.record({ nodes: fc.option(fc.integer({ min: -1, max: 8 }), { nil: undefined }), mine: fc.boolean() }), { maxLength: 4 }),
+  });
+
+  it('answer 200 or a designed 422; ours is dropped only when opted out; a foreign one is never taken', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const object = inferenceSet(s.annotations as Record<string, string>, s.spec, s.name);
+        const mine = scaledObject(s.name, { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' });
+        const foreign = !s.attached && s.foreign;
+        const related = objectMap(
+          ...s.workspaces.map((entry, index) => workspace(`${s.name}-${index}`, entry.mine ? s.name : 'someone-else', entry.nodes)),
+          ...(foreign ? [scaledObject(s.name)] : s.attached ? [mine] : []),
+        );
+        const owned = s.attached ? objectMap(mine) : {};
+        const body = s.shape === 'decorator' ? { object, attachments: owned, related } : { parent: object, children: owned, related };
+        const response = await request(app).post('/sync').send(body);
+        const optedIn = s.annotations['scaledobject.kaito.sh/auto-provision'] === 'true';
+
+        expect([200, 422]).toContain(response.status);
+        if (response.status === 422) {
+          expect(optedIn).toBe(true);
+          expect(DESIGNED_REASONS).toContain(response.body.reason);
+          expect(String(response.body.message).length).toBeGreaterThan(20);
+          return;
+        }
+        const answered = (s.shape === 'decorator' ? response.body.attachments : response.body.children) as KubeObject[];
+        expect(Object.keys(response.body)).toEqual([s.shape === 'decorator' ? 'attachments' : 'children']);
+        if (!optedIn) {
+          expect(answered).toEqual([]);
+          return;
+        }
+        // Opted in and answered 200: exactly our ScaledObject, never one taken over from someone else.
+        expect(foreign).toBe(false);
+        expect(answered).toHaveLength(1);
+        expect(answered[0]?.metadata).toEqual({ name: s.name, namespace: 'default', annotations: { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' } });
       }),
       { numRuns: 300 },
     );

@@ -7,7 +7,7 @@ import { parseOptions } from '../../lib/flags.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { command as queryCommand, runQuery } from '../../scaler/query.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
-import { captureLog, scalerClient, tempDir, type TestClient } from './helpers.js';
+import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
 /**
@@ -73,19 +73,7 @@ inferenceSets:
     workspaces: []
 `;
 
-const options = (tlsDir: string): ScalerOptions => ({
-  grpcPort: 0,
-  httpPort: 0,
-  host: '127.0.0.1',
-  tlsDir,
-  targets: join(dir.path, 'targets.yaml'),
-  scrapeConcurrency: 16,
-  maxBodyBytes: 1 << 20,
-  defaultDeadlineMs: 3000,
-  shutdownGraceMs: 2000,
-  logLevel: 'debug',
-  logFormat: 'json',
-});
+const options = (tlsDir: string): ScalerOptions => testScalerOptions({ tlsDir, targets: join(dir.path, 'targets.yaml'), logLevel: 'debug' });
 
 const metadata = (name: string, extra: Record<string, string> = {}) => ({
   inferenceSetName: name,

@@ -11,6 +11,23 @@ import {
   type ScaledObjectRef,
 } from '../../scaler/generated/externalscaler.js';
 import { createLogger, type Logger } from '../../lib/log.js';
+import type { ScalerOptions } from '../../schemas/scaler-options.js';
+
+/** A scaler under test: loopback, ports the OS picks, JSON logs, small caps; `tlsDir` and discovery from the test. */
+export function testScalerOptions(overrides: Partial<ScalerOptions> & Pick<ScalerOptions, 'tlsDir'>): ScalerOptions {
+  return {
+    grpcPort: 0,
+    httpPort: 0,
+    host: '127.0.0.1',
+    scrapeConcurrency: 16,
+    maxBodyBytes: 1 << 20,
+    defaultDeadlineMs: 3000,
+    shutdownGraceMs: 2000,
+    logLevel: 'info',
+    logFormat: 'json',
+    ...overrides,
+  };
+}
 
 /** A JSON logger whose lines the test can read back. */
 export function captureLog(): { log: Logger; lines: () => Array<Record<string, unknown>> } {

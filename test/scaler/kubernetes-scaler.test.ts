@@ -5,7 +5,7 @@ import request from 'supertest';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { startFakeApiServer, STANDARD_CRDS, type FakeApiServer } from '../support/fake-api-server.js';
 import { inferenceSet, IS, workspace, WS } from './discovery/harness.js';
-import { captureLog, eventually, scalerClient, tempDir, type TestClient } from './helpers.js';
+import { captureLog, eventually, scalerClient, tempDir, type TestClient, testScalerOptions } from './helpers.js';
 import { createAuthority, writeTlsDir } from './pki.js';
 
 /**
@@ -30,10 +30,7 @@ beforeAll(async () => {
   await writeTlsDir(join(dir.path, 'tls'), [ca], ca.serverLeaf());
   fake = await startFakeApiServer({ crds: [] });
   const started = await startScaler(
-    {
-      grpcPort: 0, httpPort: 0, host: '127.0.0.1', tlsDir: join(dir.path, 'tls'), kubeconfig: fake.kubeconfigPath,
-      scrapeConcurrency: 8, maxBodyBytes: 1 << 20, defaultDeadlineMs: 3000, shutdownGraceMs: 2000, logLevel: 'info', logFormat: 'json',
-    },
+    testScalerOptions({ tlsDir: join(dir.path, 'tls'), kubeconfig: fake.kubeconfigPath, scrapeConcurrency: 8 }),
     captureLog().log,
     realParts,
   );

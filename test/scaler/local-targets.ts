@@ -80,15 +80,6 @@ export const waiting = (...values: number[]): string =>
 /** Accepts the request and never answers. */
 export const hang: Handler = () => {};
 
-/** Resolves once `check` holds, polling; rejects after `timeoutMs`. */
-export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * A self-signed certificate for 127.0.0.1 and localhost (valid until 2126) and its key,
  * made for these tests only.

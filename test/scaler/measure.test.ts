@@ -4,7 +4,8 @@ import { startReplica, type Replica } from '../../dev/vllm-replica.js';
 import { createLogger } from '../../lib/log.js';
 import { createMeasurer, type Measurer, type MeasurerOptions } from '../../scaler/measure.js';
 import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
-import { eventually, hang, page, startTarget, waiting, type Handler, type LocalTarget } from './local-targets.js';
+import { hang, page, startTarget, waiting, type Handler, type LocalTarget } from './local-targets.js';
+import { eventually } from './helpers.js';
 
 function config(overrides: Record<string, string> = {}): TriggerConfig {
   const result = parseTriggerMetadata({
@@ -190,7 +191,7 @@ describe('createMeasurer', () => {
       expect(Date.now()).toBeLessThan(deadline + 1000);
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 12 }) });
       expect(result.ok && result.value.outcomes[1]).toMatchObject({ missing: 'Timeout' });
-      await eventually(() => targets[1]?.connections.open === 0);
+      await eventually('every connection closed', () => targets[1]?.connections.open === 0);
     });
 
     it('bounds each replica by scrapeTimeout when the deadline is further', async () => {
@@ -260,7 +261,7 @@ describe('createMeasurer', () => {
     it('a caller joining a round keeps its own, earlier deadline', async () => {
       const urls = await serveAll(page(waiting(2)), page(waiting(3), 800));
       const first = measurer.measure(config(), urls, seconds(5));
-      await eventually(() => targets[1]?.requests.length === 1);
+      await eventually('one request arrived', () => targets[1]?.requests.length === 1);
       const joinedAt = Date.now();
       const second = await measurer.measure(config(), urls, joinedAt + 300);
       expect(Date.now()).toBeLessThan(joinedAt + 300 + 1000);
@@ -382,13 +383,13 @@ describe('createMeasurer', () => {
       await measurer.measure(config(), urls, seconds(5));
       expect(targets[0]?.connections.open).toBe(1);
       measurer.close();
-      await eventually(() => targets[0]?.connections.open === 0);
+      await eventually('every connection closed', () => targets[0]?.connections.open === 0);
     });
 
     it('cancels a round in flight, which still answers', async () => {
       const urls = await serveAll(hang);
       const pending = measurer.measure(config(), urls, seconds(10));
-      await eventually(() => targets[0]?.requests.length === 1);
+      await eventually('one request arrived', () => targets[0]?.requests.length === 1);
       measurer.close();
       expect(await pending).toMatchObject({ ok: false, problem: { reason: 'NoSamples', message: expect.stringContaining('Cancelled') } });
     });

@@ -5,7 +5,7 @@ import { fail, ok } from '../../lib/result.js';
 import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
 import type { TriggerTarget } from '../../scaler/service.js';
-import { captureLog, eventually, scalerClient, tempDir, type ClientIdentity, type TestClient } from './helpers.js';
+import { captureLog, eventually, scalerClient, tempDir, type ClientIdentity, type TestClient, testScalerOptions } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
 /**
@@ -69,10 +69,7 @@ describe('certificate rotation under load', () => {
     await publish(tlsDir, 1, [ca1], server1);
 
     const started = await startScaler(
-      {
-        grpcPort: 0, httpPort: 0, host: '127.0.0.1', tlsDir, targets: join(dir.path, 'targets.yaml'),
-        scrapeConcurrency: 8, maxBodyBytes: 1 << 20, defaultDeadlineMs: 3000, shutdownGraceMs: 2000, logLevel: 'info', logFormat: 'json',
-      },
+      testScalerOptions({ tlsDir, targets: join(dir.path, 'targets.yaml'), scrapeConcurrency: 8 }),
       captureLog().log,
       parts,
     );

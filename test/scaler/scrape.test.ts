@@ -2,7 +2,8 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { gzipSync } from 'node:zlib';
 import { filterNames } from '../../scaler/extract.js';
 import { createScraper, filteredUrl, type Scraper } from '../../scaler/scrape.js';
-import { eventually, hang, httpsTargetCertificate, page, startTarget, waiting, type LocalTarget } from './local-targets.js';
+import { hang, httpsTargetCertificate, page, startTarget, waiting, type LocalTarget } from './local-targets.js';
+import { eventually } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -107,7 +108,7 @@ describe('createScraper', () => {
       pump();
     });
     expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toMatchObject({ ok: false, missing: 'TooLarge' });
-    await eventually(() => target.connections.open === 0);
+    await eventually('every connection closed', () => target.connections.open === 0);
     expect(written).toBeLessThan(64 * MiB);
   });
 
@@ -116,7 +117,7 @@ describe('createScraper', () => {
     const started = Date.now();
     expect(await scraper.fetch(`${target.origin}/metrics`, 200)).toEqual({ ok: false, missing: 'Timeout', detail: 'no complete answer within 200 ms' });
     expect(Date.now() - started).toBeLessThan(200 + 1000);
-    await eventually(() => target.connections.open === 0);
+    await eventually('every connection closed', () => target.connections.open === 0);
   });
 
   it('times out a body that trickles in', async () => {
@@ -157,11 +158,11 @@ describe('createScraper', () => {
   it('aborts what is in flight when closed, and refuses to start afterwards', async () => {
     const target = await start(hang);
     const pending = scraper.fetch(`${target.origin}/metrics`, 5000);
-    await eventually(() => target.requests.length === 1);
+    await eventually('one request arrived', () => target.requests.length === 1);
     scraper.close();
     expect(await pending).toEqual({ ok: false, missing: 'Cancelled', detail: 'the scraper was closed' });
     expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toMatchObject({ ok: false, missing: 'Cancelled' });
-    await eventually(() => target.connections.open === 0);
+    await eventually('every connection closed', () => target.connections.open === 0);
   });
 
   it('closes idle keep-alive connections when closed', async () => {
@@ -169,7 +170,7 @@ describe('createScraper', () => {
     await scraper.fetch(`${target.origin}/metrics`, 2000);
     expect(target.connections.open).toBe(1);
     scraper.close();
-    await eventually(() => target.connections.open === 0);
+    await eventually('every connection closed', () => target.connections.open === 0);
   });
 
   it('keeps waiting on a slow answer longer than the idle-socket timeout', async () => {

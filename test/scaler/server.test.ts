@@ -8,7 +8,7 @@ import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
 import type { TriggerTarget } from '../../scaler/service.js';
-import { captureLog, eventually, scalerClient, tempDir } from './helpers.js';
+import { captureLog, eventually, scalerClient, tempDir, testScalerOptions } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
 /**
@@ -70,19 +70,8 @@ const metadata = (name = 'phi-4', extra: Record<string, string> = {}) => ({
 });
 const ref = (namespace = 'default', scalerMetadata: Record<string, string> = metadata()) => ({ name: 'so', namespace, scalerMetadata });
 
-const options = (dir: string, tlsDir: string): ScalerOptions => ({
-  grpcPort: 0,
-  httpPort: 0,
-  host: '127.0.0.1',
-  tlsDir,
-  targets: join(dir, 'targets.yaml'),
-  scrapeConcurrency: 8,
-  maxBodyBytes: 1 << 20,
-  defaultDeadlineMs: 3000,
-  shutdownGraceMs: 5000,
-  logLevel: 'debug',
-  logFormat: 'json',
-});
+const options = (dir: string, tlsDir: string): ScalerOptions =>
+  testScalerOptions({ tlsDir, targets: join(dir, 'targets.yaml'), scrapeConcurrency: 8, shutdownGraceMs: 5000, logLevel: 'debug' });
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let ca: TestAuthority;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type SchemaObject } from 'ajv';
 import { parseAllDocuments } from 'yaml';
@@ -27,17 +27,45 @@ ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
 interface Crd {
   spec: {
     group: string;
+    scope: 'Namespaced' | 'Cluster';
     names: { kind: string };
     versions: Array<{ name: string; schema?: { openAPIV3Schema: SchemaObject } }>;
   };
 }
 
+const loaded = new Map<string, Crd[]>();
+
 /** Every CRD document in a file under test/fixtures/crds/. */
 function loadCrds(file: string): Crd[] {
+  const cached = loaded.get(file);
+  if (cached) return cached;
   const text = readFileSync(crdDirectory + file, 'utf8');
-  return parseAllDocuments(text)
+  const crds = parseAllDocuments(text)
     .map((document) => document.toJSON() as Crd | null)
     .filter((crd): crd is Crd => crd !== null);
+  loaded.set(file, crds);
+  return crds;
+}
+
+export interface CrdInfo {
+  /** The file under test/fixtures/crds/ that defines the kind. */
+  readonly file: string;
+  readonly scope: 'Namespaced' | 'Cluster';
+}
+
+/** The CRD that serves `apiVersion` and `kind`, among all of test/fixtures/crds/; undefined if none. */
+export function findCrd(apiVersion: string, kind: string): CrdInfo | undefined {
+  const [group, version] = apiVersion.split('/');
+  for (const file of readdirSync(crdDirectory).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+    const crd = loadCrds(file).find(
+      (candidate) =>
+        candidate.spec.group === group &&
+        candidate.spec.names.kind === kind &&
+        candidate.spec.versions.some((served) => served.name === version),
+    );
+    if (crd) return { file, scope: crd.spec.scope };
+  }
+  return undefined;
 }
 
 export function crdValidator(file: string, kind: string, version: string): CrdValidator {

@@ -1,0 +1,77 @@
+import { PATTERNS, type Pattern } from '../dev/load-pattern.js';
+import { defineCommand } from '../lib/flags.js';
+import { loggingOptions, type LoggingOptions } from './logging-options.js';
+
+export interface DevOptions extends LoggingOptions {
+  readonly replicas: number;
+  readonly pattern: Pattern;
+  readonly duration: number;
+  readonly hooksPort: number;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly replicaPort: number;
+  readonly pollInterval: number;
+  readonly dir: string;
+  readonly inferenceSet?: string;
+}
+
+const port = (fallback: number, what: string) =>
+  ({ type: 'integer', minimum: 0, maximum: 65535, default: fallback, description: `${what} (0: any free port)` }) as const;
+
+/** Options of `keda-kaito-scaler dev`, the whole system on this machine. */
+export const devOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    replicas: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 32,
+      default: 3,
+      description: 'how many simulated vLLM replicas to run (1 to 32)',
+    },
+    pattern: {
+      type: 'string',
+      enum: [...PATTERNS],
+      default: 'cycle',
+      description: 'how their load moves: steady, burst, idle, or cycle (40 s of each in turn)',
+    },
+    duration: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86_400,
+      default: 0,
+      description: 'stop after this many seconds (0: run until Ctrl-C)',
+    },
+    hooksPort: port(8080, 'port of the hooks, the Metacontroller webhooks'),
+    grpcPort: port(10450, "port of the scaler's gRPC server, with mTLS"),
+    httpPort: port(10451, "port of the scaler's /healthz, /readyz and /metrics"),
+    replicaPort: port(9001, 'port of the first simulated replica; the others take the next ones'),
+    pollInterval: {
+      type: 'number',
+      minimum: 0.2,
+      maximum: 3600,
+      default: 2,
+      description: 'seconds between two polls of the scaler (GetMetrics and IsActive), as KEDA\'s pollingInterval',
+    },
+    dir: {
+      type: 'string',
+      minLength: 1,
+      default: '.dev',
+      description: 'folder for the dev certificates (tls/, reused while valid) and the targets file',
+    },
+    inferenceSet: {
+      type: 'string',
+      minLength: 1,
+      description: "YAML file of the annotated InferenceSet to render and scale (default: the project's examples/inferenceset.yaml)",
+    },
+    ...loggingOptions,
+    logLevel: { ...loggingOptions.logLevel, default: 'warn', description: 'log level of the hooks and the scaler, whose logs appear beside the poll lines' },
+  },
+} as const;
+
+export const devCommand = defineCommand<DevOptions>(
+  'dev',
+  'run the whole system on this machine: hooks, scaler (mTLS) and simulated vLLM replicas, polled as KEDA would',
+  devOptionsSchema,
+);

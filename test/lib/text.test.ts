@@ -1,0 +1,16 @@
+import { abbreviate } from '../../lib/text.js';
+
+describe('abbreviate', () => {
+  it.each<[string, string, number, string]>([
+    ['short text is kept', 'HTTP 500', 20, 'HTTP 500'],
+    ['text of exactly the limit is kept', 'x'.repeat(20), 20, 'x'.repeat(20)],
+    ['the middle goes, start and end stay', `series a{b="${'p'.repeat(100)}"} is NaN`, 40, 'series a{b="ppppppppppppppp ... } is NaN'],
+    ['an empty text', '', 5, ''],
+  ])('%s', (_name, text, max, expected) => {
+    expect(abbreviate(text, max)).toBe(expected);
+  });
+
+  it('never exceeds the limit', () => {
+    for (const max of [10, 11, 40, 240]) for (const length of [max + 1, max * 3, 100_000]) expect(abbreviate('y'.repeat(length), max).length).toBeLessThanOrEqual(max);
+  });
+});

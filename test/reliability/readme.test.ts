@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { status } from '@grpc/grpc-js';
+import { MISSING_REASONS } from '../../scaler/measure.js';
+import { HOSTILE_CATALOGUE } from './catalogue.js';
+
+/** The README's Reliability tables say what the reliability suite checks, row for row. */
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+/** The rows (cells, trimmed) of the table after `<!-- reliability: <name> -->`. */
+function table(name: string): string[][] {
+  const marker = `<!-- reliability: ${name} -->`;
+  const at = readme.indexOf(marker);
+  if (at < 0) throw new Error(`README has no table "${name}"`);
+  const lines = readme.slice(at + marker.length).trimStart().split('\n');
+  const rows: string[][] = [];
+  for (const line of lines.slice(2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, -1).split('|').map((cell) => cell.trim()));
+  }
+  return rows;
+}
+
+describe('README: Reliability', () => {
+  it('lists every hostile replica of the suite, in its order, with the reason the suite checks', () => {
+    const rows = table('replicas');
+    expect(rows.map((row) => row[0])).toEqual(HOSTILE_CATALOGUE.map((entry) => entry.fault));
+    for (const entry of HOSTILE_CATALOGUE) {
+      const reason = rows.find((row) => row[0] === entry.fault)?.[1];
+      const expected = 'missing' in entry.expect ? `\`${entry.expect.missing}\`` : 'value' in entry.expect ? 'read' : '`UnsupportedMetricType`';
+      expect({ fault: entry.fault, reason }).toEqual({ fault: entry.fault, reason: expected });
+    }
+    for (const row of rows) if (row[1] !== 'read') expect(MISSING_REASONS).toContain(row[1]?.replace(/`/g, ''));
+  });
+
+  it.each(['callers', 'api-server', 'hooks'])('names only real gRPC status codes in the %s table', (name) => {
+    const codes = table(name).flatMap((row) => row.join(' ').match(/`[A-Z][A-Z_]+`/g) ?? []);
+    for (const code of codes) expect(Object.keys(status)).toContain(code.replace(/`/g, ''));
+  });
+
+  it('has rows in every table', () => {
+    for (const name of ['replicas', 'callers', 'api-server', 'hooks']) expect(table(name).length).toBeGreaterThan(5);
+  });
+});
