@@ -170,18 +170,23 @@ function isCreated(sampleName: string, family: string): boolean {
   return sampleName === family + NOT_A_VALUE;
 }
 
-/** Where the page's first `# EOF` line starts (nothing after it is read), or its length. */
+/**
+ * Where the page's first `# EOF` line starts (nothing after it is read), or its length.
+ * Each line is looked at once, at its first "EOF", however many it holds.
+ */
 function eofLineStart(page: string): number {
-  for (let found = page.indexOf('EOF'); found !== -1; found = page.indexOf('EOF', found + 3)) {
+  for (let found = page.indexOf('EOF'); found !== -1; ) {
     const lineStart = page.lastIndexOf('\n', found) + 1;
     let lineEnd = page.indexOf('\n', found);
     if (lineEnd === -1) lineEnd = page.length;
     let position = lineStart;
     while (position < lineEnd && isBlank(page.charCodeAt(position))) position += 1;
-    if (page.charCodeAt(position) !== 35 /* # */) continue;
-    position += 1;
-    while (position < lineEnd && isBlank(page.charCodeAt(position))) position += 1;
-    if (position === found && page.slice(found + 3, lineEnd).trim() === '') return lineStart;
+    if (page.charCodeAt(position) === 35 /* # */) {
+      position += 1;
+      while (position < lineEnd && isBlank(page.charCodeAt(position))) position += 1;
+      if (position === found && page.slice(found + 3, lineEnd).trim() === '') return lineStart;
+    }
+    found = page.indexOf('EOF', lineEnd);
   }
   return page.length;
 }

@@ -55,3 +55,17 @@ describe('extractFamily: the name inside other lines', () => {
     expect(result.ok && (result.value as Family).type).toBe('gauge');
   });
 });
+
+describe('extractFamily: pages built to make a scan slow', () => {
+  // Each line is read once: a scan that went back to the start of the line for every
+  // occurrence would take hours on these 4 MB pages, and the test would time out.
+  const MB = 1024 * 1024;
+  const cases: Array<[string, string, number[] | string]> = [
+    ['a line of "EOF" over and over', page('m 1', `# ${'EOF'.repeat((4 * MB) / 3)}`, 'm{late="1"} 2'), [1, 2]],
+    ['the name over and over in one line', page(`# HELP other ${'m '.repeat(2 * MB)}`, 'm 3'), [3]],
+    ['a comment line of "# EOF" repeated', page(`#${' EOF'.repeat(MB)}`, 'm 4'), [4]],
+  ];
+  it.each(cases)('%s', (_name, text, expected) => {
+    expect(values(extractFamily(text, 'm'))).toEqual(expected);
+  });
+});
