@@ -20,13 +20,14 @@ import { atLeast, atMost, median, spread, summary, table } from './support/repor
  *
  * Targets: /sync >= 0.5x the echo's requests/s, p99 < 10 ms.
  */
-// Metacontroller calls a hook from a handful of workers (5 by default).
-const CONCURRENCY = 8;
+// Metacontroller calls a controller's hook from its sync workers, 5 by default (--workers):
+// the most requests for InferenceSets at once, all on one hooks replica in the worst case.
+const CONCURRENCY = 5;
 const TURNS = 3;
 const TURN_MS = 2500;
 
 /** The example sync request, with managedFields like a real object's, about 8 KB in all. */
-export function realisticSyncRequest(): string {
+function realisticSyncRequest(): string {
   const request = JSON.parse(readFileSync(new URL('../../examples/sync-decorator.json', import.meta.url), 'utf8'));
   const managers = ['kubectl-client-side-apply', 'kaito-controller', 'metacontroller', 'kubectl-annotate'];
   const managedFields = [];

@@ -29,7 +29,6 @@ export interface Traffic {
   readonly wire: number;
   /** Body bytes alone. */
   readonly body: number;
-  readonly requests: number;
 }
 
 export interface Farm {
@@ -62,8 +61,8 @@ export async function startFarm(options: FarmOptions): Promise<Farm> {
     async traffic() {
       const answer = next('traffic');
       child.send({ type: 'traffic' });
-      const { wire, body, requests } = await answer;
-      return { wire, body, requests };
+      const { wire, body } = await answer;
+      return { wire, body };
     },
     cpuMs: () => procCpuMs(child.pid ?? -1),
     async close() {
@@ -79,7 +78,6 @@ async function serveFarm(options: FarmOptions): Promise<void> {
   const whole = Buffer.from(page);
   const filtered = new Map<string, Buffer>();
   let body = 0;
-  let requests = 0;
   let closedWire = 0;
   const sockets = new Set<Socket>();
 
@@ -91,7 +89,6 @@ async function serveFarm(options: FarmOptions): Promise<void> {
       if (cached === undefined) filtered.set(query, (cached = Buffer.from(filterExposition(page, requestedNames(query)))));
       content = cached;
     }
-    requests += 1;
     body += content.length;
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': content.length }).end(content);
   };
@@ -120,7 +117,7 @@ async function serveFarm(options: FarmOptions): Promise<void> {
     if (message.type !== 'traffic') return;
     let wire = closedWire;
     for (const socket of sockets) wire += socket.bytesWritten;
-    process.send?.({ type: 'traffic', wire, body, requests });
+    process.send?.({ type: 'traffic', wire, body });
   });
   // The parent is gone: so is the farm.
   process.on('disconnect', () => process.exit(0));

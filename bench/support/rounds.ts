@@ -15,7 +15,7 @@ import type { Farm } from './replica-farm.js';
  */
 export const METRIC = 'vllm:num_requests_waiting';
 
-export function benchTrigger(): TriggerConfig {
+function benchTrigger(): TriggerConfig {
   const config = parseTriggerMetadata({ inferenceSetName: 'bench', inferenceSetNamespace: 'default', metricName: METRIC, threshold: '10' });
   if (!config.ok) throw new Error(config.problem.message);
   return config.value;
@@ -88,7 +88,7 @@ export interface Segment {
 }
 
 /** Collects garbage where the benchmark runs with --expose-gc, so that one segment does not pay for another. */
-export function collectGarbage(): void {
+function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
