@@ -28,7 +28,7 @@ for (const name of wanted.length > 0 ? wanted : all) {
   const began = Date.now();
   const lines: string[] = [];
   const status = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', `${here}${name}.js`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [`${here}${name}.js`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);

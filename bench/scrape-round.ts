@@ -21,7 +21,7 @@ import { measurerDesign, METRIC, naiveDesign, segment } from './support/rounds.j
 const DELAY_MS = 20;
 const PLAN = [
   { n: 10, blocks: 5, rounds: 30 },
-  { n: 100, blocks: 3, rounds: 30 },
+  { n: 100, blocks: 5, rounds: 30 },
   { n: 500, blocks: 2, rounds: 10 },
 ] as const;
 const WARMUPS = 5;

@@ -87,20 +87,15 @@ export interface Segment {
   readonly value: number;
 }
 
-/** Collects garbage where the benchmark runs with --expose-gc, so that one segment does not pay for another. */
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 /**
- * `rounds` timed rounds of one design, after the garbage of whatever ran before is
- * collected and `warmups` untimed rounds have opened the connections and let the heap
- * settle into its steady state (a full collection shrinks V8's young generation, and the
- * first rounds after it would pay for growing it again).
+ * `rounds` timed rounds of one design, after `warmups` untimed rounds have opened the
+ * connections. No garbage is collected by force in between: a full collection shrinks V8's
+ * young generation, and the next rounds would pay for growing it again, which a scaler
+ * serving calls never does. What the other design left behind is collected during the
+ * timed rounds, and charged to them.
  */
 export async function segment(design: Design, rounds: number, options: { readonly warmups?: number; readonly farm?: Farm } = {}): Promise<Segment> {
   const { farm } = options;
-  collectGarbage();
   const value = await design.warm();
   for (let index = 1; index < (options.warmups ?? 1); index += 1) await design.round();
   const before = await farm?.traffic();
