@@ -70,7 +70,7 @@ export interface MeasurerOptions {
 
 export const measurerDefaults = {
   maxConcurrency: 64,
-  maxBodyBytes: 4 * 1024 * 1024,
+  maxBodyBytes: 1024 * 1024,
   deadlineMarginMs: 150,
   // vLLM's HTTP server (uvicorn) closes idle connections after 5 s.
   idleSocketMs: 4000,

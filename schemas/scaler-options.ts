@@ -43,7 +43,7 @@ export const scalerOptionsSchema = {
       type: 'integer',
       minimum: 1024,
       maximum: 256 * 1024 * 1024,
-      default: 4 * 1024 * 1024,
+      default: 1024 * 1024,
       description: 'largest /metrics answer read from a replica, in bytes; a larger one counts as missing',
     },
     defaultDeadlineMs: {
