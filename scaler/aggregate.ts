@@ -23,8 +23,6 @@ export interface Combined {
 
 export interface Aggregation {
   readonly name: AggregationName;
-  /** The metric types it can read. */
-  readonly reads: readonly MetricType[];
   /** One replica's reading of the family found on its page; `metricName` is what was asked for. */
   read(family: Family, metricName: string): ServiceReading;
   /**
@@ -39,6 +37,9 @@ const saturate = (value: number): number => Math.min(Number.MAX_VALUE, Math.max(
 
 const total = (values: readonly number[]): number => saturate(values.reduce((sum, value) => sum + value, 0));
 
+/** The metric types `sum` can add up. */
+const sumReads: readonly MetricType[] = ['gauge', 'counter', 'untyped'];
+
 /**
  * `sum`: a replica's reading is the sum of every series of the family on its page; the
  * answer is the sum over replicas (Σ over s of T). When some replicas gave no reading:
@@ -51,11 +52,8 @@ const total = (values: readonly number[]): number => saturate(values.reduce((sum
  * count), and the answer never falls when a reading rises. The answer is clamped at 0; it is
  * inactive only when every replica gave a reading and the answer is 0.
  */
-const sumReads: readonly MetricType[] = ['gauge', 'counter', 'untyped'];
-
 export const sum: Aggregation = {
   name: 'sum',
-  reads: sumReads,
   read(family, metricName) {
     if (!sumReads.includes(family.type)) {
       const what = family.name === metricName ? `"${metricName}" is a ${family.type}` : `"${metricName}" is part of the ${family.type} "${family.name}"`;
