@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { abbreviate } from '../lib/text.js';
+import { scalerOptionsSchema } from '../schemas/scaler-options.js';
 import { aggregations, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
 import { createLimiter } from './limiter.js';
@@ -69,8 +70,8 @@ export interface MeasurerOptions {
 }
 
 export const measurerDefaults = {
-  maxConcurrency: 64,
-  maxBodyBytes: 1024 * 1024,
+  maxConcurrency: scalerOptionsSchema.properties.scrapeConcurrency.default,
+  maxBodyBytes: scalerOptionsSchema.properties.maxBodyBytes.default,
   deadlineMarginMs: 150,
   // vLLM's HTTP server (uvicorn) closes idle connections after 5 s.
   idleSocketMs: 4000,
