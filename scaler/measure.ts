@@ -62,11 +62,6 @@ export interface MeasurerOptions {
   readonly maxBodyBytes?: number;
   /** Time kept before the deadline to aggregate and answer. */
   readonly deadlineMarginMs?: number;
-  /** Idle keep-alive sockets are closed after this long. */
-  readonly idleSocketMs?: number;
-  /** Trust for `https` targets (default: the system CAs, verified). */
-  readonly https?: { readonly ca?: string | Buffer; readonly rejectUnauthorized?: boolean };
-  readonly now?: () => number;
 }
 
 export const measurerDefaults = {
@@ -87,28 +82,27 @@ interface Round {
 }
 
 export function createMeasurer(options: MeasurerOptions): Measurer {
-  const { log, now = Date.now } = options;
+  const { log } = options;
   const maxConcurrency = options.maxConcurrency ?? measurerDefaults.maxConcurrency;
   const margin = options.deadlineMarginMs ?? measurerDefaults.deadlineMarginMs;
-  const limiter = createLimiter(maxConcurrency, now);
+  const limiter = createLimiter(maxConcurrency);
   const scraper = createScraper({
     maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
-    idleSocketMs: options.idleSocketMs ?? measurerDefaults.idleSocketMs,
-    ...(options.https === undefined ? {} : { https: options.https }),
+    idleSocketMs: measurerDefaults.idleSocketMs,
   });
   const metrics = createScrapeMetrics(options.registry, limiter);
   const rounds = new Map<string, Round>();
 
   const measureTarget = async (config: TriggerConfig, url: string, deadline: number): Promise<TargetOutcome> => {
     const labels = setLabels(config);
-    if (deadline - margin <= now()) return { url, missing: 'Timeout', detail: 'no time left before the deadline' };
+    if (deadline - margin <= Date.now()) return { url, missing: 'Timeout', detail: 'no time left before the deadline' };
     const queueTimeout = { url, missing: 'QueueTimeout', detail: `no free scrape slot (cap ${maxConcurrency}) before the deadline` } as const;
     const slot = await limiter.run(deadline - margin, async () => {
-      const started = now();
+      const started = Date.now();
       const left = deadline - margin - started;
       if (left <= 0) return undefined;
       const result = await scraper.fetch(filteredUrl(url, filterNames(config.metricName)), Math.min(config.scrapeTimeoutMs, left));
-      metrics.scrapeDuration.observe(labels, (now() - started) / 1000);
+      metrics.scrapeDuration.observe(labels, (Date.now() - started) / 1000);
       return result;
     });
     if (!slot.ran || slot.value === undefined) return queueTimeout;
@@ -120,7 +114,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   };
 
   const startRound = (config: TriggerConfig, urls: readonly string[], deadline: number): Round => {
-    const started = now();
+    const started = Date.now();
     const outcomes = new Map<string, TargetOutcome>();
     const targets = urls.map(async (url) => {
       const result = await measureTarget(config, url, deadline).catch((error: unknown) => ({
@@ -139,7 +133,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       for (const entry of missing) metrics.scrapeErrors.inc({ ...labels, reason: entry.missing });
       const outcome = missing.length === 0 ? 'complete' : missing.length === urls.length ? 'empty' : 'partial';
       metrics.rounds.inc({ ...labels, outcome });
-      metrics.roundDuration.observe(labels, (now() - started) / 1000);
+      metrics.roundDuration.observe(labels, (Date.now() - started) / 1000);
       if (missing.length > 0) {
         log.warn(
           { inferenceSet: setName(config), metric: config.metricName, missing: missing.map(({ url, missing: reason, detail }) => ({ url, reason, detail })) },
@@ -167,7 +161,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
           void started.done.finally(() => rounds.delete(key));
           round = started;
         }
-        await until(round.done, deadline - margin / 2, now);
+        await until(round.done, deadline - margin / 2);
         const outcomes = urls.map(
           (url): TargetOutcome => round.outcomes.get(url) ?? { url, missing: 'Timeout', detail: 'no answer before the call deadline' },
         );
@@ -232,8 +226,8 @@ function outcome(url: string, reading: ServiceReading): TargetOutcome {
 }
 
 /** Resolves when `done` does, or at `at` (epoch ms) if that comes first. */
-function until(done: Promise<void>, at: number, now: () => number): Promise<void> {
-  const wait = at - now();
+function until(done: Promise<void>, at: number): Promise<void> {
+  const wait = at - Date.now();
   if (!Number.isFinite(wait)) return wait > 0 ? done : Promise.resolve();
   if (wait <= 0) return Promise.resolve();
   return new Promise((resolve) => {
