@@ -9,3 +9,8 @@ export function abbreviate(text: string, max: number): string {
   const tail = Math.floor((max - marker.length) / 4);
   return `${text.slice(0, max - marker.length - tail)}${marker}${text.slice(text.length - tail)}`;
 }
+
+/** `text` cut to at most `max` characters, ending in "..." when cut: for quoting a line or a value in a message. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}

@@ -1,5 +1,6 @@
 import parsePrometheusText from 'parse-prometheus-text-format';
 import { fail, ok, type Result } from '../lib/result.js';
+import { clip } from '../lib/text.js';
 
 /**
  * Reads one metric family out of a Prometheus exposition page (the classic text format,
@@ -291,6 +292,5 @@ const isBlank = (code: number): boolean => code === 32 || code === 9;
 const isNameEnd = (code: number): boolean => code === 123 || code === 32 || code === 9;
 
 function parseError(line: number, text: string, why: string): Result<never> {
-  const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  return fail('ParseError', `line ${line} (${JSON.stringify(shown)}): ${why}`);
+  return fail('ParseError', `line ${line} (${JSON.stringify(clip(text, 120))}): ${why}`);
 }

@@ -2,6 +2,7 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { clip } from '../lib/text.js';
 
 /**
  * One GET of a replica's metrics page, with Node's own http/https on keep-alive agents.
@@ -149,7 +150,7 @@ export function createScraper(options: ScraperOptions): Scraper {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           const location = response.headers.location;
-          const shown = location === undefined ? '(no Location)' : JSON.stringify(location.length > 200 ? `${location.slice(0, 197)}...` : location);
+          const shown = location === undefined ? '(no Location)' : JSON.stringify(clip(location, 200));
           return abort(request, new Abort('Redirect', `HTTP ${status} to ${shown}; redirects are not followed`));
         }
         if (status < 200 || status >= 300) return abort(request, new Abort('HttpStatus', `HTTP ${status}`));

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, Observable, type ConfigurationOptions } from '@kubernetes/client-node';
 import type { Problem } from '../../lib/result.js';
+import { clip } from '../../lib/text.js';
 
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -108,6 +109,9 @@ export interface CallContext {
   readonly permission: string;
 }
 
+/** Longest part of an API server's answer quoted in a message. */
+const MAX_QUOTED = 200;
+
 /**
  * Turns a failed API call into a reason code and one line an operator can act on. Network
  * failures, timeouts, refused credentials and missing permissions each say what to check.
@@ -129,7 +133,7 @@ export function describeApiError(error: unknown, context: CallContext): Problem 
   if (name === 'AbortError' || name === 'TimeoutError') {
     return { reason: 'ApiUnreachable', message: `${action}: no answer from the API server ${server} in time` };
   }
-  const message = clip(error instanceof Error ? error.message : String(error));
+  const message = clip(error instanceof Error ? error.message : String(error), MAX_QUOTED);
   // Network and TLS failures carry a system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED...).
   if (typeof code === 'string') return { reason: 'ApiUnreachable', message: `${action}: cannot reach the API server ${server}: ${message}` };
   return { reason: 'ApiError', message: `${action}: unexpected answer from the API server: ${message}` };
@@ -146,7 +150,5 @@ function statusMessage(error: unknown): string | undefined {
     }
   }
   const message = (body as { message?: unknown } | null | undefined)?.message;
-  return typeof message === 'string' && message !== '' ? clip(message) : undefined;
+  return typeof message === 'string' && message !== '' ? clip(message, MAX_QUOTED) : undefined;
 }
-
-const clip = (text: string): string => (text.length > 200 ? `${text.slice(0, 197)}...` : text);

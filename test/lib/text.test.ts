@@ -1,4 +1,4 @@
-import { abbreviate } from '../../lib/text.js';
+import { abbreviate, clip } from '../../lib/text.js';
 
 describe('abbreviate', () => {
   it.each<[string, string, number, string]>([
@@ -12,5 +12,16 @@ describe('abbreviate', () => {
 
   it('never exceeds the limit', () => {
     for (const max of [10, 11, 40, 240]) for (const length of [max + 1, max * 3, 100_000]) expect(abbreviate('y'.repeat(length), max).length).toBeLessThanOrEqual(max);
+  });
+});
+
+describe('clip', () => {
+  it.each<[string, string, number, string]>([
+    ['short text is kept', 'HTTP 500', 20, 'HTTP 500'],
+    ['text of exactly the limit is kept', 'x'.repeat(20), 20, 'x'.repeat(20)],
+    ['a longer text keeps its start and ends in "..."', 'abcdefghijklmnopqrstuvwxyz', 10, 'abcdefg...'],
+    ['an empty text', '', 5, ''],
+  ])('%s', (_name, text, max, expected) => {
+    expect(clip(text, max)).toBe(expected);
   });
 });
