@@ -1,7 +1,6 @@
-import type { Result } from '../../lib/result.js';
-import { ok } from '../../lib/result.js';
+import { ok, type Result } from '../../lib/result.js';
 import { compile } from '../../schemas/compile.js';
-import { kubernetesObjectSchema, type KubernetesObjectMetadataOnly } from '../../schemas/kubernetes-object.js';
+import { kubernetesObjectSchema, type KubernetesObjectMetadata, type KubernetesObjectMetadataOnly } from '../../schemas/kubernetes-object.js';
 import type { InferenceSetView, Workspace } from './discovery.js';
 
 /** The label KAITO puts on every Workspace of an InferenceSet. */
@@ -18,13 +17,7 @@ export type Kind = 'InferenceSet' | 'Workspace';
  * thousands of Workspaces cost a few hundred bytes each.
  */
 export interface SlimObject {
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: string;
-    readonly resourceVersion?: string;
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-  };
+  readonly metadata: Omit<KubernetesObjectMetadata, 'deletionTimestamp'>;
   /** `metadata.deletionTimestamp` is set: the object is going away. */
   readonly deleting?: true;
 }
