@@ -1,4 +1,5 @@
 import { loggingOptions, type LoggingOptions } from './logging-options.js';
+import { HOST } from './patterns.js';
 
 /** Options of `keda-kaito-scaler query`: call the scaler the way KEDA does. */
 export const queryOptionsSchema = {
@@ -8,7 +9,7 @@ export const queryOptionsSchema = {
   properties: {
     address: {
       type: 'string',
-      pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$',
+      pattern: `^${HOST}:[0-9]{1,5}$`,
       description: "the scaler's gRPC address as host:port, e.g. localhost:10450",
     },
     tlsDir: {

@@ -1,9 +1,5 @@
 import { compile } from './compile.js';
-
-const NAMESPACE = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)';
-const PORT = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
+import { HOST, NAMESPACE, OBJECT_NAME, PORT } from './patterns.js';
 
 /**
  * The `--targets` file of the `scaler` command: InferenceSets and the `host:port` of each
@@ -37,7 +33,7 @@ export const targetsSchema = {
           },
           name: {
             type: 'string',
-            pattern: NAME,
+            pattern: OBJECT_NAME,
             maxLength: 253,
             'x-reason': 'InvalidTargets',
             description: 'the InferenceSet\'s name: a Kubernetes object name (lowercase letters, digits, "-", ".")',

@@ -1,4 +1,5 @@
 import { compile } from './compile.js';
+import { NAMESPACE, OBJECT_NAME, PORT } from './patterns.js';
 
 /**
  * The trigger metadata KEDA sends with every call (`scalerMetadata`): all values are
@@ -29,14 +30,14 @@ export const triggerMetadataSchema = {
     inferenceSetName: {
       type: 'string',
       maxLength: 253,
-      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+      pattern: OBJECT_NAME,
       description: 'name of the InferenceSet to scale: lowercase letters, digits, "-" and ".", at most 253 characters',
       'x-reason': reason,
     },
     inferenceSetNamespace: {
       type: 'string',
       maxLength: 63,
-      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+      pattern: NAMESPACE,
       description: 'namespace of the InferenceSet: lowercase letters, digits and "-", at most 63 characters',
       'x-reason': reason,
     },
@@ -64,7 +65,7 @@ export const triggerMetadataSchema = {
     },
     metricPort: {
       type: 'string',
-      pattern: '^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$',
+      pattern: `^${PORT}$`,
       default: '80',
       description: 'port of the Workspace Service to scrape, an integer from 1 to 65535',
       'x-reason': reason,
