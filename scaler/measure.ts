@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { abbreviate } from '../lib/text.js';
+import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
 import { aggregations, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
@@ -161,7 +162,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
           void started.done.finally(() => rounds.delete(key));
           round = started;
         }
-        await until(round.done, deadline - margin / 2);
+        await within(round.done, deadline - margin / 2 - Date.now());
         const outcomes = urls.map(
           (url): TargetOutcome => round.outcomes.get(url) ?? { url, missing: 'Timeout', detail: 'no answer before the call deadline' },
         );
@@ -223,20 +224,6 @@ function describeMissing(outcomes: readonly TargetOutcome[]): string {
 
 function outcome(url: string, reading: ServiceReading): TargetOutcome {
   return 'value' in reading ? { url, value: reading.value } : { url, missing: reading.missing, detail: reading.detail };
-}
-
-/** Resolves when `done` does, or at `at` (epoch ms) if that comes first. */
-function until(done: Promise<void>, at: number): Promise<void> {
-  const wait = at - Date.now();
-  if (!Number.isFinite(wait)) return wait > 0 ? done : Promise.resolve();
-  if (wait <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, wait);
-    void done.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 const setName = (config: TriggerConfig): string => `${config.inferenceSetNamespace}/${config.inferenceSetName}`;

@@ -1,9 +1,10 @@
 import { ADD, CustomObjectsApi, DELETE, ERROR, ListWatch, UPDATE, Watch, type KubeConfig, type KubernetesListObject } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
 import { fail, ok, type Problem, type Result } from '../../lib/result.js';
+import { within } from '../../lib/wait.js';
 import { slimObject, type Kind, type SlimObject } from './cache.js';
 import { bounded, describeApiError, statusOf } from './kube-client.js';
-import { retryDelay, sleep, within, type RetryPolicy } from './retry.js';
+import { retryDelay, sleep, type RetryPolicy } from './retry.js';
 
 /** How long `stop()` waits for a watch request still waiting for its answer's headers. */
 const STOP_WAIT_MS = 2000;
