@@ -214,12 +214,10 @@ export interface HandlerOptions {
   readonly registry: Registry;
   /** Deadline for calls that carry none. */
   readonly defaultDeadlineMs: number;
-  readonly now?: () => number;
 }
 
 /** gRPC handlers around the service: deadlines, status codes, logs and metrics. */
 export function externalScalerHandlers(service: ScalerService, options: HandlerOptions): ExternalScalerServer {
-  const now = options.now ?? Date.now;
   const { log } = options;
   const handled = new Counter({
     name: 'kks_rpc_requests_total',
@@ -256,7 +254,7 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
         peer: call.getPeer(),
       };
       Promise.resolve()
-        .then(() => run(call.request, deadlineFor(call.getDeadline(), now(), options.defaultDeadlineMs)))
+        .then(() => run(call.request, deadlineFor(call.getDeadline(), Date.now(), options.defaultDeadlineMs)))
         .then(
           (result) => {
             if (result.ok) {

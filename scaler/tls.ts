@@ -131,7 +131,7 @@ export interface TlsSource {
   /** The files in use; undefined until a valid set was read. */
   current(): TlsMaterial | undefined;
   /** Why the scaler cannot serve TLS now; undefined when it can. */
-  notReadyReason(now?: number): string | undefined;
+  notReadyReason(): string | undefined;
   /** Reads the folder now; applies the files when they changed and are valid. */
   reload(): Promise<Result<TlsMaterial>>;
   close(): void;
@@ -195,9 +195,9 @@ export async function startTlsSource(options: TlsSourceOptions): Promise<TlsSour
 
   return {
     current: () => current,
-    notReadyReason(at = now()) {
+    notReadyReason() {
       if (!current) return `TLS files not loaded from ${problem ?? dir}`;
-      if (at > current.notAfter.getTime()) return `the server certificate expired at ${current.notAfter.toISOString()}`;
+      if (now() > current.notAfter.getTime()) return `the server certificate expired at ${current.notAfter.toISOString()}`;
       return undefined;
     },
     reload,
