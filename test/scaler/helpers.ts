@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { Writable } from 'node:stream';
 import { credentials as grpcCredentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   ExternalScalerClient,
@@ -29,19 +29,25 @@ export function testScalerOptions(overrides: Partial<ScalerOptions> & Pick<Scale
   };
 }
 
-/** A JSON logger whose lines the test can read back. */
-export function captureLog(): { log: Logger; lines: () => Array<Record<string, unknown>> } {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  const log = createLogger({ level: 'debug', format: 'json', destination: stream });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { log, lines };
+export interface CapturedLog {
+  readonly log: Logger;
+  /** Every line logged so far, parsed. */
+  readonly lines: ReadonlyArray<Record<string, unknown>>;
+  /** Every line's message so far. */
+  messages(): string[];
+}
+
+/** A JSON logger at debug level whose lines the test can read back. */
+export function captureLog(): CapturedLog {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const log = createLogger({ level: 'debug', format: 'json', destination });
+  return { log, lines, messages: () => lines.map((line) => String(line['msg'])) };
 }
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {

@@ -1,11 +1,9 @@
-import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { startReplica, type Replica } from '../../dev/vllm-replica.js';
-import { createLogger } from '../../lib/log.js';
 import { createMeasurer, type Measurer, type MeasurerOptions } from '../../scaler/measure.js';
 import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
 import { hang, page, startTarget, waiting, type Handler, type LocalTarget } from './local-targets.js';
-import { eventually } from './helpers.js';
+import { captureLog, eventually, type CapturedLog } from './helpers.js';
 
 function config(overrides: Record<string, string> = {}): TriggerConfig {
   const result = parseTriggerMetadata({
@@ -19,18 +17,6 @@ function config(overrides: Record<string, string> = {}): TriggerConfig {
   return result.value;
 }
 
-/** Log lines as objects. */
-function logSink() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'debug', format: 'json', destination: stream }) };
-}
-
 const seconds = (s: number) => Date.now() + s * 1000;
 
 describe('createMeasurer', () => {
@@ -38,12 +24,12 @@ describe('createMeasurer', () => {
   const replicas: Replica[] = [];
   let measurer: Measurer;
   let registry: Registry;
-  let logs: ReturnType<typeof logSink>;
+  let logs: CapturedLog;
 
   const make = (options: Partial<MeasurerOptions> = {}) => {
     measurer?.close();
     registry = new Registry();
-    logs = logSink();
+    logs = captureLog();
     measurer = createMeasurer({ registry, log: logs.log, ...options });
     return measurer;
   };

@@ -144,11 +144,11 @@ describe('startTlsSource', () => {
       expect(source.current()?.authorities).toBe(2);
 
       await kubeletWrite(dir.path, 'v3', [ca], { certificate: renewed.certificate, privateKey: otherServer.privateKey }, false);
-      await eventually('the bad version to be refused', () => lines().some((line) => line['msg'] === 'TLS files rejected: serving with the previous ones'));
+      await eventually('the bad version to be refused', () => lines.some((line) => line['msg'] === 'TLS files rejected: serving with the previous ones'));
       expect(source.current()?.authorities).toBe(2);
       expect(source.notReadyReason()).toBeUndefined();
       expect(updates).toHaveLength(2);
-      expect(lines().find((line) => line['reason'] === 'KeyMismatch')).toBeDefined();
+      expect(lines.find((line) => line['reason'] === 'KeyMismatch')).toBeDefined();
     } finally {
       source.close();
     }

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { createLogger, type Logger } from '../../../lib/log.js';
 import { ALLOWED_NAMESPACES_ANNOTATION, CREATED_BY_LABEL } from '../../../scaler/discovery/cache.js';
 import type { Discovery } from '../../../scaler/discovery/discovery.js';
 import { startKubernetesDiscovery, type DiscoveryTiming } from '../../../scaler/discovery/kubernetes.js';
 import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions, type KubeObject } from '../../support/fake-api-server.js';
+import { captureLog, type CapturedLog } from '../helpers.js';
 
 /** Short retries and small list pages, so that tests exercise paging and recover in milliseconds. */
 export const FAST: Partial<DiscoveryTiming> = {
@@ -15,24 +14,6 @@ export const FAST: Partial<DiscoveryTiming> = {
   pageSize: 3,
   random: () => 0.5,
 };
-
-export interface CapturedLog {
-  readonly log: Logger;
-  readonly lines: ReadonlyArray<Record<string, unknown>>;
-  messages(): string[];
-}
-
-export function captureLog(): CapturedLog {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  const log = createLogger({ level: 'debug', format: 'json', destination });
-  return { log, lines, messages: () => lines.map((line) => String(line['msg'])) };
-}
 
 /** An InferenceSet as KAITO stores it: a spec and status the cache must not keep. */
 export function inferenceSet(namespace: string, name: string, allowedNamespaces?: string): KubeObject {

@@ -154,11 +154,11 @@ describe('startStaticDiscovery', () => {
       expect(discovery.lookup('team-b', 'llama.v3')).toBeUndefined();
 
       await writeFile(file, 'inferenceSets: [ broken');
-      await eventually('the bad edit to be logged', () => lines().some((line) => line['msg'] === 'targets file rejected: keeping the last good targets'));
+      await eventually('the bad edit to be logged', () => lines.some((line) => line['msg'] === 'targets file rejected: keeping the last good targets'));
       expect(discovery.lookup('default', 'phi-4')?.workspaces).toEqual([{ name: '127.0.0.1:9003', address: '127.0.0.1:9003' }]);
       const reloaded = await discovery.reload();
       expect(reloaded.ok).toBe(false);
-      expect(lines().filter((line) => line['msg'] === 'targets file rejected: keeping the last good targets')).toHaveLength(1);
+      expect(lines.filter((line) => line['msg'] === 'targets file rejected: keeping the last good targets')).toHaveLength(1);
 
       // Replaced the way kubelet updates a mounted ConfigMap: a new file renamed over the old one.
       await writeFile(join(dir.path, 'next.yaml'), good);
