@@ -5,8 +5,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../../lib/log.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { createMeasurer, type Measurer } from '../../scaler/measure.js';
-import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
-import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions } from '../scaler/helpers.js';
+import { captureLog, scalerClient, tempDir, triggerConfig, type TestClient, testScalerOptions } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir } from '../scaler/pki.js';
 import { BEHAVIOURS, FAMILY, startHostile, type Behaviour, type HostileTarget } from '../support/hostile-targets.js';
 import { HOSTILE_CATALOGUE } from './catalogue.js';
@@ -60,17 +59,7 @@ it('the catalogue covers every hostile behaviour once', () => {
 
 describe('through the measurer', () => {
   let measurer: Measurer;
-  const config: TriggerConfig = (() => {
-    const parsed = parseTriggerMetadata({
-      inferenceSetName: 'hostile',
-      inferenceSetNamespace: 'default',
-      metricName: FAMILY,
-      threshold: String(THRESHOLD),
-      scrapeTimeout: '30s',
-    });
-    if (!parsed.ok) throw new Error(parsed.problem.message);
-    return parsed.value;
-  })();
+  const config = triggerConfig({ inferenceSetName: 'hostile', metricName: FAMILY, threshold: String(THRESHOLD), scrapeTimeout: '30s' });
 
   beforeAll(() => {
     measurer = createMeasurer({ registry: new Registry(), log: createLogger({ level: 'silent', format: 'json' }), maxBodyBytes: MAX_BODY_BYTES });

@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../lib/log.js';
 import { createMeasurer, type Measurer } from '../../scaler/measure.js';
-import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
+import { triggerConfig } from '../scaler/helpers.js';
 import { FAMILY, startHostile, type Behaviour, type HostileTarget } from '../support/hostile-targets.js';
 import { trapUnhandledRejections } from './traps.js';
 
@@ -85,17 +85,7 @@ afterAll(async () => {
 // Declared after the cleanup above, so that its check runs last.
 trapUnhandledRejections();
 
-const config = (set: number): TriggerConfig => {
-  const parsed = parseTriggerMetadata({
-    inferenceSetName: `hostile-${set}`,
-    inferenceSetNamespace: 'default',
-    metricName: FAMILY,
-    threshold: '10',
-    scrapeTimeout: '500ms',
-  });
-  if (!parsed.ok) throw new Error(parsed.problem.message);
-  return parsed.value;
-};
+const config = (set: number) => triggerConfig({ inferenceSetName: `hostile-${set}`, metricName: FAMILY, scrapeTimeout: '500ms' });
 
 /**
  * Scrapes every target `rounds` times, `PARALLEL` rounds at a time. Every round ends in a

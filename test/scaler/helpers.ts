@@ -11,6 +11,7 @@ import {
   type ScaledObjectRef,
 } from '../../scaler/generated/externalscaler.js';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
 
 /** A scaler under test: loopback, ports the OS picks, JSON logs, small caps; `tlsDir` and discovery from the test. */
@@ -27,6 +28,22 @@ export function testScalerOptions(overrides: Partial<ScalerOptions> & Pick<Scale
     logFormat: 'json',
     ...overrides,
   };
+}
+
+/**
+ * A parsed trigger: InferenceSet default/phi-4, `vllm:num_requests_waiting`, threshold 10,
+ * and the defaults, unless `overrides` say otherwise. Throws on metadata that breaks a rule.
+ */
+export function triggerConfig(overrides: Readonly<Record<string, string>> = {}): TriggerConfig {
+  const parsed = parseTriggerMetadata({
+    inferenceSetName: 'phi-4',
+    inferenceSetNamespace: 'default',
+    metricName: 'vllm:num_requests_waiting',
+    threshold: '10',
+    ...overrides,
+  });
+  if (!parsed.ok) throw new Error(parsed.problem.message);
+  return parsed.value;
 }
 
 export interface CapturedLog {

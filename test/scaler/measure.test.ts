@@ -1,21 +1,9 @@
 import { Registry } from 'prom-client';
 import { startReplica, type Replica } from '../../dev/vllm-replica.js';
 import { createMeasurer, type Measurer, type MeasurerOptions } from '../../scaler/measure.js';
-import { parseTriggerMetadata, type TriggerConfig } from '../../scaler/metadata.js';
+import type { TriggerConfig } from '../../scaler/metadata.js';
 import { hang, page, startTarget, waiting, type Handler, type LocalTarget } from './local-targets.js';
-import { captureLog, eventually, type CapturedLog } from './helpers.js';
-
-function config(overrides: Record<string, string> = {}): TriggerConfig {
-  const result = parseTriggerMetadata({
-    inferenceSetName: 'phi-4',
-    inferenceSetNamespace: 'default',
-    metricName: 'vllm:num_requests_waiting',
-    threshold: '10',
-    ...overrides,
-  });
-  if (!result.ok) throw new Error(result.problem.message);
-  return result.value;
-}
+import { captureLog, eventually, triggerConfig, type CapturedLog } from './helpers.js';
 
 const seconds = (s: number) => Date.now() + s * 1000;
 
@@ -70,7 +58,7 @@ describe('createMeasurer', () => {
     ];
     it.each(cases)('%s', async (_name, setup, value, active, reasons) => {
       const urls = await serveAll(...setup.map(handlerFor));
-      const result = await measurer.measure(config(), urls, seconds(5));
+      const result = await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value, active }) });
       if (!result.ok) return;
       expect(result.value.outcomes.map((outcome) => outcome.url)).toEqual(urls);
@@ -79,7 +67,7 @@ describe('createMeasurer', () => {
 
     it('[fail, fail] -> NoSamples, naming each replica and why', async () => {
       const urls = await serveAll(handlerFor('http500'), handlerFor('absent'));
-      const result = await measurer.measure(config(), urls, seconds(5));
+      const result = await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(result).toEqual({ ok: false, problem: { reason: 'NoSamples', message: expect.stringMatching(/^none of the 2 replicas gave a sample: /) } });
       if (result.ok) return;
       expect(result.problem.message).toContain(`${urls[0]}: HttpStatus (HTTP 500)`);
@@ -87,12 +75,12 @@ describe('createMeasurer', () => {
     });
 
     it('no replicas -> NoTargets', async () => {
-      expect(await measurer.measure(config(), [], seconds(5))).toEqual({ ok: false, problem: { reason: 'NoTargets', message: expect.stringMatching(/no replicas/) } });
+      expect(await measurer.measure(triggerConfig(), [], seconds(5))).toEqual({ ok: false, problem: { reason: 'NoTargets', message: expect.stringMatching(/no replicas/) } });
     });
 
     it('a histogram -> UnsupportedMetricType, even when other replicas answer', async () => {
       const urls = await serveAll(handlerFor([3]), handlerFor('histogram'));
-      expect(await measurer.measure(config(), urls, seconds(5))).toEqual({
+      expect(await measurer.measure(triggerConfig(), urls, seconds(5))).toEqual({
         ok: false,
         problem: { reason: 'UnsupportedMetricType', message: expect.stringMatching(/"vllm:num_requests_waiting" is a histogram; the sum aggregation reads gauge, counter, untyped/) },
       });
@@ -102,20 +90,20 @@ describe('createMeasurer', () => {
       const closed = await startTarget(hang);
       await closed.close();
       const urls = [await serve(handlerFor([2])), `${closed.origin}/metrics`];
-      const result = await measurer.measure(config(), urls, seconds(5));
+      const result = await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 12 }) });
       expect(result.ok && result.value.outcomes[1]).toEqual({ url: urls[1], missing: 'Unreachable', detail: 'connection refused' });
     });
 
     it('a URL that is not one', async () => {
       const urls = [await serve(handlerFor([2])), 'http://bad host:80/metrics'];
-      const result = await measurer.measure(config(), urls, seconds(5));
+      const result = await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(result.ok && result.value.outcomes[1]).toMatchObject({ missing: 'InvalidUrl' });
     });
 
     it('a URL listed twice is scraped once and counted twice', async () => {
       const url = await serve(handlerFor([3]));
-      const result = await measurer.measure(config(), [url, url], seconds(5));
+      const result = await measurer.measure(triggerConfig(), [url, url], seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 6 }) });
       expect(targets[0]?.requests).toHaveLength(1);
     });
@@ -125,7 +113,7 @@ describe('createMeasurer', () => {
     it('asks for the family only and reads it from a filtered page', async () => {
       for (const engines of [1, 2, 2]) replicas.push(await startReplica({ engines }));
       replicas.forEach((replica, index) => replica.advance(1, { waiting: 3 + index, running: 2 }));
-      const result = await measurer.measure(config(), replicas.map((replica) => replica.url), seconds(5));
+      const result = await measurer.measure(triggerConfig(), replicas.map((replica) => replica.url), seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 3 + 4 + 5, active: true }) });
     });
 
@@ -133,13 +121,13 @@ describe('createMeasurer', () => {
       replicas.push(await startReplica({ engines: 2 }));
       const replica = replicas[0] as Replica;
       replica.advance(60, { waiting: 0, running: 8 });
-      const result = await measurer.measure(config({ metricName: 'vllm:request_success_total' }), [replica.url], seconds(5));
+      const result = await measurer.measure(triggerConfig({ metricName: 'vllm:request_success_total' }), [replica.url], seconds(5));
       expect(result.ok && result.value.value).toBeGreaterThan(0);
     });
 
     it('refuses a histogram of a simulated replica', async () => {
       replicas.push(await startReplica());
-      const result = await measurer.measure(config({ metricName: 'vllm:e2e_request_latency_seconds' }), [(replicas[0] as Replica).url], seconds(5));
+      const result = await measurer.measure(triggerConfig({ metricName: 'vllm:e2e_request_latency_seconds' }), [(replicas[0] as Replica).url], seconds(5));
       expect(result).toMatchObject({ ok: false, problem: { reason: 'UnsupportedMetricType' } });
     });
 
@@ -147,7 +135,7 @@ describe('createMeasurer', () => {
       replicas.push(await startReplica(), await startReplica());
       replicas.forEach((replica) => replica.advance(1, { waiting: 1, running: 1 }));
       replicas[1]?.setReachable(false);
-      const result = await measurer.measure(config(), replicas.map((replica) => replica.url), seconds(5));
+      const result = await measurer.measure(triggerConfig(), replicas.map((replica) => replica.url), seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 11 }) });
     });
   });
@@ -155,7 +143,7 @@ describe('createMeasurer', () => {
   describe('the scrape request', () => {
     it('adds the name[] filter to the path and keeps its query', async () => {
       const url = await serve(page(waiting(1)));
-      await measurer.measure(config({ metricPath: '/metrics?keep=1' }), [url.replace('/metrics', '/metrics?keep=1')], seconds(5));
+      await measurer.measure(triggerConfig({ metricPath: '/metrics?keep=1' }), [url.replace('/metrics', '/metrics?keep=1')], seconds(5));
       const sent = new URL(targets[0]?.requests[0] ?? '', 'http://x');
       expect(sent.pathname).toBe('/metrics');
       expect(sent.searchParams.get('keep')).toBe('1');
@@ -164,7 +152,7 @@ describe('createMeasurer', () => {
 
     it('still reads the family from a server that ignores the filter', async () => {
       const url = await serve(page(`# TYPE other gauge\nother 100\n${waiting(7)}# TYPE vllm:num_requests_waiting_by_reason gauge\nvllm:num_requests_waiting_by_reason 50\n`));
-      expect(await measurer.measure(config(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 7 }) });
+      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 7 }) });
     });
   });
 
@@ -173,7 +161,7 @@ describe('createMeasurer', () => {
       const urls = await serveAll(page(waiting(2)), hang);
       const started = Date.now();
       const deadline = started + 600;
-      const result = await measurer.measure(config({ scrapeTimeout: '30s' }), urls, deadline);
+      const result = await measurer.measure(triggerConfig({ scrapeTimeout: '30s' }), urls, deadline);
       expect(Date.now()).toBeLessThan(deadline + 1000);
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 12 }) });
       expect(result.ok && result.value.outcomes[1]).toMatchObject({ missing: 'Timeout' });
@@ -183,7 +171,7 @@ describe('createMeasurer', () => {
     it('bounds each replica by scrapeTimeout when the deadline is further', async () => {
       const urls = await serveAll(page(waiting(2)), hang);
       const started = Date.now();
-      const result = await measurer.measure(config({ scrapeTimeout: '200ms' }), urls, seconds(30));
+      const result = await measurer.measure(triggerConfig({ scrapeTimeout: '200ms' }), urls, seconds(30));
       expect(Date.now() - started).toBeLessThan(200 + 1000);
       expect(result.ok && result.value.outcomes[1]).toEqual({ url: urls[1], missing: 'Timeout', detail: 'no complete answer within 200 ms' });
     });
@@ -191,13 +179,13 @@ describe('createMeasurer', () => {
     it('treats a missing deadline (NaN) as none: scrapeTimeout bounds the call', async () => {
       const urls = await serveAll(hang);
       const started = Date.now();
-      expect(await measurer.measure(config({ scrapeTimeout: '200ms' }), urls, NaN)).toMatchObject({ ok: false, problem: { reason: 'NoSamples' } });
+      expect(await measurer.measure(triggerConfig({ scrapeTimeout: '200ms' }), urls, NaN)).toMatchObject({ ok: false, problem: { reason: 'NoSamples' } });
       expect(Date.now() - started).toBeLessThan(200 + 1000);
     });
 
     it('does not scrape at all when the deadline has passed', async () => {
       const urls = await serveAll(page(waiting(2)));
-      const result = await measurer.measure(config(), urls, Date.now() - 1);
+      const result = await measurer.measure(triggerConfig(), urls, Date.now() - 1);
       expect(result).toMatchObject({ ok: false, problem: { reason: 'NoSamples', message: expect.stringContaining('Timeout') } });
       expect(targets[0]?.requests).toEqual([]);
     });
@@ -206,7 +194,7 @@ describe('createMeasurer', () => {
   describe('concurrent calls', () => {
     it('share one scrape round: one request per replica', async () => {
       const urls = await serveAll(page(waiting(2), 100), page(waiting(3), 100));
-      const [a, b] = await Promise.all([measurer.measure(config(), urls, seconds(5)), measurer.measure(config(), [...urls].reverse(), seconds(5))]);
+      const [a, b] = await Promise.all([measurer.measure(triggerConfig(), urls, seconds(5)), measurer.measure(triggerConfig(), [...urls].reverse(), seconds(5))]);
       expect(a).toEqual({ ok: true, value: expect.objectContaining({ value: 5 }) });
       expect(b).toEqual({ ok: true, value: expect.objectContaining({ value: 5 }) });
       expect(b.ok && b.value.outcomes.map((outcome) => outcome.url)).toEqual([...urls].reverse());
@@ -217,8 +205,8 @@ describe('createMeasurer', () => {
     it('each apply their own threshold to the shared round', async () => {
       const urls = await serveAll(page(waiting(2), 100), (_q, r) => r.writeHead(503).end());
       const [low, high] = await Promise.all([
-        measurer.measure(config({ threshold: '1' }), urls, seconds(5)),
-        measurer.measure(config({ threshold: '10' }), urls, seconds(5)),
+        measurer.measure(triggerConfig({ threshold: '1' }), urls, seconds(5)),
+        measurer.measure(triggerConfig({ threshold: '10' }), urls, seconds(5)),
       ]);
       expect(low).toEqual({ ok: true, value: expect.objectContaining({ value: 2 }) });
       expect(high).toEqual({ ok: true, value: expect.objectContaining({ value: 12 }) });
@@ -228,9 +216,9 @@ describe('createMeasurer', () => {
     it('never reuse a finished round', async () => {
       let value = 1;
       const url = await serve((_q, response) => response.end(waiting(value)));
-      expect(await measurer.measure(config(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 1 }) });
+      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 1 }) });
       value = 4;
-      expect(await measurer.measure(config(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 4 }) });
+      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 4 }) });
       expect(targets[0]?.requests).toHaveLength(2);
     });
 
@@ -240,16 +228,16 @@ describe('createMeasurer', () => {
       ['another scrape timeout', { scrapeTimeout: '2s' }],
     ])('do not share a round for %s', async (_name, overrides) => {
       const url = await serve(page(`${waiting(2)}vllm:num_requests_running 1\n`, 100));
-      await Promise.all([measurer.measure(config(), [url], seconds(5)), measurer.measure(config(overrides), [url], seconds(5))]);
+      await Promise.all([measurer.measure(triggerConfig(), [url], seconds(5)), measurer.measure(triggerConfig(overrides), [url], seconds(5))]);
       expect(targets[0]?.requests).toHaveLength(2);
     });
 
     it('a caller joining a round keeps its own, earlier deadline', async () => {
       const urls = await serveAll(page(waiting(2)), page(waiting(3), 800));
-      const first = measurer.measure(config(), urls, seconds(5));
+      const first = measurer.measure(triggerConfig(), urls, seconds(5));
       await eventually('one request arrived', () => targets[1]?.requests.length === 1);
       const joinedAt = Date.now();
-      const second = await measurer.measure(config(), urls, joinedAt + 300);
+      const second = await measurer.measure(triggerConfig(), urls, joinedAt + 300);
       expect(Date.now()).toBeLessThan(joinedAt + 300 + 1000);
       expect(second).toEqual({ ok: true, value: expect.objectContaining({ value: 12 }) });
       expect(second.ok && second.value.outcomes[1]).toMatchObject({ missing: 'Timeout', detail: 'no answer before the call deadline' });
@@ -272,8 +260,8 @@ describe('createMeasurer', () => {
       make({ maxConcurrency: 3 });
       const urls = await serveAll(...Array.from({ length: 12 }, () => slow));
       const results = await Promise.all([
-        measurer.measure(config({ inferenceSetName: 'a' }), urls.slice(0, 6), seconds(10)),
-        measurer.measure(config({ inferenceSetName: 'b' }), urls.slice(6), seconds(10)),
+        measurer.measure(triggerConfig({ inferenceSetName: 'a' }), urls.slice(0, 6), seconds(10)),
+        measurer.measure(triggerConfig({ inferenceSetName: 'b' }), urls.slice(6), seconds(10)),
       ]);
       expect(results).toEqual([
         { ok: true, value: expect.objectContaining({ value: 6 }) },
@@ -285,7 +273,7 @@ describe('createMeasurer', () => {
     it('a replica that gets no slot before the deadline is missing (QueueTimeout)', async () => {
       make({ maxConcurrency: 1, deadlineMarginMs: 50 });
       const urls = await serveAll(hang, hang);
-      const result = await measurer.measure(config(), urls, Date.now() + 400);
+      const result = await measurer.measure(triggerConfig(), urls, Date.now() + 400);
       expect(result).toMatchObject({ ok: false, problem: { reason: 'NoSamples' } });
       expect(!result.ok && result.problem.message).toContain(': Timeout (no complete answer within');
       expect(!result.ok && result.problem.message).toContain(': QueueTimeout (no free scrape slot (cap 1) before the deadline)');
@@ -296,7 +284,7 @@ describe('createMeasurer', () => {
   describe('metrics and logs', () => {
     it('count scrapes, errors by reason, rounds and the value, labelled by InferenceSet (never by URL)', async () => {
       const urls = await serveAll(page(waiting(2)), (_q, r) => r.writeHead(500).end());
-      await measurer.measure(config(), urls, seconds(5));
+      await measurer.measure(triggerConfig(), urls, seconds(5));
       const set = { namespace: 'default', inference_set: 'phi-4' };
       expect(await metric('kks_scrape_errors_total')).toEqual([{ labels: { ...set, reason: 'HttpStatus' }, value: 1 }]);
       expect(await metric('kks_scrape_rounds_total')).toEqual([{ labels: { ...set, outcome: 'partial' }, value: 1 }]);
@@ -314,13 +302,13 @@ describe('createMeasurer', () => {
     });
 
     it('count a failed measurement by its reason', async () => {
-      await measurer.measure(config(), [], seconds(5));
+      await measurer.measure(triggerConfig(), [], seconds(5));
       expect(await metric('kks_measurements_total')).toEqual([{ labels: { namespace: 'default', inference_set: 'phi-4', outcome: 'NoTargets' }, value: 1 }]);
     });
 
     it('log a summary per measurement at debug, and missing replicas at warn', async () => {
       const urls = await serveAll(page(waiting(2)), (_q, r) => r.writeHead(500).end());
-      await measurer.measure(config(), urls, seconds(5));
+      await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(logs.lines).toContainEqual(
         expect.objectContaining({
           level: 'warn',
@@ -344,7 +332,7 @@ describe('createMeasurer', () => {
 
     it('log a failed measurement at warn with its reason', async () => {
       const urls = await serveAll((_q, r) => r.writeHead(500).end());
-      await measurer.measure(config(), urls, seconds(5));
+      await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(logs.lines).toContainEqual(expect.objectContaining({ level: 'warn', inferenceSet: 'default/phi-4', metric: 'vllm:num_requests_waiting', reason: 'NoSamples' }));
     });
 
@@ -356,9 +344,9 @@ describe('createMeasurer', () => {
   describe('a bug inside a measurement', () => {
     it('becomes an InternalError problem, not an exception, and the measurer keeps working', async () => {
       const urls = await serveAll(page(waiting(2)));
-      const broken = { ...config(), aggregation: 'no-such-aggregation' } as unknown as TriggerConfig;
+      const broken = { ...triggerConfig(), aggregation: 'no-such-aggregation' } as unknown as TriggerConfig;
       expect(await measurer.measure(broken, urls, seconds(5))).toMatchObject({ ok: false, problem: { reason: 'InternalError' } });
-      expect(await measurer.measure(config(), urls, seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 2 }) });
+      expect(await measurer.measure(triggerConfig(), urls, seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 2 }) });
       expect(targets[0]?.requests).toHaveLength(2);
     });
   });
@@ -366,7 +354,7 @@ describe('createMeasurer', () => {
   describe('closing', () => {
     it('frees keep-alive sockets', async () => {
       const urls = await serveAll(page(waiting(1)));
-      await measurer.measure(config(), urls, seconds(5));
+      await measurer.measure(triggerConfig(), urls, seconds(5));
       expect(targets[0]?.connections.open).toBe(1);
       measurer.close();
       await eventually('every connection closed', () => targets[0]?.connections.open === 0);
@@ -374,7 +362,7 @@ describe('createMeasurer', () => {
 
     it('cancels a round in flight, which still answers', async () => {
       const urls = await serveAll(hang);
-      const pending = measurer.measure(config(), urls, seconds(10));
+      const pending = measurer.measure(triggerConfig(), urls, seconds(10));
       await eventually('one request arrived', () => targets[0]?.requests.length === 1);
       measurer.close();
       expect(await pending).toMatchObject({ ok: false, problem: { reason: 'NoSamples', message: expect.stringContaining('Cancelled') } });

@@ -1,4 +1,5 @@
 import { parseDuration, parseTriggerMetadata, targetUrls, type TriggerConfig } from '../../scaler/metadata.js';
+import { triggerConfig } from './helpers.js';
 
 const required = {
   inferenceSetName: 'phi-4',
@@ -175,11 +176,6 @@ describe('parseDuration', () => {
 });
 
 describe('targetUrls', () => {
-  const config = (overrides: Partial<Record<string, string>> = {}): TriggerConfig => {
-    const result = parseTriggerMetadata({ ...required, ...overrides } as Record<string, string>);
-    if (!result.ok) throw new Error(result.problem.message);
-    return result.value;
-  };
   const cases: Array<[string, Record<string, string>, Array<{ name: string; address?: string }>, string[]]> = [
     ['Workspace Services by default', {}, [{ name: 'phi-4-0' }, { name: 'phi-4-1' }], ['http://phi-4-0.default.svc.cluster.local:80/metrics', 'http://phi-4-1.default.svc.cluster.local:80/metrics']],
     ['protocol, port and path from the metadata', { metricProtocol: 'https', metricPort: '8000', metricPath: '/v1/metrics?x=1' }, [{ name: 'ws' }], ['https://ws.default.svc.cluster.local:8000/v1/metrics?x=1']],
@@ -188,10 +184,10 @@ describe('targetUrls', () => {
     ['no Workspaces', {}, [], []],
   ];
   it.each(cases)('%s', (_name, overrides, workspaces, urls) => {
-    expect(targetUrls(config(overrides), 'default', workspaces)).toEqual(urls);
+    expect(targetUrls(triggerConfig(overrides), 'default', workspaces)).toEqual(urls);
   });
 
   it('uses the namespace it is given (the InferenceSet\'s)', () => {
-    expect(targetUrls(config(), 'team-a', [{ name: 'ws' }])).toEqual(['http://ws.team-a.svc.cluster.local:80/metrics']);
+    expect(targetUrls(triggerConfig(), 'team-a', [{ name: 'ws' }])).toEqual(['http://ws.team-a.svc.cluster.local:80/metrics']);
   });
 });
