@@ -1,10 +1,9 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { Agent, createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { start, type Running } from '../support/cli.js';
+import { freePort, start, type Running } from '../support/cli.js';
 import { eventually, scalerClient, tempDir, type Outcome } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir } from '../scaler/pki.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
@@ -23,14 +22,6 @@ const EXIT_SLACK_MS = 2500;
 const SCALER_GRACE_MS = 3000;
 /** The hooks' grace period (hooks/command.ts). */
 const HOOKS_GRACE_MS = 10_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Sends SIGTERM; resolves with the exit code and how long the process took to exit. */
 async function terminate(process: Running): Promise<{ code: number | null; ms: number }> {

@@ -4,21 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CLI, start } from '../support/cli.js';
+import { CLI, freePort, start } from '../support/cli.js';
 import { eventually, scalerClient, tempDir } from './helpers.js';
 import { createAuthority, writeTlsDir } from './pki.js';
 
 /** The built `scaler` and `query` commands as processes: start, answer, stop on SIGTERM. */
 
 jest.setTimeout(30_000);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

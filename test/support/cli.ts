@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The built command line (`npm test` builds before jest runs). */
@@ -60,4 +62,13 @@ export function start(args: string[], env: Record<string, string> = {}): Running
       return code;
     },
   };
+}
+
+/** A port of 127.0.0.1 free a moment ago, for a process that must be told its port. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
