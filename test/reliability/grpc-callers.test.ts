@@ -1,22 +1,13 @@
 import { jest } from '@jest/globals';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials as grpcCredentials, Metadata, status, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import request from 'supertest';
-import {
-  issueAuthority,
-  issueClientLeaf,
-  issueServerLeaf,
-  serverNames,
-  systemRandomness,
-  toAuthority,
-  type Issued,
-} from '../../certs/issue.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { ExternalScalerClient, type ScaledObjectRef } from '../../scaler/generated/externalscaler.js';
 import { captureLog, eventually, tempDir, testScalerOptions } from '../scaler/helpers.js';
+import { createAuthority, writeTlsDir, type Pem } from '../scaler/pki.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
 import { trapUnhandledRejections } from './traps.js';
 
@@ -39,26 +30,19 @@ let scaler: RunningScaler;
 let replicas: Record<'a' | 'b' | 'slow' | 'hanging', HostileTarget>;
 
 /** A CA made two years ago (so that it can have issued a leaf that has expired since), and its leaves. */
-const pki = (() => {
-  const context = (at: number) => ({ now: new Date(at), random: systemRandomness });
-  const issued = issueAuthority(context(Date.now() - 2 * YEAR_MS));
-  const authority = toAuthority(new X509Certificate(issued.certificate), createPrivateKey(issued.privateKey));
-  const names = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', '127.0.0.1']);
-  const stranger = issueAuthority(context(Date.now() - 60_000));
-  const strangerAuthority = toAuthority(new X509Certificate(stranger.certificate), createPrivateKey(stranger.privateKey));
-  return {
-    ca: issued.certificate,
-    server: issueServerLeaf(authority, names, context(Date.now())),
-    client: issueClientLeaf(authority, context(Date.now())),
-    expiredClient: issueClientLeaf(authority, context(Date.now() - 1.5 * YEAR_MS)),
-    foreignClient: issueClientLeaf(strangerAuthority, context(Date.now())),
-    serverAsClient: issueServerLeaf(authority, names, context(Date.now())),
-  };
-})();
+const authority = createAuthority(new Date(Date.now() - 2 * YEAR_MS));
+const pki = {
+  ca: authority.certificate,
+  server: authority.serverLeaf(),
+  client: authority.clientLeaf(),
+  expiredClient: authority.clientLeaf(new Date(Date.now() - 1.5 * YEAR_MS)),
+  foreignClient: createAuthority().clientLeaf(),
+  serverAsClient: authority.serverLeaf(),
+};
 
 type Raw = InstanceType<typeof ExternalScalerClient>;
 const clients: Raw[] = [];
-function client(identity: Issued | null = pki.client): Raw {
+function client(identity: Pem | null = pki.client): Raw {
   const made = new ExternalScalerClient(
     `127.0.0.1:${scaler.grpcPort}`,
     grpcCredentials.createSsl(
@@ -79,12 +63,17 @@ interface Answer {
   readonly value?: unknown;
 }
 
+/** A call's callback that resolves with the code name (and the answer). */
+const answered =
+  (resolve: (answer: Answer) => void) =>
+  (error: ServiceError | null, response?: unknown): void =>
+    resolve(error ? { code: status[error.code] ?? String(error.code), details: error.details } : { code: 'OK', details: '', value: response });
+
 /** One call; `deadlineMs` null sets none. Resolves with the code name (and the answer). */
 function call(on: Raw, method: Method, ref: ScaledObjectRef | undefined, deadlineMs: number | null = 5000, onCall?: (call: ClientUnaryCall) => void): Promise<Answer> {
   return new Promise((resolve) => {
     const options = deadlineMs === null ? {} : { deadline: Date.now() + deadlineMs };
-    const done = (error: ServiceError | null, response?: unknown) =>
-      resolve(error ? { code: status[error.code] ?? String(error.code), details: error.details } : { code: 'OK', details: '', value: response });
+    const done = answered(resolve);
     const handle: ClientUnaryCall =
       method === 'getMetrics'
         ? on.getMetrics({ scaledObjectRef: ref, metricName: 's0-whatever' }, new Metadata(), options, done)
@@ -129,10 +118,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   const tls = join(dir.path, 'tls');
-  await mkdir(tls, { recursive: true });
-  await writeFile(join(tls, 'ca.crt'), pki.ca);
-  await writeFile(join(tls, 'tls.crt'), pki.server.certificate);
-  await writeFile(join(tls, 'tls.key'), pki.server.privateKey);
+  await writeTlsDir(tls, [authority], pki.server);
   const started = await startScaler(
     testScalerOptions({
       tlsDir: tls,
@@ -159,7 +145,7 @@ afterAll(async () => {
 trapUnhandledRejections();
 
 describe('callers without the right client certificate', () => {
-  it.each<[string, Issued | null]>([
+  it.each<[string, Pem | null]>([
     ['no client certificate', null],
     ['a certificate from another CA', pki.foreignClient],
     ['an expired certificate of the right CA', pki.expiredClient],
@@ -236,9 +222,7 @@ describe('metadata', () => {
     const headers = new Metadata();
     fill(headers);
     const answer = await new Promise<Answer>((resolve) =>
-      raw.getMetrics({ scaledObjectRef: ref(), metricName: 'x' }, headers, { deadline: Date.now() + 5000 }, (error: ServiceError | null) =>
-        resolve(error ? { code: status[error.code] ?? '?', details: error.details } : { code: 'OK', details: '' }),
-      ),
+      raw.getMetrics({ scaledObjectRef: ref(), metricName: 'x' }, headers, { deadline: Date.now() + 5000 }, answered(resolve)),
     );
     expect(answer.code).toMatch(code);
     expect(await call(client(), 'getMetrics', ref())).toEqual(expect.objectContaining({ code: 'OK' }));
@@ -254,7 +238,7 @@ describe('metadata', () => {
         Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a, 0x99]),
         new Metadata(),
         { deadline: Date.now() + 5000 },
-        (error: ServiceError | null) => resolve(error ? { code: status[error.code] ?? '?', details: error.details } : { code: 'OK', details: '' }),
+        answered(resolve),
       ),
     );
     expect(answer).toEqual({ code: 'INTERNAL', details: expect.stringMatching(/deserializ/i) });
@@ -271,7 +255,7 @@ describe('metadata', () => {
         Buffer.alloc(0),
         new Metadata(),
         { deadline: Date.now() + 5000 },
-        (error: ServiceError | null) => resolve(error ? { code: status[error.code] ?? '?', details: error.details } : { code: 'OK', details: '' }),
+        answered(resolve),
       ),
     );
     expect(answer.code).toBe('UNIMPLEMENTED');

@@ -21,26 +21,27 @@ export interface Pem {
 export interface TestAuthority extends Pem {
   /** For the Service's names plus localhost and 127.0.0.1, as `certs --out` makes it. */
   serverLeaf(): Pem;
-  clientLeaf(): Pem;
+  /** Issued now, or at `issuedAt` (a leaf lives a year: one issued longer ago has expired). */
+  clientLeaf(issuedAt?: Date): Pem;
 }
 
 let authorities = 0;
 
 /**
- * Each CA is issued a second apart in the past: issuance names a CA after the second it was
- * made in, and a renewed CA never shares its predecessor's name.
+ * A CA issued at `issuedAt`, or by default a minute ago, each a second before the last:
+ * issuance names a CA after the second it was made in, and a renewed CA never shares its
+ * predecessor's name.
  */
-export function createAuthority(): TestAuthority {
-  const context: IssueContext = { now: new Date(Date.now() - 60_000 - 1000 * authorities++), random: systemRandomness };
-  const issued = issueAuthority(context);
+export function createAuthority(issuedAt?: Date): TestAuthority {
+  const at = (when = new Date()): IssueContext => ({ now: when, random: systemRandomness });
+  const issued = issueAuthority(at(issuedAt ?? new Date(Date.now() - 60_000 - 1000 * authorities++)));
   const authority = toAuthority(new X509Certificate(issued.certificate), createPrivateKey(issued.privateKey));
   const names = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', '127.0.0.1']);
-  const now = (): IssueContext => ({ now: new Date(), random: systemRandomness });
   return {
     certificate: issued.certificate,
     privateKey: issued.privateKey,
-    serverLeaf: () => issueServerLeaf(authority, names, now()),
-    clientLeaf: () => issueClientLeaf(authority, now()),
+    serverLeaf: () => issueServerLeaf(authority, names, at()),
+    clientLeaf: (issuedAt) => issueClientLeaf(authority, at(issuedAt)),
   };
 }
 
