@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gauge } from '../support/hostile-targets.js';
 
 /**
  * Local HTTP servers standing in for vLLM replicas: each records what it was asked and
@@ -69,13 +70,7 @@ export const page =
   };
 
 /** A gauge page of `vllm:num_requests_waiting` with one series per value. */
-export const waiting = (...values: number[]): string =>
-  [
-    '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
-    '# TYPE vllm:num_requests_waiting gauge',
-    ...values.map((value, engine) => `vllm:num_requests_waiting{engine="${engine}",model_name="phi-4-mini"} ${value.toFixed(1)}`),
-    '',
-  ].join('\n');
+export const waiting = gauge;
 
 /** Accepts the request and never answers. */
 export const hang: Handler = () => {};

@@ -1,6 +1,6 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { createScraper, type Scraper } from '../../scaler/scrape.js';
+import { startTarget, type LocalTarget } from './local-targets.js';
 
 /** The body as the replica sent it, however it was cut into chunks on the way. */
 const PAGE = '# HELP m Wartende Anfragen – je Modell\n# TYPE m gauge\nm{model="phi-4-mini",note="→ ✓"} 3\n';
@@ -8,20 +8,14 @@ const bytes = Buffer.from(PAGE);
 const middleOfArrow = bytes.indexOf(Buffer.from('→')) + 1;
 
 describe('createScraper: the body, whole or in pieces', () => {
-  let server: Server;
-  let origin: string;
+  let target: LocalTarget;
   let scraper: Scraper;
   let send: (response: ServerResponse) => void = () => undefined;
 
   beforeAll(async () => {
-    server = createServer((_request, response) => send(response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    target = await startTarget((_request, response) => send(response));
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => target.close());
   beforeEach(() => {
     scraper = createScraper({ maxBodyBytes: 64 * 1024, idleSocketMs: 4000 });
   });
@@ -54,6 +48,6 @@ describe('createScraper: the body, whole or in pieces', () => {
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       void write(response);
     };
-    expect(await scraper.fetch(`${origin}/metrics`, 5000)).toEqual({ ok: true, body: PAGE });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toEqual({ ok: true, body: PAGE });
   });
 });
