@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { ExternalScalerClient, type ScaledObjectRef } from '../../scaler/generated/externalscaler.js';
-import { captureLog, eventually, tempDir, testScalerOptions } from '../scaler/helpers.js';
+import { captureLog, eventually, tempDir, testScalerOptions, triggerMetadata } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir, type Pem } from '../scaler/pki.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
 import { trapUnhandledRejections } from './traps.js';
@@ -84,14 +84,7 @@ function call(on: Raw, method: Method, ref: ScaledObjectRef | undefined, deadlin
   });
 }
 
-const metadata = (name = 'phi-4', extra: Record<string, string> = {}) => ({
-  inferenceSetName: name,
-  inferenceSetNamespace: 'default',
-  metricName: FAMILY,
-  threshold: '10',
-  ...extra,
-});
-const ref = (name = 'phi-4', extra: Record<string, string> = {}, namespace = 'default'): ScaledObjectRef => ({ name: 'so', namespace, scalerMetadata: metadata(name, extra) });
+const ref = (name = 'phi-4', extra: Record<string, string> = {}, namespace = 'default'): ScaledObjectRef => ({ name: 'so', namespace, scalerMetadata: triggerMetadata(name, extra) });
 
 const metrics = async () => (await request(`http://127.0.0.1:${scaler.httpPort}`).get('/metrics')).text;
 const idle = async () => {
@@ -172,7 +165,7 @@ describe('metadata', () => {
   const scalerMetadata: fc.Arbitrary<Record<string, string>> = fc.oneof(
     { weight: 6, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 12 })), value, { maxKeys: 12 }) },
     { weight: 3, arbitrary: fc.record(Object.fromEntries(keys.map((key) => [key, value])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>> },
-    { weight: 1, arbitrary: fc.constant({ ...metadata(), ...TEN_THOUSAND_KEYS }) },
+    { weight: 1, arbitrary: fc.constant({ ...triggerMetadata(), ...TEN_THOUSAND_KEYS }) },
     { weight: 1, arbitrary: fc.constant({}) },
   );
   const reference = fc.record({
@@ -202,7 +195,7 @@ describe('metadata', () => {
     ['an empty name', 'getMetrics', 'INVALID_ARGUMENT', ref('', {}), /metadata "inferenceSetName" is "": /],
     ['a 1 MB threshold', 'getMetrics', 'INVALID_ARGUMENT', ref('phi-4', { threshold: MEGABYTE }), /^metadata "threshold" is "x{10,}\.\.\.: per-replica target value/],
     ['a 1 MB unknown key', 'isActive', 'OK', ref('phi-4', { note: MEGABYTE }), /^$/],
-    ['10,000 unknown keys', 'getMetrics', 'OK', { name: 'so', namespace: 'default', scalerMetadata: { ...metadata(), ...TEN_THOUSAND_KEYS } }, /^$/],
+    ['10,000 unknown keys', 'getMetrics', 'OK', { name: 'so', namespace: 'default', scalerMetadata: { ...triggerMetadata(), ...TEN_THOUSAND_KEYS } }, /^$/],
     ['a request over 1 MiB', 'getMetricSpec', 'RESOURCE_EXHAUSTED', ref('phi-4', { a: MEGABYTE, b: MEGABYTE }), /./],
     ['a caller in another namespace', 'isActive', 'PERMISSION_DENIED', ref('phi-4', {}, 'team-z'), /ScaledObjects in namespace "team-z" may not read InferenceSet default\/phi-4/],
     ['an InferenceSet that does not exist', 'getMetrics', 'NOT_FOUND', ref('nope'), /InferenceSet default\/nope does not exist/],

@@ -7,7 +7,7 @@ import { parseOptions } from '../../lib/flags.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { command as queryCommand, runQuery } from '../../scaler/query.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
-import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions } from './helpers.js';
+import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
 /**
@@ -75,14 +75,7 @@ inferenceSets:
 
 const options = (tlsDir: string): ScalerOptions => testScalerOptions({ tlsDir, targets: join(dir.path, 'targets.yaml'), logLevel: 'debug' });
 
-const metadata = (name: string, extra: Record<string, string> = {}) => ({
-  inferenceSetName: name,
-  inferenceSetNamespace: 'default',
-  metricName: 'vllm:num_requests_waiting',
-  threshold: '10',
-  ...extra,
-});
-const ref = (name = 'phi-4', namespace = 'default', extra: Record<string, string> = {}) => ({ name: 'so', namespace, scalerMetadata: metadata(name, extra) });
+const ref = (name = 'phi-4', namespace = 'default', extra: Record<string, string> = {}) => ({ name: 'so', namespace, scalerMetadata: triggerMetadata(name, extra) });
 
 beforeAll(async () => {
   dir = await tempDir('e2e');

@@ -30,18 +30,14 @@ export function testScalerOptions(overrides: Partial<ScalerOptions> & Pick<Scale
   };
 }
 
-/**
- * A parsed trigger: InferenceSet default/phi-4, `vllm:num_requests_waiting`, threshold 10,
- * and the defaults, unless `overrides` say otherwise. Throws on metadata that breaks a rule.
- */
+/** Trigger metadata for InferenceSet default/`name`, `vllm:num_requests_waiting`, threshold 10, and `extra`. */
+export function triggerMetadata(name = 'phi-4', extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { inferenceSetName: name, inferenceSetNamespace: 'default', metricName: 'vllm:num_requests_waiting', threshold: '10', ...extra };
+}
+
+/** `triggerMetadata()` with `overrides`, parsed (defaults filled in); throws on metadata that breaks a rule. */
 export function triggerConfig(overrides: Readonly<Record<string, string>> = {}): TriggerConfig {
-  const parsed = parseTriggerMetadata({
-    inferenceSetName: 'phi-4',
-    inferenceSetNamespace: 'default',
-    metricName: 'vllm:num_requests_waiting',
-    threshold: '10',
-    ...overrides,
-  });
+  const parsed = parseTriggerMetadata(triggerMetadata('phi-4', overrides));
   if (!parsed.ok) throw new Error(parsed.problem.message);
   return parsed.value;
 }

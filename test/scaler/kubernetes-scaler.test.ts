@@ -5,7 +5,7 @@ import request from 'supertest';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { startFakeApiServer, STANDARD_CRDS, type FakeApiServer } from '../support/fake-api-server.js';
 import { inferenceSet, IS, workspace, WS } from './discovery/harness.js';
-import { captureLog, eventually, scalerClient, tempDir, type TestClient, testScalerOptions } from './helpers.js';
+import { captureLog, eventually, scalerClient, tempDir, type TestClient, testScalerOptions, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir } from './pki.js';
 
 /**
@@ -16,8 +16,7 @@ import { createAuthority, writeTlsDir } from './pki.js';
 
 jest.setTimeout(30_000);
 
-const metadata = (name: string) => ({ inferenceSetName: name, inferenceSetNamespace: 'default', metricName: 'vllm:num_requests_waiting', threshold: '10' });
-const ref = (name = 'phi-4', namespace = 'default') => ({ name: 'so', namespace, scalerMetadata: metadata(name) });
+const ref = (name = 'phi-4', namespace = 'default') => ({ name: 'so', namespace, scalerMetadata: triggerMetadata(name) });
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let fake: FakeApiServer;

@@ -8,7 +8,7 @@ import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
 import type { TriggerTarget } from '../../scaler/service.js';
-import { captureLog, eventually, scalerClient, tempDir, testScalerOptions } from './helpers.js';
+import { captureLog, eventually, scalerClient, tempDir, testScalerOptions, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
 /**
@@ -61,14 +61,7 @@ inferenceSets:
     workspaces: [127.0.0.1:9999]
 `;
 
-const metadata = (name = 'phi-4', extra: Record<string, string> = {}) => ({
-  inferenceSetName: name,
-  inferenceSetNamespace: 'default',
-  metricName: 'vllm:num_requests_waiting',
-  threshold: '10',
-  ...extra,
-});
-const ref = (namespace = 'default', scalerMetadata: Record<string, string> = metadata()) => ({ name: 'so', namespace, scalerMetadata });
+const ref = (namespace = 'default', scalerMetadata: Record<string, string> = triggerMetadata()) => ({ name: 'so', namespace, scalerMetadata });
 
 const options = (dir: string, tlsDir: string): ScalerOptions =>
   testScalerOptions({ tlsDir, targets: join(dir, 'targets.yaml'), scrapeConcurrency: 8, shutdownGraceMs: 5000, logLevel: 'debug' });
@@ -111,7 +104,7 @@ describe('the scaler over gRPC with mTLS', () => {
         response: { metricValues: [{ metricName: 'kaito-default-phi-4-vllm-num-requests-waiting', metricValue: 12, metricValueFloat: 12 }] },
       });
       expect(await keda.isActive(ref())).toEqual({ ok: true, response: { result: true } });
-      expect(await keda.isActive(ref('default', metadata('idle')))).toEqual({ ok: true, response: { result: false } });
+      expect(await keda.isActive(ref('default', triggerMetadata('idle')))).toEqual({ ok: true, response: { result: false } });
     } finally {
       keda.close();
     }
@@ -163,8 +156,8 @@ describe('the scaler over gRPC with mTLS', () => {
   });
 
   it.each([
-    ['unknown InferenceSet', ref('default', metadata('nope')), 'NOT_FOUND', /InferenceSet default\/nope does not exist/],
-    ['bad metadata', ref('default', metadata('phi-4', { threshold: '-1' })), 'INVALID_ARGUMENT', /threshold/],
+    ['unknown InferenceSet', ref('default', triggerMetadata('nope')), 'NOT_FOUND', /InferenceSet default\/nope does not exist/],
+    ['bad metadata', ref('default', triggerMetadata('phi-4', { threshold: '-1' })), 'INVALID_ARGUMENT', /threshold/],
   ] as const)('carries the cause of a failure: %s', async (_name, request, code, details) => {
     const keda = trusted();
     try {
@@ -179,7 +172,7 @@ describe('the scaler over gRPC with mTLS', () => {
     measured.delete('http://127.0.0.1:9003/metrics');
     const keda = trusted();
     try {
-      expect(await keda.getMetrics(ref('default', metadata('idle')))).toEqual({
+      expect(await keda.getMetrics(ref('default', triggerMetadata('idle')))).toEqual({
         ok: false,
         code: 'UNAVAILABLE',
         details: 'InferenceSet default/idle, metric vllm:num_requests_waiting: no replica answered: http://127.0.0.1:9003/metrics Unreachable',
@@ -305,7 +298,7 @@ describe('scaler start and stop', () => {
     const keda = scalerClient(stopping.grpcPort, { ca: ca.certificate, ...client });
     try {
       measured.set('http://127.0.0.1:9999/metrics', 3);
-      const inFlight = keda.getMetrics(ref('default', metadata('slow')), 10_000);
+      const inFlight = keda.getMetrics(ref('default', triggerMetadata('slow')), 10_000);
       await eventually('the call to be in flight', () => release !== undefined);
       const stopped = stopping.stop();
       await new Promise((resolve) => setTimeout(resolve, 200));
