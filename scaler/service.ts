@@ -15,14 +15,10 @@ import type {
   MetricValue,
   ScaledObjectRef,
 } from './generated/externalscaler.js';
+import type { TriggerConfig } from './metadata.js';
 
 /** The part of a parsed trigger that the RPCs read themselves. */
-export interface TriggerTarget {
-  readonly inferenceSetName: string;
-  readonly inferenceSetNamespace: string;
-  readonly metricName: string;
-  readonly threshold: number;
-}
+export type TriggerTarget = Pick<TriggerConfig, 'inferenceSetName' | 'inferenceSetNamespace' | 'metricName' | 'threshold'>;
 
 export interface MeasurementValue {
   readonly value: number;
