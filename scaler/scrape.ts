@@ -231,19 +231,21 @@ function closeIdleSockets<A extends http.Agent>(agent: A): A {
 
 const TLS_CODE = /CERT|TLS|SSL|SIGNED|VERIFY|ALTNAME/;
 
+/** Network failures whose code says it all. */
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
 function failure(error: NodeJS.ErrnoException): ScrapeResult {
   if (error instanceof Abort) return { ok: false, missing: error.missing, detail: error.message };
   const code = error.code ?? '';
   if (TLS_CODE.test(code) || /\bSSL\b|certificate/i.test(error.message)) return { ok: false, missing: 'TlsError', detail: `${code}: ${error.message}` };
   // Node's HTTP parser: the peer answered, but not in HTTP.
   if (code.startsWith('HPE_')) return { ok: false, missing: 'BadResponse', detail: `${code}: ${error.message}` };
-  const known: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed',
-    ECONNRESET: 'connection reset',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-  };
-  return { ok: false, missing: 'Unreachable', detail: known[code] ?? (code === '' ? error.message : `${code}: ${error.message}`) };
+  return { ok: false, missing: 'Unreachable', detail: UNREACHABLE[code] ?? (code === '' ? error.message : `${code}: ${error.message}`) };
 }
