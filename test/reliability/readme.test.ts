@@ -1,25 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import { MISSING_REASONS } from '../../scaler/measure.js';
+import { readme, tableAfter } from '../support/readme.js';
 import { HOSTILE_CATALOGUE } from './catalogue.js';
 
 /** The README's Reliability tables say what the reliability suite checks, row for row. */
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-
-/** The rows (cells, trimmed) of the table after `<!-- reliability: <name> -->`. */
-function table(name: string): string[][] {
-  const marker = `<!-- reliability: ${name} -->`;
-  const at = readme.indexOf(marker);
-  if (at < 0) throw new Error(`README has no table "${name}"`);
-  const lines = readme.slice(at + marker.length).trimStart().split('\n');
-  const rows: string[][] = [];
-  for (const line of lines.slice(2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((cell) => cell.trim()));
-  }
-  return rows;
-}
+/** The rows of the table after `<!-- reliability: <name> -->`. */
+const table = (name: string): string[][] => tableAfter(readme, `<!-- reliability: ${name} -->`);
 
 describe('README: Reliability', () => {
   it('lists every hostile replica of the suite, in its order, with the reason the suite checks', () => {

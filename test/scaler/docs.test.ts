@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { createLogger } from '../../lib/log.js';
@@ -6,28 +5,9 @@ import { sum } from '../../scaler/aggregate.js';
 import { createMeasurer, measurerDefaults, MISSING_REASONS } from '../../scaler/measure.js';
 import { parseTriggerMetadata } from '../../scaler/metadata.js';
 import { triggerMetadataSchema } from '../../schemas/trigger-metadata.js';
+import { section, tableAfter } from '../support/readme.js';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const section = (heading: string): string => {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start === -1) throw new Error(`README has no section "${heading}"`);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end === -1 ? undefined : end);
-};
 const flat = (text: string) => text.replace(/\s+/g, ' ');
-const tableAfter = (text: string, marker: string): string[][] => {
-  const start = text.indexOf(marker);
-  if (start === -1) throw new Error(`no ${marker}`);
-  const lines = text.slice(start + marker.length).split('\n');
-  const header = lines.findIndex((line) => line.startsWith('|'));
-  const rows: string[][] = [];
-  // The header and the |---| line are not rows.
-  for (const line of lines.slice(header + 2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
-  }
-  return rows;
-};
 
 describe('README: Trigger metadata', () => {
   const text = section('Trigger metadata');

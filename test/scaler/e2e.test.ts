@@ -7,6 +7,7 @@ import { parseOptions } from '../../lib/flags.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { command as queryCommand, runQuery } from '../../scaler/query.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
+import { blockAfter, readme } from '../support/readme.js';
 import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
@@ -154,14 +155,7 @@ describe('end to end: KEDA -> scaler -> replicas', () => {
 });
 
 describe('README: the query example', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = (marker: string) => {
-    const at = readme.indexOf(`<!-- example: ${marker}`);
-    if (at < 0) throw new Error(`README has no example "${marker}"`);
-    const match = /```[a-z]*\n([\s\S]*?)```/.exec(readme.slice(at));
-    if (!match?.[1]) throw new Error(`README example "${marker}" has no code block`);
-    return match[1];
-  };
+  const block = (marker: string) => blockAfter(readme, `<!-- example: ${marker}`);
 
   it('prints what the README shows, against the README\'s targets file', async () => {
     const targets = block('targets file').replace('127.0.0.1:9001', replicas.a.address).replace('127.0.0.1:9002', replicas.b.address);

@@ -1,17 +1,15 @@
 import { jest } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseAllowedNamespaces } from '../../../scaler/discovery/cache.js';
 import { SCALEDOBJECT_CRD, INFERENCESET_CRD, WORKSPACE_CRD } from '../../support/fake-api-server.js';
+import { section } from '../../support/readme.js';
 import { inferenceSet, IS, Setup, workspace, WS } from './harness.js';
 
 // Generous: the machine running the suite may be busy; waits inside tests are bounded by `until`.
 jest.setTimeout(30_000);
 
-const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
-const section = readme.slice(readme.indexOf('\n## Discovery\n')).split(/\n## (?!Discovery)/)[0] ?? '';
-const blocks = (language: string) => [...section.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1] ?? '');
+const discovery = section('Discovery');
+const blocks = (language: string) => [...discovery.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1] ?? '');
 
 const setup = new Setup();
 afterEach(() => setup.stop());
@@ -74,7 +72,7 @@ describe('README, Discovery', () => {
   });
 
   it('parses the allowed-namespaces examples as the table says', () => {
-    const table = section.slice(section.indexOf('| annotation value |'));
+    const table = discovery.slice(discovery.indexOf('| annotation value |'));
     const rows = table
       .split('\n')
       .slice(2)
