@@ -34,13 +34,6 @@ const SERVER_NAMES = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', 
 const CALL_TIMEOUT_MS = 3000;
 const OBSERVED_KEPT = 32;
 
-export interface DevIo {
-  readonly log: Logger;
-  /** Folder the printed commands are run from (default: the process's). */
-  readonly cwd?: string;
-  readonly now?: () => number;
-}
-
 export interface DevStack {
   readonly ports: { readonly hooks: number; readonly grpc: number; readonly http: number; readonly replicas: readonly number[] };
   readonly scaledObject: RenderedScaledObject;
@@ -64,14 +57,11 @@ export function packageRoot(): string {
   return folder;
 }
 
-export async function startDevStack(options: DevOptions, io: DevIo): Promise<Result<DevStack>> {
-  const { log } = io;
-  const now = io.now ?? Date.now;
-  const cwd = io.cwd ?? process.cwd();
+export async function startDevStack(options: DevOptions, log: Logger): Promise<Result<DevStack>> {
   const root = packageRoot();
   // Paths as typed from the folder the commands run in: relative below it, absolute elsewhere.
   const shown = (path: string) => {
-    const below = relative(cwd, path);
+    const below = relative(process.cwd(), path);
     return below === '' ? '.' : below.startsWith('..') || isAbsolute(below) ? resolve(path) : below;
   };
 
@@ -91,7 +81,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   if (!inferenceSet.ok) return inferenceSet;
 
   const tlsDir = join(options.dir, 'tls');
-  const certificates = await writeCertificateDirectory({ out: tlsDir, names: SERVER_NAMES, mode: 'reuse' }, { now: new Date(now()), random: systemRandomness }).catch(
+  const certificates = await writeCertificateDirectory({ out: tlsDir, names: SERVER_NAMES, mode: 'reuse' }, { now: new Date(), random: systemRandomness }).catch(
     (error: Error) => fail<never>('CertificatesUnwritable', error.message),
   );
   if (!certificates.ok) return fail('Certificates', `dev certificates in ${tlsDir}: ${certificates.problem.message}`);
@@ -128,10 +118,10 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
     replicas.push(replica.value);
     stops.push(() => replica.value.close());
   }
-  const startedAt = now();
+  const startedAt = Date.now();
   let lastTick = startedAt;
   const tick = () => {
-    const at = now();
+    const at = Date.now();
     const elapsed = Math.floor((at - startedAt) / 1000);
     replicas.forEach((replica, index) => {
       const load = loadAt(options.pattern, elapsed, index, replicas.length);
@@ -167,7 +157,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
         targetUrls,
         async measure(config, urls, deadline) {
           const result = await measurer.measure(config, urls, deadline);
-          observed.push({ at: now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result });
+          observed.push({ at: Date.now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result });
           observed.splice(0, Math.max(0, observed.length - OBSERVED_KEPT));
           return result;
         },
@@ -251,7 +241,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   let inFlight: Promise<void> | undefined;
 
   const pollOnce = async (out: (line: string) => void, metricName: string) => {
-    const since = now();
+    const since = Date.now();
     const { metrics, active } = await keda.poll(metricName);
     const value: Answer<number> = metrics.ok
       ? metrics.value.metricValues[0]
@@ -282,10 +272,10 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
       polling = true;
       const intervalMs = options.pollInterval * 1000;
       const loop = async (metricName: string) => {
-        const began = now();
+        const began = Date.now();
         await pollOnce(out, metricName).catch((error: unknown) => log.error({ err: error }, 'dev stack: poll failed'));
         if (stopping) return;
-        pollTimer = setTimeout(() => (inFlight = loop(metricName)), Math.max(0, intervalMs - (now() - began)));
+        pollTimer = setTimeout(() => (inFlight = loop(metricName)), Math.max(0, intervalMs - (Date.now() - began)));
       };
       inFlight = (async () => {
         const spec = await keda.getMetricSpec();
