@@ -91,8 +91,8 @@ async function readObserved(out: string): Promise<Result<ObservedFiles>> {
   return ok(observed as ObservedFiles);
 }
 
-/** A watcher (the scaler's --tls-dir) never sees a half-written file. */
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+/** A watcher (the scaler's --tls-dir, its --targets folder) never sees a half-written file. */
+export async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, text, { mode });
   await rename(temporary, path);

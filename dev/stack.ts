@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCertificateDirectory } from '../certs/command.js';
+import { writeAtomically, writeCertificateDirectory } from '../certs/command.js';
 import { serverNames, systemRandomness } from '../certs/issue.js';
 import { startHooks, type RunningHooks } from '../hooks/command.js';
 import type { Logger } from '../lib/log.js';
@@ -138,8 +138,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const targetsFile = join(options.dir, 'targets.yaml');
   try {
     await mkdir(options.dir, { recursive: true });
-    await writeFile(`${targetsFile}.tmp`, targetsYaml(inferenceSet.value, addresses));
-    await rename(`${targetsFile}.tmp`, targetsFile);
+    await writeAtomically(targetsFile, targetsYaml(inferenceSet.value, addresses), 0o644);
   } catch (error) {
     return abort(fail('TargetsFile', `cannot write ${targetsFile}: ${(error as Error).message}`));
   }
