@@ -3,8 +3,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeAtomically, writeCertificateDirectory } from '../certs/command.js';
-import { serverNames, systemRandomness } from '../certs/issue.js';
+import { DEFAULT_SERVER_NAMES, writeAtomically, writeCertificateDirectory } from '../certs/command.js';
+import { systemRandomness } from '../certs/issue.js';
 import { startHooks, type RunningHooks } from '../hooks/command.js';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
@@ -29,8 +29,6 @@ import { startReplica, type Replica } from './vllm-replica.js';
  */
 
 const HOST = '127.0.0.1';
-/** The names `certs` puts in the server certificate by default: the Service's, and this machine's. */
-const SERVER_NAMES = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', HOST]);
 const CALL_TIMEOUT_MS = 3000;
 const OBSERVED_KEPT = 32;
 
@@ -81,7 +79,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   if (!inferenceSet.ok) return inferenceSet;
 
   const tlsDir = join(options.dir, 'tls');
-  const certificates = await writeCertificateDirectory({ out: tlsDir, names: SERVER_NAMES, mode: 'reuse' }, { now: new Date(), random: systemRandomness }).catch(
+  const certificates = await writeCertificateDirectory({ out: tlsDir, names: DEFAULT_SERVER_NAMES, mode: 'reuse' }, { now: new Date(), random: systemRandomness }).catch(
     (error: Error) => fail<never>('CertificatesUnwritable', error.message),
   );
   if (!certificates.ok) return fail('Certificates', `dev certificates in ${tlsDir}: ${certificates.problem.message}`);
