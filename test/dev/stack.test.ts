@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startDevStack, type DevStack } from '../../dev/stack.js';
 import type { DevOptions } from '../../schemas/dev-options.js';
 import { captureLog, eventually, tempDir } from '../scaler/helpers.js';
+import { freePorts, portIsFree } from './free-ports.js';
 import { inconsistencies, parsePollLine } from './poll-lines.js';
 
 /** The stack in this process: every part real, ports picked by the OS unless a test fixes them. */
@@ -34,26 +35,6 @@ const options = (change: Partial<DevOptions> = {}): DevOptions => ({
   logFormat: 'json',
   ...change,
 });
-
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 const allPorts = (stack: DevStack) => [stack.ports.hooks, stack.ports.grpc, stack.ports.http, ...stack.ports.replicas];
 
