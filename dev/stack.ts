@@ -93,12 +93,12 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'dev stack: stopping a part failed'));
   };
-  const started = async <T>(use: PortUse | undefined, what: string, start: () => Promise<T>): Promise<Result<T>> => {
+  // A server that cannot listen is reported with the flag that moves its port.
+  const started = async <T>(use: PortUse, start: () => Promise<T>): Promise<Result<T>> => {
     try {
       return ok(await start());
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return fail('CannotListen', use ? portProblem(use, HOST, code, (error as Error).message) : `${what}: ${(error as Error).message}`);
+      return fail('CannotListen', portProblem(use, HOST, (error as NodeJS.ErrnoException).code, (error as Error).message));
     }
   };
   const abort = async <T>(problem: Result<T>): Promise<Result<never>> => {
@@ -109,9 +109,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   // Replicas, and their load from t = 0 on.
   const replicas: Replica[] = [];
   for (const [index, use] of plan.value.replicas.entries()) {
-    const replica = await started(use, `replica ${index + 1}`, () =>
-      startReplica({ host: HOST, port: use.port, model: inferenceSet.value.name, seed: index + 1 }),
-    );
+    const replica = await started(use, () => startReplica({ host: HOST, port: use.port, model: inferenceSet.value.name, seed: index + 1 }));
     if (!replica.ok) return abort(replica);
     replicas.push(replica.value);
     stops.push(() => replica.value.close());
@@ -178,7 +176,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   // The hooks, writing this scaler's address into the ScaledObjects they render.
   const hooksDefaults = hooksCommand.validate({ port: plan.value.hooks.port, scalerAddress: `${HOST}:${scaler.value.grpcPort}`, logLevel: options.logLevel, logFormat: options.logFormat });
   if (!hooksDefaults.ok) return abort(hooksDefaults);
-  const hooks = await started<RunningHooks>(plan.value.hooks, 'the hooks', () => startHooks(hooksDefaults.value, log.child({ component: 'hooks' }), HOST));
+  const hooks = await started<RunningHooks>(plan.value.hooks, () => startHooks(hooksDefaults.value, log.child({ component: 'hooks' }), HOST));
   if (!hooks.ok) return abort(hooks);
   stops.push(() => hooks.value.stop(1000));
 
