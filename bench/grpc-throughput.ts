@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeCertificateDirectory } from '../certs/command.js';
-import { serverNames, systemRandomness } from '../certs/issue.js';
+import { DEFAULT_SERVER_NAMES, writeCertificateDirectory } from '../certs/command.js';
+import { systemRandomness } from '../certs/issue.js';
 import { createLoad, errorCount, METHODS, p, rate, type PhaseResult } from './support/grpc-load.js';
 import { canPin, freePort, ownCpuMs, pinSelf, procCpuMs, repoPath, startCli, waitFor200 } from './support/processes.js';
 import { startFarm } from './support/replica-farm.js';
@@ -33,7 +33,7 @@ const PHASE_MS = 10_000;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kks-bench-grpc-'));
   const written = await writeCertificateDirectory(
-    { out: join(dir, 'tls'), names: serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', '127.0.0.1']), mode: 'create' },
+    { out: join(dir, 'tls'), names: DEFAULT_SERVER_NAMES, mode: 'create' },
     { now: new Date(), random: systemRandomness },
   );
   if (!written.ok) throw new Error(written.problem.message);

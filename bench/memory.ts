@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCertificateDirectory } from '../certs/command.js';
-import { serverNames, systemRandomness } from '../certs/issue.js';
+import { DEFAULT_SERVER_NAMES, writeCertificateDirectory } from '../certs/command.js';
+import { systemRandomness } from '../certs/issue.js';
 import { startFakeApiServer } from '../test/support/fake-api-server.js';
 import { inferenceSetObject, workspaceObject } from './support/kaito-objects.js';
 import { firstMessage, forkPinned, freePort, metricValue, procStatusBytes, startCli, waitFor200 } from './support/processes.js';
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const loaded: Sample[] = [];
   try {
     const written = await writeCertificateDirectory(
-      { out: dir, names: serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', '127.0.0.1']), mode: 'create' },
+      { out: dir, names: DEFAULT_SERVER_NAMES, mode: 'create' },
       { now: new Date(), random: systemRandomness },
     );
     if (!written.ok) throw new Error(written.problem.message);

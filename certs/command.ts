@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { CommandModule } from '../lib/command.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { certsCommand, type CertsOptions } from '../schemas/certs-options.js';
+import { CERTS_DEFAULTS, certsCommand, type CertsOptions } from '../schemas/certs-options.js';
 import { serverNames, systemRandomness, type IssueContext, type ServerNames } from './issue.js';
 import { renew, type Change, type CertificateFiles, type ObservedFiles, type Part } from './renew.js';
 
@@ -14,6 +14,9 @@ import { renew, type Change, type CertificateFiles, type ObservedFiles, type Par
  */
 
 export type WriteMode = 'create' | 'force' | 'reuse';
+
+/** The names `certs` puts in the server certificate by default: the Service's, and this machine's. */
+export const DEFAULT_SERVER_NAMES: ServerNames = serverNames(CERTS_DEFAULTS.service, CERTS_DEFAULTS.namespace, CERTS_DEFAULTS.extraNames);
 
 export interface CertificateDirectory {
   readonly out: string;
@@ -91,8 +94,8 @@ async function readObserved(out: string): Promise<Result<ObservedFiles>> {
   return ok(observed as ObservedFiles);
 }
 
-/** A watcher (the scaler's --tls-dir) never sees a half-written file. */
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+/** A watcher (the scaler's --tls-dir, its --targets folder) never sees a half-written file. */
+export async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, text, { mode });
   await rename(temporary, path);

@@ -4,7 +4,8 @@
  * not expose (the encoded subject and the subject key identifier).
  */
 
-const TAG = {
+/** The universal tags written and read here. */
+export const TAG = {
   boolean: 0x01,
   integer: 0x02,
   bitString: 0x03,
@@ -16,6 +17,9 @@ const TAG = {
   sequence: 0x30,
   set: 0x31,
 } as const;
+
+/** The tag of `[n] EXPLICIT`: constructed, context-specific. */
+export const explicitTag = (n: number): number => 0xa0 | n;
 
 export function tlv(tag: number, content: Uint8Array): Buffer {
   return Buffer.concat([Buffer.of(tag), encodeLength(content.length), content]);
@@ -36,7 +40,7 @@ export const utf8String = (text: string): Buffer => tlv(TAG.utf8String, Buffer.f
 /** A BIT STRING of whole bytes (signatures, key identifiers' containers). */
 export const bitString = (bytes: Uint8Array): Buffer => tlv(TAG.bitString, Buffer.concat([Buffer.of(0), bytes]));
 /** `[n] EXPLICIT`: a constructed context-specific wrapper. */
-export const explicit = (n: number, content: Uint8Array): Buffer => tlv(0xa0 | n, content);
+export const explicit = (n: number, content: Uint8Array): Buffer => tlv(explicitTag(n), content);
 /** `[n] IMPLICIT` of a primitive type (GeneralName's dNSName, iPAddress, keyIdentifier). */
 export const implicit = (n: number, content: Uint8Array): Buffer => tlv(0x80 | n, content);
 

@@ -73,16 +73,16 @@ const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
  */
 export function readCertificate(raw: Buffer): CertificateFields {
   const [tbs] = der.children(raw);
-  if (!tbs || tbs.tag !== 0x30) throw new Error('not a certificate');
+  if (!tbs || tbs.tag !== der.TAG.sequence) throw new Error('not a certificate');
   const fields = der.children((der.children(tbs.content)[0] as der.Element).content);
   // version [0] is optional (v1 certificates omit it).
-  const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const offset = fields[0]?.tag === der.explicitTag(0) ? 1 : 0;
   const validity = fields[offset + 3];
   const subject = fields[offset + 4];
   if (!validity || !subject) throw new Error('truncated certificate');
   const [notBefore, notAfter] = der.children(validity.content).map(readTime);
   if (!notBefore || !notAfter) throw new Error('certificate without validity');
-  const extensions = fields.find((field) => field.tag === 0xa3);
+  const extensions = fields.find((field) => field.tag === der.explicitTag(3));
   return { subject: Buffer.from(subject.encoded), notBefore, notAfter, subjectKeyId: extensions && findSubjectKeyId(extensions) };
 }
 
@@ -100,11 +100,12 @@ function findSubjectKeyId(extensions: der.Element): Buffer | undefined {
 
 function readTime(element: der.Element): Date {
   const text = element.content.toString('ascii');
+  const utc = element.tag === der.TAG.utcTime;
   const match =
-    element.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text);
+    utc ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text);
   if (!match) throw new Error(`unsupported time ${text}`);
   const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const year = element.tag === 0x17 ? ((y as number) < 50 ? 2000 + (y as number) : 1900 + (y as number)) : (y as number);
+  const year = utc ? ((y as number) < 50 ? 2000 + (y as number) : 1900 + (y as number)) : (y as number);
   return new Date(Date.UTC(year, (mo as number) - 1, d, h, mi, s));
 }
 

@@ -203,7 +203,7 @@ function keyUsage(usages: Partial<Record<keyof typeof KEY_USAGE_BITS, true>>): B
   const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
   for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (0x80 >> (bit & 7));
   const unused = 7 - (highest % 8);
-  return der.tlv(0x03, Buffer.concat([Buffer.of(unused), bytes]));
+  return der.tlv(der.TAG.bitString, Buffer.concat([Buffer.of(unused), bytes]));
 }
 
 function name(commonName: string): Buffer {

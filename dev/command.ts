@@ -15,7 +15,7 @@ const dev: CommandModule<DevOptions> = {
   command: devCommand,
   async run(options, log) {
     const out = (line: string) => void process.stdout.write(`${line}\n`);
-    const started = await startDevStack(options, { log });
+    const started = await startDevStack(options, log);
     if (!started.ok) {
       process.stderr.write(`keda-kaito-scaler dev: ${started.problem.message}\n`);
       return started.problem.reason === 'InvalidPorts' ? 2 : 1;

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCertificateDirectory } from '../certs/command.js';
-import { serverNames, systemRandomness } from '../certs/issue.js';
+import { DEFAULT_SERVER_NAMES, writeAtomically, writeCertificateDirectory } from '../certs/command.js';
+import { systemRandomness } from '../certs/issue.js';
 import { startHooks, type RunningHooks } from '../hooks/command.js';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
@@ -29,17 +29,8 @@ import { startReplica, type Replica } from './vllm-replica.js';
  */
 
 const HOST = '127.0.0.1';
-/** The names `certs` puts in the server certificate by default: the Service's, and this machine's. */
-const SERVER_NAMES = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', HOST]);
 const CALL_TIMEOUT_MS = 3000;
 const OBSERVED_KEPT = 32;
-
-export interface DevIo {
-  readonly log: Logger;
-  /** Folder the printed commands are run from (default: the process's). */
-  readonly cwd?: string;
-  readonly now?: () => number;
-}
 
 export interface DevStack {
   readonly ports: { readonly hooks: number; readonly grpc: number; readonly http: number; readonly replicas: readonly number[] };
@@ -64,14 +55,11 @@ export function packageRoot(): string {
   return folder;
 }
 
-export async function startDevStack(options: DevOptions, io: DevIo): Promise<Result<DevStack>> {
-  const { log } = io;
-  const now = io.now ?? Date.now;
-  const cwd = io.cwd ?? process.cwd();
+export async function startDevStack(options: DevOptions, log: Logger): Promise<Result<DevStack>> {
   const root = packageRoot();
   // Paths as typed from the folder the commands run in: relative below it, absolute elsewhere.
   const shown = (path: string) => {
-    const below = relative(cwd, path);
+    const below = relative(process.cwd(), path);
     return below === '' ? '.' : below.startsWith('..') || isAbsolute(below) ? resolve(path) : below;
   };
 
@@ -91,7 +79,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   if (!inferenceSet.ok) return inferenceSet;
 
   const tlsDir = join(options.dir, 'tls');
-  const certificates = await writeCertificateDirectory({ out: tlsDir, names: SERVER_NAMES, mode: 'reuse' }, { now: new Date(now()), random: systemRandomness }).catch(
+  const certificates = await writeCertificateDirectory({ out: tlsDir, names: DEFAULT_SERVER_NAMES, mode: 'reuse' }, { now: new Date(), random: systemRandomness }).catch(
     (error: Error) => fail<never>('CertificatesUnwritable', error.message),
   );
   if (!certificates.ok) return fail('Certificates', `dev certificates in ${tlsDir}: ${certificates.problem.message}`);
@@ -105,12 +93,12 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'dev stack: stopping a part failed'));
   };
-  const started = async <T>(use: PortUse | undefined, what: string, start: () => Promise<T>): Promise<Result<T>> => {
+  // A server that cannot listen is reported with the flag that moves its port.
+  const started = async <T>(use: PortUse, start: () => Promise<T>): Promise<Result<T>> => {
     try {
       return ok(await start());
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return fail('CannotListen', use ? portProblem(use, HOST, code, (error as Error).message) : `${what}: ${(error as Error).message}`);
+      return fail('CannotListen', portProblem(use, HOST, (error as NodeJS.ErrnoException).code, (error as Error).message));
     }
   };
   const abort = async <T>(problem: Result<T>): Promise<Result<never>> => {
@@ -121,17 +109,15 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   // Replicas, and their load from t = 0 on.
   const replicas: Replica[] = [];
   for (const [index, use] of plan.value.replicas.entries()) {
-    const replica = await started(use, `replica ${index + 1}`, () =>
-      startReplica({ host: HOST, port: use.port, model: inferenceSet.value.name, seed: index + 1 }),
-    );
+    const replica = await started(use, () => startReplica({ host: HOST, port: use.port, model: inferenceSet.value.name, seed: index + 1 }));
     if (!replica.ok) return abort(replica);
     replicas.push(replica.value);
     stops.push(() => replica.value.close());
   }
-  const startedAt = now();
+  const startedAt = Date.now();
   let lastTick = startedAt;
   const tick = () => {
-    const at = now();
+    const at = Date.now();
     const elapsed = Math.floor((at - startedAt) / 1000);
     replicas.forEach((replica, index) => {
       const load = loadAt(options.pattern, elapsed, index, replicas.length);
@@ -148,8 +134,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   const targetsFile = join(options.dir, 'targets.yaml');
   try {
     await mkdir(options.dir, { recursive: true });
-    await writeFile(`${targetsFile}.tmp`, targetsYaml(inferenceSet.value, addresses));
-    await rename(`${targetsFile}.tmp`, targetsFile);
+    await writeAtomically(targetsFile, targetsYaml(inferenceSet.value, addresses), 0o644);
   } catch (error) {
     return abort(fail('TargetsFile', `cannot write ${targetsFile}: ${(error as Error).message}`));
   }
@@ -167,7 +152,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
         targetUrls,
         async measure(config, urls, deadline) {
           const result = await measurer.measure(config, urls, deadline);
-          observed.push({ at: now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result });
+          observed.push({ at: Date.now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result });
           observed.splice(0, Math.max(0, observed.length - OBSERVED_KEPT));
           return result;
         },
@@ -191,7 +176,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   // The hooks, writing this scaler's address into the ScaledObjects they render.
   const hooksDefaults = hooksCommand.validate({ port: plan.value.hooks.port, scalerAddress: `${HOST}:${scaler.value.grpcPort}`, logLevel: options.logLevel, logFormat: options.logFormat });
   if (!hooksDefaults.ok) return abort(hooksDefaults);
-  const hooks = await started<RunningHooks>(plan.value.hooks, 'the hooks', () => startHooks(hooksDefaults.value, log.child({ component: 'hooks' }), HOST));
+  const hooks = await started<RunningHooks>(plan.value.hooks, () => startHooks(hooksDefaults.value, log.child({ component: 'hooks' }), HOST));
   if (!hooks.ok) return abort(hooks);
   stops.push(() => hooks.value.stop(1000));
 
@@ -251,7 +236,7 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
   let inFlight: Promise<void> | undefined;
 
   const pollOnce = async (out: (line: string) => void, metricName: string) => {
-    const since = now();
+    const since = Date.now();
     const { metrics, active } = await keda.poll(metricName);
     const value: Answer<number> = metrics.ok
       ? metrics.value.metricValues[0]
@@ -282,10 +267,10 @@ export async function startDevStack(options: DevOptions, io: DevIo): Promise<Res
       polling = true;
       const intervalMs = options.pollInterval * 1000;
       const loop = async (metricName: string) => {
-        const began = now();
+        const began = Date.now();
         await pollOnce(out, metricName).catch((error: unknown) => log.error({ err: error }, 'dev stack: poll failed'));
         if (stopping) return;
-        pollTimer = setTimeout(() => (inFlight = loop(metricName)), Math.max(0, intervalMs - (now() - began)));
+        pollTimer = setTimeout(() => (inFlight = loop(metricName)), Math.max(0, intervalMs - (Date.now() - began)));
       };
       inFlight = (async () => {
         const spec = await keda.getMetricSpec();

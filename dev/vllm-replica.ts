@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { close, listen } from '../lib/lifecycle.js';
 import { renderExposition } from './exposition.js';
 import { advance, createVllmState, families } from './vllm-metrics.js';
@@ -10,8 +10,6 @@ export interface ReplicaOptions {
   readonly model?: string;
   readonly engines?: number;
   readonly seed?: number;
-  /** Answer this much later, like a busy server. */
-  readonly delayMs?: number;
 }
 
 export interface Replica {
@@ -36,9 +34,12 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
     ...(options.seed ? { seed: options.seed } : {}),
   });
   let reachable = true;
-  const timers = new Set<NodeJS.Timeout>();
 
-  const answer = (request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer((request, response) => {
+    if (!reachable) {
+      request.socket.destroy();
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://replica');
     if (request.method !== 'GET' || url.pathname !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
@@ -47,19 +48,6 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
     const names = url.searchParams.getAll('name[]');
     const body = renderExposition(families(state), names.length > 0 ? new Set(names) : undefined);
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
-  };
-
-  const server = createServer((request, response) => {
-    if (!reachable) {
-      request.socket.destroy();
-      return;
-    }
-    if (!options.delayMs) return answer(request, response);
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      answer(request, response);
-    }, options.delayMs);
-    timers.add(timer);
   });
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, options.port ?? 0, host);
@@ -72,9 +60,6 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
       reachable = value;
       if (!value) server.closeAllConnections();
     },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      await close(server, 1000);
-    },
+    close: () => close(server, 1000),
   };
 }

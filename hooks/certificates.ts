@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { serverNames, systemRandomness, type IssueContext, type Randomness } from '../certs/issue.js';
+import { serverNames, systemRandomness, type IssueContext } from '../certs/issue.js';
 import { renew, type Change, type CertificateFiles, type ObservedFiles, type Part } from '../certs/renew.js';
 import type { Logger } from '../lib/log.js';
 import { ok, type Result } from '../lib/result.js';
@@ -108,15 +108,8 @@ function encodeData(files: CertificateFiles[Part]): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([key, text]) => [key, Buffer.from(text as string, 'utf8').toString('base64')]));
 }
 
-export interface CertificatesHookDependencies {
-  readonly log: Logger;
-  readonly registry: Registry;
-  readonly clock?: () => Date;
-  readonly random?: Randomness;
-}
-
-/** The shell: the clock and randomness in, each change logged and counted, the answer out. */
-export function certificatesHook({ log, registry, clock = () => new Date(), random = systemRandomness }: CertificatesHookDependencies) {
+/** The shell: the clock and the system's randomness in, each change logged and counted, the answer out. */
+export function certificatesHook({ log, registry }: { readonly log: Logger; readonly registry: Registry }) {
   const issued = new Counter({
     name: 'kks_certificates_issued_total',
     help: 'Certificates issued by the certificates hook, by part (ca, server, client) and reason.',
@@ -130,7 +123,7 @@ export function certificatesHook({ log, registry, clock = () => new Date(), rand
     registers: [registry],
   });
   return (body: unknown): Result<CertificatesResponse> => {
-    const decision = syncCertificates(body, { now: clock(), random });
+    const decision = syncCertificates(body, { now: new Date(), random: systemRandomness });
     if (!decision.ok) return decision;
     const namespace = decision.value.response.attachments[0]?.metadata.namespace ?? '';
     for (const change of decision.value.changes) {

@@ -4,7 +4,11 @@ export interface HookMetrics {
   observe(hook: string, outcome: string, seconds: number): void;
 }
 
-/** Requests by hook and outcome (`ok`, `rejected`, `bad_request`, `error`), and their latency. */
+/**
+ * Requests a hook decided on, by hook and outcome (`ok` 200, `rejected` 422, `bad_request`
+ * 400), and their latency. A body refused before it reaches a hook (not JSON, too large, an
+ * unsupported encoding) is answered by the app's error handler and not counted here.
+ */
 export function createHookMetrics(registry: Registry): HookMetrics {
   const requests = new Counter({
     name: 'kks_hook_requests_total',

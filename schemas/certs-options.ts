@@ -13,6 +13,9 @@ export interface CertsOptions extends LoggingOptions {
 /** A DNS name (letters, digits, hyphens, dots) or something shaped like an IP address; code checks the IPs. */
 const NAME_OR_IP = '^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$';
 
+/** What the certificates name when not told otherwise: the scaler's Service in KEDA's namespace, and this machine. */
+export const CERTS_DEFAULTS = { service: 'keda-kaito-scaler-svc', namespace: 'keda', extraNames: ['localhost', '127.0.0.1'] } as const;
+
 export const certsCommand = defineCommand<CertsOptions>(
   'certs',
   'write a CA, a server and a client certificate for the scaler into --out (ca/, server/, client/)',
@@ -26,20 +29,20 @@ export const certsCommand = defineCommand<CertsOptions>(
         type: 'string',
         pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
         maxLength: 63,
-        default: 'keda-kaito-scaler-svc',
+        default: CERTS_DEFAULTS.service,
         description: "name of the scaler's gRPC Service, whose DNS names the server certificate carries",
       },
       namespace: {
         type: 'string',
         pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
         maxLength: 63,
-        default: 'keda',
+        default: CERTS_DEFAULTS.namespace,
         description: 'namespace of that Service',
       },
       extraNames: {
         type: 'array',
         items: { type: 'string', pattern: NAME_OR_IP, maxLength: 253, description: 'must be a DNS name or an IP address' },
-        default: ['localhost', '127.0.0.1'],
+        default: [...CERTS_DEFAULTS.extraNames],
         description: 'more DNS names or IP addresses for the server certificate (repeat the flag, or a comma list)',
       },
       force: { type: 'boolean', default: false, description: 'replace existing files with a fresh set' },

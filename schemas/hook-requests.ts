@@ -76,4 +76,4 @@ export const validateCustomize = compile(
 );
 
 /** For hooks whose parent is another kind (the certificates hook watches a Service). */
-export const hookRequestParts = { kubeObject, objectMap, parentOf, options } as const;
+export const hookRequestParts = { kubeObject, objectMap, options } as const;

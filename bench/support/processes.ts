@@ -16,19 +16,17 @@ export function repoPath(relative: string): string {
 /** The command line as the benchmarks build it. */
 export const BENCH_CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
 
-const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
-
 /** Whether processes can be pinned to cores here (`taskset`, Linux). */
-export const canPin = hasTaskset;
+export const canPin = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** `taskset -c <core>` before a command, where available. */
 export function pinned(core: number | undefined, command: string, args: readonly string[]): [string, string[]] {
-  return core !== undefined && hasTaskset ? ['taskset', ['-c', String(core), command, ...args]] : [command, [...args]];
+  return core !== undefined && canPin ? ['taskset', ['-c', String(core), command, ...args]] : [command, [...args]];
 }
 
 /** Moves this process (every thread) to one core; false when that cannot be done here. */
 export function pinSelf(core: number): boolean {
-  return hasTaskset && spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return canPin && spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0;
 }
 
 /**
@@ -37,7 +35,7 @@ export function pinSelf(core: number): boolean {
  */
 export function forkPinned(script: string, args: readonly string[], core?: number): ChildProcess {
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
-  return core !== undefined && hasTaskset
+  return core !== undefined && canPin
     ? fork(script, [...args], { execPath: 'taskset', execArgv: ['-c', String(core), process.execPath], stdio })
     : fork(script, [...args], { execArgv: [], stdio });
 }

@@ -1,4 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { id_kp_clientAuth, id_kp_serverAuth } from '@peculiar/asn1-x509';
 import {
   CLOCK_SKEW_MS,
   issueAuthority,
@@ -14,8 +15,6 @@ import {
 import { handshake, OK } from './tls.js';
 import { decode, keyMatches } from './x509.js';
 
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const NOW = new Date('2025-03-10T12:34:56.789Z');
 const context = (now: Date = NOW, random: Randomness = systemRandomness): IssueContext => ({ now, random });
 const authorityOf = (issued: Issued) => toAuthority(new X509Certificate(issued.certificate), createPrivateKey(issued.privateKey));
@@ -89,8 +88,8 @@ describe('leaves', () => {
   const client = issueClientLeaf(ca, context());
 
   it.each([
-    ['server', server, [SERVER_AUTH]],
-    ['client', client, [CLIENT_AUTH]],
+    ['server', server, [id_kp_serverAuth]],
+    ['client', client, [id_kp_clientAuth]],
   ])('%s leaf: signed by the CA, not a CA, digitalSignature, its extended key usage, its own key', (_name, leaf, usage) => {
     const decoded = decode(leaf.certificate);
     expect(decoded.x509.checkIssued(caDecoded.x509)).toBe(true);

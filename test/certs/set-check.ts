@@ -1,10 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { id_kp_clientAuth, id_kp_serverAuth } from '@peculiar/asn1-x509';
 import type { ServerNames } from '../../certs/issue.js';
 import type { CertificateFiles } from '../../certs/renew.js';
 import { certificatesIn, decode, trustedBy, validAt } from './x509.js';
-
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 /**
  * Everything a certificate set must be at `now`, checked with OpenSSL (Node's
@@ -35,7 +33,7 @@ export function violations(files: CertificateFiles, names: ServerNames, now: Dat
     check(caDecoded.basicConstraints?.ca === true && caDecoded.keyUsage?.usages.includes('keyCertSign') === true, 'the CA may not sign');
     check(remainingShare(caDecoded.notBefore, caDecoded.notAfter, now) > 1 / 3, 'the CA is due for renewal');
 
-    for (const [part, usage] of [['server', SERVER_AUTH], ['client', CLIENT_AUTH]] as const) {
+    for (const [part, usage] of [['server', id_kp_serverAuth], ['client', id_kp_clientAuth]] as const) {
       const leaf = files[part];
       check(certificatesIn(leaf['tls.crt']).length === 1, `${part} tls.crt is not one certificate`);
       const decoded = decode(leaf['tls.crt']);

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CLI, start, type Running } from '../support/cli.js';
 import { tempDir } from '../scaler/helpers.js';
+import { portIsFree } from './free-ports.js';
 import { inconsistencies, parsePollLine } from './poll-lines.js';
 
 /**
@@ -19,14 +20,6 @@ const PORTS = { hooks: 23471, grpc: 23472, http: 23473, replica: 23474 };
 const REPLICAS = 3;
 const allPorts = () => [PORTS.hooks, PORTS.grpc, PORTS.http, ...Array.from({ length: REPLICAS }, (_, index) => PORTS.replica + index)];
 const portFlags = ['--hooks-port', String(PORTS.hooks), '--grpc-port', String(PORTS.grpc), '--http-port', String(PORTS.http), '--replica-port', String(PORTS.replica)];
-
-function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 function sh(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

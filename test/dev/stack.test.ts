@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startDevStack, type DevStack } from '../../dev/stack.js';
 import type { DevOptions } from '../../schemas/dev-options.js';
 import { captureLog, eventually, tempDir } from '../scaler/helpers.js';
+import { freePorts, portIsFree } from './free-ports.js';
 import { inconsistencies, parsePollLine } from './poll-lines.js';
 
 /** The stack in this process: every part real, ports picked by the OS unless a test fixes them. */
@@ -35,32 +36,12 @@ const options = (change: Partial<DevOptions> = {}): DevOptions => ({
   ...change,
 });
 
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 const allPorts = (stack: DevStack) => [stack.ports.hooks, stack.ports.grpc, stack.ports.http, ...stack.ports.replicas];
 
 describe('the dev stack', () => {
   it('renders the ScaledObject, and polls the scaler over mTLS with lines that add up', async () => {
     const { log } = captureLog();
-    const started = await startDevStack(options({ dir: join(dir.path, 'loop') }), { log });
+    const started = await startDevStack(options({ dir: join(dir.path, 'loop') }), log);
     if (!started.ok) throw new Error(started.problem.message);
     const stack = started.value;
     const lines: string[] = [];
@@ -90,7 +71,7 @@ describe('the dev stack', () => {
     const here = options({ replicas: 1, dir: join(dir.path, 'reuse') });
     const banners: string[] = [];
     for (let run = 0; run < 2; run++) {
-      const started = await startDevStack(here, { log });
+      const started = await startDevStack(here, log);
       if (!started.ok) throw new Error(started.problem.message);
       await started.value.stop();
       banners.push(started.value.banner.join('\n'));
@@ -99,7 +80,7 @@ describe('the dev stack', () => {
     expect(banners[1]).toMatch(/: valid, reused \(renewal due \d{4}-\d\d-\d\d\)/);
 
     await writeFile(join(dir.path, 'reuse', 'tls', 'server', 'tls.crt'), 'not a certificate');
-    const second = await startDevStack(here, { log });
+    const second = await startDevStack(here, log);
     if (!second.ok) throw new Error(second.problem.message);
     const lines: string[] = [];
     second.value.startPolling((line) => lines.push(line));
@@ -115,7 +96,7 @@ describe('the dev stack', () => {
     const ports = await freePorts(5);
     const [hooksPort, grpcPort, httpPort, replicaPort] = ports as [number, number, number, number];
     // Two consecutive free ports for the replicas are likely but not certain: one replica.
-    const started = await startDevStack(options({ inferenceSet: file, hooksPort, grpcPort, httpPort, replicaPort, replicas: 1 }), { log: captureLog().log });
+    const started = await startDevStack(options({ inferenceSet: file, hooksPort, grpcPort, httpPort, replicaPort, replicas: 1 }), captureLog().log);
     expect(started.ok).toBe(false);
     if (!started.ok) {
       expect(started.problem.reason).toBe('SyncRejected');
@@ -131,7 +112,7 @@ describe('the dev stack', () => {
   ])('refuses to start when %s', async (_case, text, reason, start) => {
     const file = join(dir.path, `${reason}.yaml`);
     await writeFile(file, text);
-    const started = await startDevStack(options({ inferenceSet: file, replicas: 1 }), { log: captureLog().log });
+    const started = await startDevStack(options({ inferenceSet: file, replicas: 1 }), captureLog().log);
     expect(started.ok ? 'started' : started.problem.reason).toBe(reason);
     if (!started.ok) expect(started.problem.message.startsWith(start)).toBe(true);
   });
@@ -141,7 +122,7 @@ describe('the dev stack', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const started = await startDevStack(options({ httpPort: port }), { log: captureLog().log });
+      const started = await startDevStack(options({ httpPort: port }), captureLog().log);
       expect(started.ok ? 'started' : started.problem).toEqual({
         reason: 'PortInUse',
         message: `port ${port} on 127.0.0.1, for the scaler's health and metrics server, is in use: stop what listens there, or pass --http-port with another port`,
@@ -155,13 +136,13 @@ describe('the dev stack', () => {
     const file = join(dir.path, 'a-file');
     await mkdir(dir.path, { recursive: true });
     await writeFile(file, 'x');
-    const started = await startDevStack(options({ dir: file, replicas: 1 }), { log: captureLog().log });
+    const started = await startDevStack(options({ dir: file, replicas: 1 }), captureLog().log);
     expect(started.ok ? 'started' : started.problem.reason).toBe('Certificates');
     if (!started.ok) expect(started.problem.message).toContain(`dev certificates in ${join(file, 'tls')}: `);
   });
 
   it('refuses an InferenceSet file it cannot read', async () => {
-    const started = await startDevStack(options({ inferenceSet: join(dir.path, 'absent.yaml') }), { log: captureLog().log });
+    const started = await startDevStack(options({ inferenceSet: join(dir.path, 'absent.yaml') }), captureLog().log);
     expect(started.ok ? 'started' : started.problem).toEqual({
       reason: 'InvalidInferenceSet',
       message: `cannot read the InferenceSet file ${join(dir.path, 'absent.yaml')} (ENOENT): check --inference-set`,

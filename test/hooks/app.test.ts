@@ -1,19 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
 import request from 'supertest';
-import { createApp, type HooksConfig } from '../../hooks/app.js';
-import { createLogger } from '../../lib/log.js';
 import { autoscaled, inferenceSet } from './builders.js';
-
-const config: HooksConfig = {
-  scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450',
-  triggerAuthentication: 'keda-kaito-scaler-creds',
-  kaitoApiVersion: 'kaito.sh/v1beta1',
-  maxBodyBytes: 16 * 1024 * 1024,
-};
-const silent = createLogger({ level: 'silent', format: 'json' });
-const app = (overrides: Partial<HooksConfig> = {}, registry = new Registry()) =>
-  createApp({ config: { ...config, ...overrides }, log: silent, registry });
+import { hooksApp as app } from './hooks-app.js';
 
 const example = (name: string) => readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8');
 

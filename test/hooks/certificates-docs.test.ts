@@ -2,18 +2,15 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Registry } from 'prom-client';
 import request from 'supertest';
 import { parse } from 'yaml';
 import { writeCertificateDirectory } from '../../certs/command.js';
 import { serverNames, systemRandomness } from '../../certs/issue.js';
-import { createApp } from '../../hooks/app.js';
 import { SECRET_NAMES, type CertificatesResponse } from '../../hooks/certificates.js';
 import { envName, flagName } from '../../lib/flags.js';
-import { createLogger } from '../../lib/log.js';
 import { certsCommand } from '../../schemas/certs-options.js';
-import { hooksCommand } from '../../schemas/hooks-options.js';
 import { loggingOptions } from '../../schemas/logging-options.js';
+import { hooksApp } from './hooks-app.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const readme = read('README.md');
@@ -26,10 +23,7 @@ const block = (marker: string, language = '') => {
 
 describe('README: Certificates', () => {
   it('shows the summary of the real answer to the example request (the jq filter it prints)', async () => {
-    const defaults = hooksCommand.validate({});
-    if (!defaults.ok) throw new Error(defaults.problem.message);
-    const app = createApp({ config: defaults.value, log: createLogger({ level: 'silent', format: 'json' }), registry: new Registry() });
-    const response = await request(app).post('/certificates/sync').set('content-type', 'application/json').send(read('examples/certificates-sync.json'));
+    const response = await request(hooksApp()).post('/certificates/sync').set('content-type', 'application/json').send(read('examples/certificates-sync.json'));
     expect(response.status).toBe(200);
     const body = response.body as CertificatesResponse;
     const summary = {

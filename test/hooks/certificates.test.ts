@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { Registry } from 'prom-client';
 import request from 'supertest';
 import { serverNames, systemRandomness } from '../../certs/issue.js';
-import { createApp, type HooksConfig } from '../../hooks/app.js';
 import { SECRET_NAMES, syncCertificates, type CertificatesResponse } from '../../hooks/certificates.js';
-import { createLogger } from '../../lib/log.js';
 import { violations } from '../certs/set-check.js';
 import { answer, filesOf, service, syncRequest } from './certificates-requests.js';
+import { hooksApp } from './hooks-app.js';
 
 const DAY = 24 * 3600 * 1000;
 const T0 = new Date('2025-01-01T00:00:00Z');
@@ -144,14 +142,7 @@ describe('property: whatever is observed, the answer holds only Secrets that par
 });
 
 describe('POST /certificates/sync', () => {
-  const config: HooksConfig = {
-    scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450',
-    triggerAuthentication: 'keda-kaito-scaler-creds',
-    kaitoApiVersion: 'kaito.sh/v1beta1',
-    maxBodyBytes: 16 * 1024 * 1024,
-  };
-  const registry = new Registry();
-  const app = createApp({ config, log: createLogger({ level: 'silent', format: 'json' }), registry });
+  const app = hooksApp();
   const example = readFileSync(new URL('../../examples/certificates-sync.json', import.meta.url), 'utf8');
 
   it('answers the example request with three valid Secrets', async () => {

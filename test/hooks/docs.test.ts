@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
 import request from 'supertest';
 import { parse } from 'yaml';
-import { createApp } from '../../hooks/app.js';
 import { envName, flagName } from '../../lib/flags.js';
-import { createLogger } from '../../lib/log.js';
 import { ANNOTATIONS, ANNOTATION_PREFIX } from '../../schemas/annotations.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { loggingOptions } from '../../schemas/logging-options.js';
 import { crdValidator } from '../support/crd-schema.js';
+import { hooksApp } from './hooks-app.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const readme = read('README.md');
@@ -17,10 +15,7 @@ describe('README', () => {
   it.each([...readme.matchAll(/<!-- answer of POST (\S+) (\S+) -->\n```yaml\n([\s\S]*?)```/g)].map((m) => [m[1], m[2], m[3]]))(
     'shows the real answer of POST %s %s',
     async (path, file, shown) => {
-      const defaults = hooksCommand.validate({});
-      if (!defaults.ok) throw new Error(defaults.problem.message);
-      const app = createApp({ config: defaults.value, log: createLogger({ level: 'silent', format: 'json' }), registry: new Registry() });
-      const response = await request(app).post(path as string).set('content-type', 'application/json').send(read(file as string));
+      const response = await request(hooksApp()).post(path as string).set('content-type', 'application/json').send(read(file as string));
       expect(response.status).toBe(200);
       expect(response.body).toEqual(parse(shown as string));
     },
