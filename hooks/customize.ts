@@ -1,8 +1,8 @@
 import { ok, type Result } from '../lib/result.js';
+import { WORKSPACE_LABEL } from '../schemas/annotations.js';
 import { validateCustomize } from '../schemas/hook-requests.js';
 import type { KubeObject } from './objects.js';
 import { SCALED_OBJECT_API_VERSION } from './render.js';
-import { WORKSPACE_LABEL } from './sync.js';
 
 export interface RelatedResourceRule {
   readonly apiVersion: string;

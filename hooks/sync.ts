@@ -1,11 +1,10 @@
 import { fail, ok, type Result } from '../lib/result.js';
-import { ANNOTATIONS } from '../schemas/annotations.js';
+import { ANNOTATIONS, WORKSPACE_LABEL } from '../schemas/annotations.js';
 import { validateCompositeSync, validateDecoratorSync } from '../schemas/hook-requests.js';
 import { readScaling } from './annotations.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
 import { MANAGER, renderScaledObject, type RenderConfig } from './render.js';
 
-export const WORKSPACE_LABEL = 'inferenceset.kaito.sh/created-by';
 
 interface SyncInput {
   readonly inferenceSet: KubeObject;

@@ -15,6 +15,9 @@ export const ANNOTATIONS = {
 
 export const DEFAULT_METRIC_NAME = 'vllm:num_requests_waiting';
 
+/** The label KAITO puts on every Workspace of an InferenceSet, naming the InferenceSet. */
+export const WORKSPACE_LABEL = 'inferenceset.kaito.sh/created-by';
+
 /**
  * The form of each value once `auto-provision` is "true". Kubernetes annotation values are
  * always strings, so numbers are checked as text: nine digits at most keeps every value an

@@ -1,5 +1,6 @@
 import { compile } from './compile.js';
 import { hookRequestParts } from './hook-requests.js';
+import { NAMESPACE } from './patterns.js';
 
 const { kubeObject, objectMap, options } = hookRequestParts;
 
@@ -28,7 +29,7 @@ const service = {
         },
         namespace: {
           type: 'string',
-          pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+          pattern: NAMESPACE,
           maxLength: 63,
           description: 'must be a namespace name (lower-case letters, digits and hyphens, at most 63)',
         },

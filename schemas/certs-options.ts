@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/flags.js';
 import { loggingOptions, type LoggingOptions } from './logging-options.js';
+import { NAMESPACE } from './patterns.js';
 
 export interface CertsOptions extends LoggingOptions {
   readonly out: string;
@@ -34,7 +35,7 @@ export const certsCommand = defineCommand<CertsOptions>(
       },
       namespace: {
         type: 'string',
-        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+        pattern: NAMESPACE,
         maxLength: 63,
         default: CERTS_DEFAULTS.namespace,
         description: 'namespace of that Service',

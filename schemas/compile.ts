@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
 import { fail, ok, type Result } from '../lib/result.js';
+import { clip } from '../lib/text.js';
 
 /**
  * One ajv instance for the whole process: schemas are compiled once, at import time of
@@ -55,8 +56,7 @@ function explain(error: ErrorObject, options: CompileOptions): Result<never> {
 
 /** Inputs can be megabytes long; a message quotes only their start. */
 function quote(data: unknown): string {
-  const text = JSON.stringify(data) ?? String(data);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return clip(JSON.stringify(data) ?? String(data), 80);
 }
 
 function pointerToPath(pointer: string): string {

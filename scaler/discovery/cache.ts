@@ -1,12 +1,9 @@
 import { ok, type Result } from '../../lib/result.js';
+import { ANNOTATIONS, WORKSPACE_LABEL } from '../../schemas/annotations.js';
 import { compile } from '../../schemas/compile.js';
 import { kubernetesObjectSchema, type KubernetesObjectMetadata, type KubernetesObjectMetadataOnly } from '../../schemas/kubernetes-object.js';
 import type { InferenceSetView, Workspace } from './discovery.js';
 
-/** The label KAITO puts on every Workspace of an InferenceSet. */
-export const CREATED_BY_LABEL = 'inferenceset.kaito.sh/created-by';
-/** Namespaces besides the InferenceSet's own whose ScaledObjects may read its load. */
-export const ALLOWED_NAMESPACES_ANNOTATION = 'scaledobject.kaito.sh/allowed-namespaces';
 
 export type Kind = 'InferenceSet' | 'Workspace';
 
@@ -34,11 +31,11 @@ export function slimObject(kind: Kind, raw: unknown): Result<SlimObject> {
   const metadata: { -readonly [K in keyof SlimObject['metadata']]: SlimObject['metadata'][K] } = { name, namespace };
   if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
   if (kind === 'Workspace') {
-    const owner = labels?.[CREATED_BY_LABEL];
-    if (owner !== undefined) metadata.labels = { [CREATED_BY_LABEL]: owner };
+    const owner = labels?.[WORKSPACE_LABEL];
+    if (owner !== undefined) metadata.labels = { [WORKSPACE_LABEL]: owner };
   } else {
-    const allowed = annotations?.[ALLOWED_NAMESPACES_ANNOTATION];
-    if (allowed !== undefined) metadata.annotations = { [ALLOWED_NAMESPACES_ANNOTATION]: allowed };
+    const allowed = annotations?.[ANNOTATIONS.allowedNamespaces];
+    if (allowed !== undefined) metadata.annotations = { [ANNOTATIONS.allowedNamespaces]: allowed };
   }
   return ok(deletionTimestamp === undefined ? { metadata } : { metadata, deleting: true });
 }
@@ -94,7 +91,7 @@ export function createDiscoveryIndex(): DiscoveryIndex {
 
   return {
     putInferenceSet({ metadata }) {
-      const allowed = parseAllowedNamespaces(metadata.annotations?.[ALLOWED_NAMESPACES_ANNOTATION]);
+      const allowed = parseAllowedNamespaces(metadata.annotations?.[ANNOTATIONS.allowedNamespaces]);
       inferenceSets.set(keyOf(metadata.namespace, metadata.name), allowed);
     },
     deleteInferenceSet({ metadata }) {
@@ -102,7 +99,7 @@ export function createDiscoveryIndex(): DiscoveryIndex {
     },
     putWorkspace({ metadata, deleting }) {
       const key = keyOf(metadata.namespace, metadata.name);
-      const label = metadata.labels?.[CREATED_BY_LABEL];
+      const label = metadata.labels?.[WORKSPACE_LABEL];
       const owner = label === undefined || label === '' ? undefined : keyOf(metadata.namespace, label);
       const previous = workspaces.get(key);
       if (previous && previous.owner !== owner) unlink(previous.owner, metadata.name);

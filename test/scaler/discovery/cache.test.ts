@@ -1,6 +1,4 @@
 import {
-  ALLOWED_NAMESPACES_ANNOTATION,
-  CREATED_BY_LABEL,
   createDiscoveryIndex,
   parseAllowedNamespaces,
   slimObject,
@@ -8,6 +6,7 @@ import {
   type Kind,
   type SlimObject,
 } from '../../../scaler/discovery/cache.js';
+import { ANNOTATIONS, WORKSPACE_LABEL } from '../../../schemas/annotations.js';
 
 describe('parseAllowedNamespaces', () => {
   it.each<[string | undefined, string[]]>([
@@ -38,7 +37,7 @@ const workspaceRaw = {
     namespace: 'default',
     resourceVersion: '42',
     uid: '0b5d',
-    labels: { [CREATED_BY_LABEL]: 'phi-4', 'app.kubernetes.io/name': 'phi-4' },
+    labels: { [WORKSPACE_LABEL]: 'phi-4', 'app.kubernetes.io/name': 'phi-4' },
     annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"a big": "blob"}' },
     managedFields: [{ manager: 'kaito' }],
   },
@@ -54,8 +53,8 @@ const inferenceSetRaw = {
     name: 'phi-4',
     namespace: 'default',
     resourceVersion: '7',
-    labels: { [CREATED_BY_LABEL]: 'ignored-on-an-inferenceset' },
-    annotations: { [ALLOWED_NAMESPACES_ANNOTATION]: 'team-a', 'scaledobject.kaito.sh/threshold': '10' },
+    labels: { [WORKSPACE_LABEL]: 'ignored-on-an-inferenceset' },
+    annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a', 'scaledobject.kaito.sh/threshold': '10' },
   },
   spec: { replicas: 2 },
 };
@@ -66,19 +65,19 @@ describe('slimObject keeps only what discovery reads', () => {
       'a Workspace: name, namespace, resourceVersion, the created-by label',
       'Workspace',
       workspaceRaw,
-      { metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [CREATED_BY_LABEL]: 'phi-4' } } },
+      { metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [WORKSPACE_LABEL]: 'phi-4' } } },
     ],
     [
       'an InferenceSet: name, namespace, resourceVersion, the allowed-namespaces annotation',
       'InferenceSet',
       inferenceSetRaw,
-      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ALLOWED_NAMESPACES_ANNOTATION]: 'team-a' } } },
+      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } } },
     ],
     [
       'a Workspace being deleted',
       'Workspace',
       { ...workspaceRaw, metadata: { ...workspaceRaw.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' } },
-      { metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [CREATED_BY_LABEL]: 'phi-4' } }, deleting: true },
+      { metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [WORKSPACE_LABEL]: 'phi-4' } }, deleting: true },
     ],
     ['a Workspace without labels', 'Workspace', { metadata: { name: 'w', namespace: 'n' } }, { metadata: { name: 'w', namespace: 'n' } }],
     ['an InferenceSet without annotations', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' } }, { metadata: { name: 'i', namespace: 'n' } }],
@@ -102,11 +101,11 @@ describe('slimObject keeps only what discovery reads', () => {
 });
 
 const ws = (name: string, owner?: string, options: { namespace?: string; deleting?: boolean } = {}): SlimObject => ({
-  metadata: { name, namespace: options.namespace ?? 'default', ...(owner === undefined ? {} : { labels: { [CREATED_BY_LABEL]: owner } }) },
+  metadata: { name, namespace: options.namespace ?? 'default', ...(owner === undefined ? {} : { labels: { [WORKSPACE_LABEL]: owner } }) },
   ...(options.deleting ? { deleting: true as const } : {}),
 });
 const set = (name: string, allowed?: string, namespace = 'default'): SlimObject => ({
-  metadata: { name, namespace, ...(allowed === undefined ? {} : { annotations: { [ALLOWED_NAMESPACES_ANNOTATION]: allowed } }) },
+  metadata: { name, namespace, ...(allowed === undefined ? {} : { annotations: { [ANNOTATIONS.allowedNamespaces]: allowed } }) },
 });
 
 type Step = (index: DiscoveryIndex) => void;

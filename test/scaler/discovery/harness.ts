@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { ALLOWED_NAMESPACES_ANNOTATION, CREATED_BY_LABEL } from '../../../scaler/discovery/cache.js';
+import { ANNOTATIONS, WORKSPACE_LABEL } from '../../../schemas/annotations.js';
 import type { Discovery } from '../../../scaler/discovery/discovery.js';
 import { startKubernetesDiscovery, type DiscoveryTiming } from '../../../scaler/discovery/kubernetes.js';
 import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions, type KubeObject } from '../../support/fake-api-server.js';
@@ -24,7 +24,7 @@ export function inferenceSet(namespace: string, name: string, allowedNamespaces?
       annotations: {
         'scaledobject.kaito.sh/auto-provision': 'true',
         'scaledobject.kaito.sh/threshold': '10',
-        ...(allowedNamespaces === undefined ? {} : { [ALLOWED_NAMESPACES_ANNOTATION]: allowedNamespaces }),
+        ...(allowedNamespaces === undefined ? {} : { [ANNOTATIONS.allowedNamespaces]: allowedNamespaces }),
       },
     },
     spec: { replicas: 2, nodeCountLimit: 4, template: { inference: { preset: { name: 'phi-4-mini-instruct' } } } },
@@ -37,7 +37,7 @@ export function workspace(namespace: string, name: string, owner?: string, delet
     metadata: {
       namespace,
       name,
-      labels: { 'app.kubernetes.io/managed-by': 'kaito', ...(owner === undefined ? {} : { [CREATED_BY_LABEL]: owner }) },
+      labels: { 'app.kubernetes.io/managed-by': 'kaito', ...(owner === undefined ? {} : { [WORKSPACE_LABEL]: owner }) },
       ...(deleting ? { deletionTimestamp: '2025-06-01T12:00:00Z', finalizers: ['workspace.finalizer.kaito.sh'] } : {}),
     },
     resource: { count: 1, instanceType: 'Standard_NC24ads_A100_v4', labelSelector: { matchLabels: { apps: owner ?? name } } },
