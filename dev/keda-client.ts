@@ -1,11 +1,11 @@
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
-  ExternalScalerClient,
   type GetMetricSpecResponse,
   type GetMetricsResponse,
   type IsActiveResponse,
   type ScaledObjectRef,
 } from '../scaler/generated/externalscaler.js';
+import { connectScaler } from '../scaler/query.js';
 import type { Answer } from './display.js';
 
 /**
@@ -46,11 +46,7 @@ function call<T>(invoke: (callback: Callback<T>) => void): Promise<Answer<T>> {
 }
 
 export function createKedaClient(options: KedaClientOptions): KedaClient {
-  const client = new ExternalScalerClient(
-    options.address,
-    credentials.createSsl(options.ca, options.key, options.cert),
-    options.serverName ? { 'grpc.ssl_target_name_override': options.serverName, 'grpc.default_authority': options.serverName } : {},
-  );
+  const client = connectScaler(options.address, options, options.serverName);
   const deadline = () => ({ deadline: Date.now() + options.timeoutMs });
   return {
     getMetricSpec: () => call<GetMetricSpecResponse>((callback) => client.getMetricSpec(options.ref, new Metadata(), deadline(), callback)),

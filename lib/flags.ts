@@ -21,7 +21,7 @@ export interface Command<T> {
   readonly validate: Validator<T>;
 }
 
-export const ENV_PREFIX = 'KKS_';
+const ENV_PREFIX = 'KKS_';
 
 export function defineCommand<T>(name: string, summary: string, options: OptionsSchema): Command<T> {
   const validate = compile<T>(options, { reason: 'InvalidOption', describe: (path) => describeOption(path) });

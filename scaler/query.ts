@@ -52,6 +52,19 @@ function answer<Res>(invoke: (callback: Callback<Res>) => void): Promise<Answer<
   });
 }
 
+/**
+ * A client of the scaler with a KEDA-like identity (PEM CA bundle, client certificate and key).
+ * `serverName` is the name to verify in the server certificate when the address is not one of
+ * its names (a port-forward, or an IP address).
+ */
+export function connectScaler(address: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }, serverName?: string): ExternalScalerClient {
+  return new ExternalScalerClient(
+    address,
+    credentials.createSsl(tls.ca, tls.key, tls.cert),
+    serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {},
+  );
+}
+
 /** GetMetricSpec, then GetMetrics with the spec's name (as KEDA does), then IsActive. */
 export async function queryScaler(client: ExternalScalerClient, ref: ScaledObjectRef, timeoutMs: number): Promise<QueryAnswers> {
   const options = () => ({ deadline: Date.now() + timeoutMs });
@@ -99,11 +112,7 @@ export async function runQuery(options: QueryOptions, io: QueryIo): Promise<numb
     return 1;
   }
   const [ca, cert, key] = files as [Buffer, Buffer, Buffer];
-  const client = new ExternalScalerClient(
-    options.address,
-    credentials.createSsl(ca, key, cert),
-    options.serverName ? { 'grpc.ssl_target_name_override': options.serverName, 'grpc.default_authority': options.serverName } : {},
-  );
+  const client = connectScaler(options.address, { ca, cert, key }, options.serverName);
   try {
     const answers = await queryScaler(client, { name: options.name, namespace: options.namespace, scalerMetadata: metadata.value }, options.timeoutMs);
     io.out(options.output === 'json' ? JSON.stringify(answers, null, 2) : formatAnswers(answers));
