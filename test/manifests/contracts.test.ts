@@ -23,8 +23,9 @@ import { containerPort, hookTarget } from './rules.js';
 const commands: Record<string, Command<unknown>> = { hooks: hooksCommand, scaler: scalerCommand };
 
 const installs = [
-  { directory: 'manifests', inferenceSetVersion: 'kaito.sh/v1beta1' },
-  { directory: 'manifests/overlays/kaito-v1alpha1', inferenceSetVersion: 'kaito.sh/v1alpha1' },
+  { directory: 'manifests', inferenceSetVersion: 'kaito.sh/v1beta1', kedaNamespace: 'keda' },
+  { directory: 'manifests/overlays/kaito-v1alpha1', inferenceSetVersion: 'kaito.sh/v1alpha1', kedaNamespace: 'keda' },
+  { directory: 'manifests/overlays/keda-namespace', inferenceSetVersion: 'kaito.sh/v1beta1', kedaNamespace: 'kube-system' },
 ];
 
 interface Container {
@@ -48,7 +49,7 @@ function optionsOf<T>(container: Container, command: Command<T>): T {
 const silent = createLogger({ level: 'silent', format: 'json' });
 const exampleInferenceSet = parse(readRepositoryFile('examples/inferenceset.yaml')) as Manifest;
 
-describe.each(installs)('$directory against the code it deploys', ({ directory, inferenceSetVersion }) => {
+describe.each(installs)('$directory against the code it deploys', ({ directory, inferenceSetVersion, kedaNamespace }) => {
   const objects = kustomize(directory);
   const pod = find(objects, 'Deployment', 'keda-kaito-scaler')['spec'].template.spec;
   const containers = pod.containers as Container[];
@@ -168,7 +169,7 @@ describe.each(installs)('$directory against the code it deploys', ({ directory, 
       const secrets = new Map<string, { metadata: { namespace: string }; data: Record<string, string> }>(
         response.body.attachments.map((secret: { metadata: { name: string } }) => [secret.metadata.name, secret]),
       );
-      for (const secret of secrets.values()) expect(secret.metadata.namespace).toBe('keda');
+      for (const secret of secrets.values()) expect(secret.metadata.namespace).toBe(kedaNamespace);
 
       const mounted = pod.volumes.find((volume: { secret?: unknown }) => volume.secret).secret;
       const server = secrets.get(mounted.secretName);

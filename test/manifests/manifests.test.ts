@@ -1,5 +1,6 @@
 import { crdValidator, findCrd } from '../support/crd-schema.js';
-import { find, kustomize, ofKind, type Manifest } from './render.js';
+import { parse } from 'yaml';
+import { find, kustomize, ofKind, readRepositoryFile, type Manifest } from './render.js';
 import { clusterRoleProblems, containerPort, hookTarget, ingressAllowed, namespace, podProblems, selects, type Grants } from './rules.js';
 
 /**
@@ -353,5 +354,28 @@ describe('the overlay for kaito.sh/v1alpha1', () => {
     expect(overlay.map(idOf).sort()).toEqual(base.map(idOf).sort());
     const differing = overlay.filter((object) => JSON.stringify(object) !== JSON.stringify(base.find((b) => idOf(b) === idOf(object)))).map(idOf);
     expect(differing).toEqual(['DecoratorController/keda-kaito-scaler-inferencesets']);
+  });
+});
+
+describe('the overlay for KEDA in another namespace (manifests/overlays/keda-namespace)', () => {
+  const parameter = parse(readRepositoryFile('manifests/overlays/keda-namespace/keda-namespace.yaml')) as Manifest;
+  const kedaNamespace = parameter['data'].namespace as string;
+  const overlay = kustomize('manifests/overlays/keda-namespace');
+  const base = objectsOf('manifests');
+
+  it('is the base with every mention of the namespace keda replaced, and the parameter itself not applied', () => {
+    expect(kedaNamespace).not.toBe(NAMESPACE);
+    expect(overlay.map(idOf).sort()).toEqual(base.map(idOf).map((id) => id.replace(`/${NAMESPACE}/`, `/${kedaNamespace}/`)).sort());
+    const back = JSON.stringify(overlay).replaceAll(kedaNamespace, NAMESPACE);
+    expect(JSON.parse(back)).toEqual(base);
+  });
+
+  it('leaves no trace of the namespace keda: objects, KEDA’s NetworkPolicy peer, hook URLs, scaler address, RBAC subject', () => {
+    const text = JSON.stringify(overlay);
+    expect(text).not.toMatch(/"namespace":"keda"|"kubernetes\.io\/metadata\.name":"keda"|\.keda\.svc|\.keda\//);
+    const grpc = find(overlay, 'NetworkPolicy', 'keda-kaito-scaler-grpc');
+    expect(grpc['spec'].ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe(kedaNamespace);
+    const hooks = find(overlay, 'Deployment', NAME)['spec'].template.spec.containers[0];
+    expect(hooks.env).toEqual(expect.arrayContaining([{ name: 'KKS_SCALER_ADDRESS', value: `keda-kaito-scaler-svc.${kedaNamespace}.svc.cluster.local:10450` }]));
   });
 });
