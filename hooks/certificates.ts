@@ -54,7 +54,8 @@ export function customizeCertificates(body: unknown): Result<{ relatedResources:
   const request = validateCertificatesCustomize(body);
   if (!request.ok) return request;
   const { namespace } = (body as { parent: KubeObject }).parent.metadata as { namespace: string };
-  return ok({ relatedResources: [{ apiVersion: 'v1', resource: 'secrets', namespace, names: Object.values(SECRET_NAMES) }] });
+  const rule = { apiVersion: 'v1', resource: 'secrets', namespace, names: Object.values(SECRET_NAMES) };
+  return ok({ relatedResources: [rule] });
 }
 
 export function syncCertificates(body: unknown, context: IssueContext, maxResyncSeconds = MAX_RESYNC_SECONDS): Result<CertificatesDecision> {
@@ -65,16 +66,18 @@ export function syncCertificates(body: unknown, context: IssueContext, maxResync
 
   // Renewing what Metacontroller cannot write would issue a new CA on every sync and report
   // certificates that do not exist.
-  const attached = new Set(objectsOfKind(attachments, 'Secret', '').filter((secret) => secret.metadata.namespace === namespace).map((secret) => secret.metadata.name));
-  const foreign = objectsOfKind(related, 'Secret', '').find(
-    (secret) => secret.metadata.namespace === namespace && Object.values(SECRET_NAMES).includes(secret.metadata.name) && !attached.has(secret.metadata.name),
-  );
+  const names = Object.values(SECRET_NAMES);
+  const inNamespace = (secret: KubeObject) => secret.metadata.namespace === namespace;
+  const attached = new Set(objectsOfKind(attachments, 'Secret', '').filter(inNamespace).map((secret) => secret.metadata.name));
+  const foreign = objectsOfKind(related, 'Secret', '')
+    .filter(inNamespace)
+    .find((secret) => names.includes(secret.metadata.name) && !attached.has(secret.metadata.name));
   if (foreign) {
     return fail(
       'SecretConflict',
-      `Secret ${namespace}/${foreign.metadata.name} exists and is not managed by the certificates DecoratorController of Service ` +
-        `${namespace}/${name} (another install may have made it); it is left untouched and no certificates are issued. Delete it ` +
-        `(and any other of ${Object.values(SECRET_NAMES).join(', ')} made elsewhere) to let keda-kaito-scaler issue its own.`,
+      `Secret ${namespace}/${foreign.metadata.name} exists and is not managed by the certificates DecoratorController of ` +
+        `Service ${namespace}/${name} (another install may have made it); it is left untouched and no certificates are ` +
+        `issued. Delete it (and any other of ${names.join(', ')} made elsewhere) to let keda-kaito-scaler issue its own.`,
     );
   }
 
