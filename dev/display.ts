@@ -20,7 +20,7 @@ export interface CommandsInput {
   readonly clientTlsDir: string;
   /** The calling ScaledObject's namespace. */
   readonly namespace: string;
-  /** The trigger's metadata; `scalerAddress` is what `--address` says already. */
+  /** The trigger's metadata; KEDA's own keys are left out: `--address` is the scalerAddress, and query always dials with TLS. */
   readonly metadata: Readonly<Record<string, string>>;
 }
 
@@ -28,6 +28,9 @@ export interface TryCommands {
   readonly curl: string;
   readonly query: string;
 }
+
+/** Trigger metadata KEDA reads itself and the scaler ignores. */
+const KEDA_KEYS: ReadonlySet<string> = new Set(['scalerAddress', 'enableTLS']);
 
 /** `curl` of the sync hook with the example request, and `query` of the scaler with the rendered trigger. */
 export function tryCommands(input: CommandsInput): TryCommands {
@@ -38,7 +41,7 @@ export function tryCommands(input: CommandsInput): TryCommands {
     `-d ${shellQuote(`@${input.syncRequest}`)}`,
   ].join(' ');
   const metadata = Object.entries(input.metadata)
-    .filter(([key]) => key !== 'scalerAddress')
+    .filter(([key]) => !KEDA_KEYS.has(key))
     .map(([key, value]) => `--metadata ${shellQuote(`${key}=${value}`)}`);
   const query = [
     `node ${shellQuote(input.cli)} query`,

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
-import { certificatesHook } from './certificates.js';
+import { certificatesHook, customizeCertificates } from './certificates.js';
 import { customize } from './customize.js';
 import { createHookMetrics } from './metrics.js';
 import type { RenderConfig } from './render.js';
@@ -9,7 +9,6 @@ import { hookRoute } from './route.js';
 import { sync } from './sync.js';
 
 export interface HooksConfig extends RenderConfig {
-  readonly kaitoApiVersion: string;
   readonly maxBodyBytes: number;
 }
 
@@ -36,7 +35,8 @@ export function createApp({ config, log, registry }: HooksDependencies): express
     response.type(registry.contentType).send(await registry.metrics());
   });
   app.post('/sync', json, hookRoute('sync', (body) => sync(body, config), log, metrics));
-  app.post('/customize', json, hookRoute('customize', (body) => customize(body, config.kaitoApiVersion), log, metrics));
+  app.post('/customize', json, hookRoute('customize', customize, log, metrics));
+  app.post('/certificates/customize', json, hookRoute('certificates-customize', customizeCertificates, log, metrics));
   app.post('/certificates/sync', json, hookRoute('certificates', certificatesHook({ log, registry }), log, metrics));
 
   app.use((request, response) => {

@@ -2,8 +2,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { serverNames, systemRandomness, type IssueContext } from '../certs/issue.js';
 import { renew, type Change, type CertificateFiles, type ObservedFiles, type Part } from '../certs/renew.js';
 import type { Logger } from '../lib/log.js';
-import { ok, type Result } from '../lib/result.js';
-import { validateCertificatesSync } from '../schemas/certificates-request.js';
+import { fail, ok, type Result } from '../lib/result.js';
+import { validateCertificatesCustomize, validateCertificatesSync } from '../schemas/certificates-request.js';
+import type { RelatedResourceRule } from './customize.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
 
 /**
@@ -44,11 +45,41 @@ export interface CertificatesDecision {
   readonly notAfter: Readonly<Record<Part, Date>>;
 }
 
+/**
+ * `POST /certificates/customize`: the three Secrets of the Service's namespace, by name, so
+ * that the sync hook sees one that exists but is not attached (Metacontroller never adopts:
+ * it would keep failing to create ours, silently).
+ */
+export function customizeCertificates(body: unknown): Result<{ relatedResources: RelatedResourceRule[] }> {
+  const request = validateCertificatesCustomize(body);
+  if (!request.ok) return request;
+  const { namespace } = (body as { parent: KubeObject }).parent.metadata as { namespace: string };
+  const rule = { apiVersion: 'v1', resource: 'secrets', namespace, names: Object.values(SECRET_NAMES) };
+  return ok({ relatedResources: [rule] });
+}
+
 export function syncCertificates(body: unknown, context: IssueContext, maxResyncSeconds = MAX_RESYNC_SECONDS): Result<CertificatesDecision> {
   const request = validateCertificatesSync(body);
   if (!request.ok) return request;
-  const { object, attachments } = body as { object: KubeObject; attachments?: ObjectMap };
+  const { object, attachments, related } = body as { object: KubeObject; attachments?: ObjectMap; related?: ObjectMap };
   const { name, namespace } = object.metadata as { name: string; namespace: string };
+
+  // Renewing what Metacontroller cannot write would issue a new CA on every sync and report
+  // certificates that do not exist.
+  const names = Object.values(SECRET_NAMES);
+  const inNamespace = (secret: KubeObject) => secret.metadata.namespace === namespace;
+  const attached = new Set(objectsOfKind(attachments, 'Secret', '').filter(inNamespace).map((secret) => secret.metadata.name));
+  const foreign = objectsOfKind(related, 'Secret', '')
+    .filter(inNamespace)
+    .find((secret) => names.includes(secret.metadata.name) && !attached.has(secret.metadata.name));
+  if (foreign) {
+    return fail(
+      'SecretConflict',
+      `Secret ${namespace}/${foreign.metadata.name} exists and is not managed by the certificates DecoratorController of ` +
+        `Service ${namespace}/${name} (another install may have made it); it is left untouched and no certificates are ` +
+        `issued. Delete it (and any other of ${names.join(', ')} made elsewhere) to let keda-kaito-scaler issue its own.`,
+    );
+  }
 
   const secrets = new Map(
     objectsOfKind(attachments, 'Secret', '')

@@ -20,7 +20,7 @@ export async function startHooks(options: HooksOptions, log: Logger, host?: stri
   collectDefaultMetrics({ register: registry });
   const server = createServer(createApp({ config: options, log, registry }));
   const port = await listen(server, options.port, host);
-  log.info({ port, scalerAddress: options.scalerAddress, kaitoApiVersion: options.kaitoApiVersion }, 'hooks serving');
+  log.info({ port, scalerAddress: options.scalerAddress }, 'hooks serving');
   return { port, stop: (graceMs = GRACE_MS) => close(server, graceMs) };
 }
 

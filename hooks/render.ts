@@ -16,6 +16,12 @@ export interface RenderConfig {
  * or the API server owns (no ownerReferences, no status). Key order is fixed, so the same
  * input always serializes to the same bytes and Metacontroller never sees a change that
  * is not one.
+ *
+ * `enableTLS` makes KEDA dial the scaler over TLS even when it finds no certificate for the
+ * trigger's authentication (Secrets outside its cluster-object namespace): the call then
+ * fails the handshake, visibly, instead of going out in plaintext. There is no
+ * `pollingInterval`: with minReplicaCount >= 1 KEDA does not use it (the HPA polls), and its
+ * admission webhook warns about it on every write.
  */
 export function renderScaledObject(inferenceSet: KubeObject, scaling: Scaling, config: RenderConfig): KubeObject {
   const { name, namespace = '' } = inferenceSet.metadata;
@@ -29,7 +35,6 @@ export function renderScaledObject(inferenceSet: KubeObject, scaling: Scaling, c
     },
     spec: {
       scaleTargetRef: { apiVersion: inferenceSet.apiVersion, kind: inferenceSet.kind, name },
-      pollingInterval: 15,
       minReplicaCount: scaling.minReplicas,
       maxReplicaCount: scaling.maxReplicas,
       advanced: { horizontalPodAutoscalerConfig: { behavior } },
@@ -41,6 +46,7 @@ export function renderScaledObject(inferenceSet: KubeObject, scaling: Scaling, c
           authenticationRef: { kind: 'ClusterTriggerAuthentication', name: config.triggerAuthentication },
           metadata: {
             scalerAddress: config.scalerAddress,
+            enableTLS: 'true',
             inferenceSetName: name,
             inferenceSetNamespace: namespace,
             metricName: scaling.metricName,

@@ -1,9 +1,10 @@
 import { fail, ok, type Result } from '../lib/result.js';
-import { ANNOTATIONS, WORKSPACE_LABEL } from '../schemas/annotations.js';
+import { WORKSPACE_LABEL } from '../schemas/annotations.js';
 import { validateCompositeSync, validateDecoratorSync } from '../schemas/hook-requests.js';
 import { readScaling } from './annotations.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
-import { MANAGER, renderScaledObject, type RenderConfig } from './render.js';
+import { conflictingAutoscaler } from './conflicts.js';
+import { renderScaledObject, type RenderConfig } from './render.js';
 
 
 interface SyncInput {
@@ -53,26 +54,9 @@ function desiredScaledObjects({ inferenceSet, owned, related }: SyncInput, confi
   if (!scaling.ok) return scaling;
   if (scaling.value === undefined) return ok([]);
 
-  const conflict = foreignScaledObject(inferenceSet, owned, related);
-  if (conflict) {
-    return fail(
-      'ScaledObjectConflict',
-      `ScaledObject ${namespace}/${name} exists and is not managed by ${MANAGER} ` +
-        `(no annotation ${ANNOTATIONS.managedBy}: ${MANAGER}); it is left untouched. Delete it, or remove ` +
-        `annotation ${ANNOTATIONS.autoProvision} from the InferenceSet to keep it.`,
-    );
-  }
+  const conflict = conflictingAutoscaler(inferenceSet, owned, related);
+  if (conflict !== undefined) return fail('ScaledObjectConflict', conflict);
   return ok([renderScaledObject(inferenceSet, scaling.value, config)]);
-}
-
-/** A same-named ScaledObject that is neither attached to this InferenceSet nor marked as ours. */
-function foreignScaledObject(inferenceSet: KubeObject, owned: ObjectMap | undefined, related: ObjectMap | undefined): boolean {
-  const { name, namespace } = inferenceSet.metadata;
-  const same = (object: KubeObject) => object.metadata.name === name && object.metadata.namespace === namespace;
-  if (objectsOfKind(owned, 'ScaledObject', 'keda.sh').some(same)) return false;
-  return objectsOfKind(related, 'ScaledObject', 'keda.sh').some(
-    (object) => same(object) && object.metadata.annotations?.[ANNOTATIONS.managedBy] !== MANAGER,
-  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -27,9 +27,10 @@ export interface Aggregation {
   read(family: Family, metricName: string): ServiceReading;
   /**
    * `targets` replicas (T), the readings of those that gave one, the per-replica target
-   * (θ). Problems: `NoTargets` (T = 0), `NoSamples` (no reading).
+   * (θ), and how many replicas the InferenceSet asks for (`spec.replicas`; T when unknown,
+   * as for static targets). Problems: `NoTargets` (T = 0), `NoSamples` (no reading).
    */
-  combine(targets: number, values: readonly number[], threshold: number): Result<Combined>;
+  combine(targets: number, values: readonly number[], threshold: number, desired?: number): Result<Combined>;
 }
 
 /** Readings beyond what a double holds saturate instead of becoming ±Infinity. */
@@ -42,13 +43,16 @@ const sumReads: readonly MetricType[] = ['gauge', 'counter', 'untyped'];
 
 /**
  * `sum`: a replica's reading is the sum of every series of the family on its page; the
- * answer is the sum over replicas (Σ over s of T). When some replicas gave no reading:
- *  - below target on average (Σ/s < θ), each missing one counts as exactly at target:
- *    Σ + θ·(T − s);
- *  - at or above target (Σ/s ≥ θ), missing ones add nothing, but the answer never drops
- *    below everyone-at-target: max(Σ, θ·T).
+ * answer is the sum over replicas (Σ over s of T). Missing replicas are filled in only up to
+ * E = min(T, spec.replicas): during a surge upgrade KAITO keeps an extra Workspace until it
+ * is Ready (T = spec.replicas + 1), and filling that phantom replica at target would ask the
+ * HPA for one more. With f = max(0, E − s) replicas to fill:
+ *  - below target on average (Σ/s < θ), each filled one counts as exactly at target:
+ *    Σ + θ·f;
+ *  - at or above target (Σ/s ≥ θ), filled ones add nothing, but the answer never drops
+ *    below everyone-at-target: max(Σ, θ·(s + f)).
  * So a replica that is briefly unreachable can neither cause a scale-down (the answer stays
- * >= what its absence would hide) nor a scale-up (above θ·T only the replicas that answered
+ * >= what its absence would hide) nor a scale-up (above θ·E only the replicas that answered
  * count), and the answer never falls when a reading rises. The answer is clamped at 0; it is
  * inactive only when every replica gave a reading and the answer is 0.
  */
@@ -68,7 +72,7 @@ export const sum: Aggregation = {
     }
     return { value: total(family.samples.map((sample) => sample.value)) };
   },
-  combine(targets, values, threshold) {
+  combine(targets, values, threshold, desired = targets) {
     if (values.length > targets) throw new Error(`${values.length} readings from ${targets} replicas`);
     if (targets === 0) return fail('NoTargets', 'the InferenceSet has no replicas (Workspaces) to scrape');
     const sampled = values.length;
@@ -77,7 +81,8 @@ export const sum: Aggregation = {
     // Both cases above in one expression (with everyone answering it is Σ), built only from
     // operations that never decrease when an input increases: the answer is monotonic even
     // where rounding meets the boundary Σ/s = θ.
-    const answer = Math.max(observed, Math.min(observed + threshold * (targets - sampled), threshold * targets));
+    const filled = Math.max(0, Math.min(targets, desired) - sampled);
+    const answer = Math.max(observed, Math.min(observed + threshold * filled, threshold * (sampled + filled)));
     const value = Math.max(0, saturate(answer));
     return ok({ value, active: !(sampled === targets && value === 0), sampled, assumed: Math.max(0, saturate(answer - observed)) });
   },

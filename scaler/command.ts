@@ -126,7 +126,7 @@ export const realParts: ScalerParts<TriggerConfig> = {
     return {
       parseTriggerMetadata,
       targetUrls,
-      measure: (config, urls, deadline) => measurer.measure(config, urls, deadline),
+      measure: (config, urls, deadline, desired) => measurer.measure(config, urls, deadline, desired),
       close: () => measurer.close(),
     };
   },

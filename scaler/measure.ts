@@ -48,8 +48,10 @@ export interface Measurer {
    * give: UNAVAILABLE), `UnsupportedMetricType` (the trigger asks for a family the
    * aggregation cannot read: INVALID_ARGUMENT), `InternalError` (a bug). Messages list the
    * replicas' reasons but not the InferenceSet and metric, which the caller knows.
+   * desired: the InferenceSet's spec.replicas (undefined: as many as `urls`), which bounds
+   * how many missing replicas the aggregation fills in.
    */
-  measure(config: TriggerConfig, urls: readonly string[], deadline: number): Promise<Result<Measurement>>;
+  measure(config: TriggerConfig, urls: readonly string[], deadline: number, desired?: number): Promise<Result<Measurement>>;
   /** Frees keep-alive sockets and aborts scrapes in flight. */
   close(): void;
 }
@@ -146,11 +148,11 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   };
 
   return {
-    async measure(config, urls, callDeadline) {
+    async measure(config, urls, callDeadline, desired) {
       const deadline = Number.isNaN(callDeadline) ? Infinity : callDeadline;
       const labels = setLabels(config);
       const result = await (async (): Promise<Result<Measurement>> => {
-        if (urls.length === 0) return combine(config, []);
+        if (urls.length === 0) return combine(config, [], desired);
         const unique = [...new Set(urls)].sort();
         const key = JSON.stringify([config.inferenceSetNamespace, config.inferenceSetName, config.metricName, config.aggregation, config.scrapeTimeoutMs, unique]);
         let round = rounds.get(key);
@@ -166,7 +168,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         const outcomes = urls.map(
           (url): TargetOutcome => round.outcomes.get(url) ?? { url, missing: 'Timeout', detail: 'no answer before the call deadline' },
         );
-        return combine(config, outcomes);
+        return combine(config, outcomes, desired);
       })().catch((error: unknown) => fail<Measurement>('InternalError', `measuring failed: ${error instanceof Error ? error.message : String(error)}`));
 
       if (result.ok) {
@@ -200,13 +202,13 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   };
 }
 
-function combine(config: TriggerConfig, outcomes: readonly TargetOutcome[]): Result<Measurement> {
+function combine(config: TriggerConfig, outcomes: readonly TargetOutcome[], desired: number | undefined): Result<Measurement> {
   const unsupported = outcomes.find((entry) => 'missing' in entry && entry.missing === 'UnsupportedMetricType');
   if (unsupported !== undefined && 'missing' in unsupported) {
     return fail('UnsupportedMetricType', `${unsupported.detail} (replica ${unsupported.url})`);
   }
   const values = outcomes.flatMap((entry) => ('value' in entry ? [entry.value] : []));
-  const combined = aggregations[config.aggregation].combine(outcomes.length, values, config.threshold);
+  const combined = aggregations[config.aggregation].combine(outcomes.length, values, config.threshold, desired);
   if (!combined.ok) {
     const missing = describeMissing(outcomes);
     return fail(combined.problem.reason, `${combined.problem.message}${missing === '' ? '' : `: ${missing}`}`);

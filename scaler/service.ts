@@ -29,7 +29,8 @@ export interface MeasurementValue {
 export interface ScalerCore<C extends TriggerTarget> {
   parseTriggerMetadata(metadata: Readonly<Record<string, string>>): Result<C>;
   targetUrls(config: C, namespace: string, workspaces: readonly Workspace[]): string[];
-  measure(config: C, urls: readonly string[], deadline: number): Promise<Result<MeasurementValue>>;
+  /** `desired`: the InferenceSet's spec.replicas, undefined when unknown (static targets). */
+  measure(config: C, urls: readonly string[], deadline: number, desired: number | undefined): Promise<Result<MeasurementValue>>;
 }
 
 /** Why a call failed: a gRPC status code, a stable reason and a message the caller can act on. */
@@ -172,7 +173,7 @@ export function createScalerService<C extends TriggerTarget>(
       return failure(status.NOT_FOUND, 'InferenceSetNotFound', `InferenceSet ${namespace}/${name} does not exist: check inferenceSetName and inferenceSetNamespace`);
     }
     const urls = core.targetUrls(config, view.namespace, view.workspaces);
-    const measured = await core.measure(config, urls, deadline);
+    const measured = await core.measure(config, urls, deadline, view.replicas);
     if (!measured.ok) {
       const { reason, message } = measured.problem;
       return failure(measureStatus(reason), reason, `InferenceSet ${namespace}/${name}, metric ${config.metricName}: ${message}`);

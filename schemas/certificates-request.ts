@@ -47,3 +47,14 @@ export const validateCertificatesSync = compile(
   },
   options,
 );
+
+/** The customize request of the same DecoratorController: the Service is its `parent`. */
+export const validateCertificatesCustomize = compile(
+  {
+    type: 'object',
+    description: 'must be a Metacontroller customize request: {parent: Service}',
+    required: ['parent'],
+    properties: { parent: service },
+  },
+  options,
+);

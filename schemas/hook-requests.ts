@@ -15,6 +15,11 @@ const objectMeta = {
     namespace: { type: 'string', minLength: 1, maxLength: 63, description: 'must be a non-empty namespace name' },
     labels: { ...stringMap, description: 'must map label keys to string values' },
     annotations: { ...stringMap, description: 'must map annotation keys to string values' },
+    ownerReferences: {
+      type: 'array',
+      description: 'must be a list of owner references',
+      items: { type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' } }, description: 'must be an owner reference' },
+    },
   },
 } as const;
 

@@ -5,7 +5,6 @@ export interface HooksOptions extends LoggingOptions {
   readonly port: number;
   readonly scalerAddress: string;
   readonly triggerAuthentication: string;
-  readonly kaitoApiVersion: string;
   readonly maxBodyBytes: number;
 }
 
@@ -26,12 +25,6 @@ export const hooksCommand = defineCommand<HooksOptions>('hooks', 'serve the Meta
       maxLength: 253,
       default: 'keda-kaito-scaler-creds',
       description: 'name of the ClusterTriggerAuthentication holding the scaler client certificate',
-    },
-    kaitoApiVersion: {
-      type: 'string',
-      pattern: '^kaito\\.sh/v[0-9a-z]+$',
-      default: 'kaito.sh/v1beta1',
-      description: "API version in which to read KAITO Workspaces (kaito.sh/v1alpha1 for KAITO releases that serve only that)",
     },
     maxBodyBytes: {
       type: 'integer',

@@ -51,7 +51,9 @@ export const scalerOptionsSchema = {
       minimum: 100,
       maximum: 60_000,
       default: 3000,
-      description: 'deadline of a call that carries none, in milliseconds (KEDA\'s calls carry one)',
+      description:
+        "deadline of a call that carries none, in milliseconds: KEDA's scale loop sets none, and its metrics server's calls " +
+        'inherit a 3 s timeout',
     },
     shutdownGraceMs: {
       type: 'integer',

@@ -51,9 +51,11 @@ export const triggerMetadataSchema = {
     threshold: {
       type: 'string',
       maxLength: 24,
-      // A decimal number with at least one non-zero digit.
-      pattern: '^(?=[0-9.]*[1-9])([0-9]+(\\.[0-9]+)?|\\.[0-9]+)$',
-      description: 'per-replica target value, a decimal number greater than 0 such as "10" or "2.5"',
+      // A decimal number of at least 0.001: a non-zero whole part, or a non-zero digit among the first three decimals.
+      pattern: '^(0*[1-9][0-9]*(\\.[0-9]+)?|0*\\.[0-9]{0,2}[1-9][0-9]*)$',
+      description:
+        'per-replica target value, a decimal number of at least 0.001 such as "10" or "2.5" (KEDA writes the target ' +
+        'into the HPA with three decimals: a smaller one would become 0)',
       'x-reason': reason,
     },
     metricProtocol: {

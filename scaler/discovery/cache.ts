@@ -15,6 +15,8 @@ export type Kind = 'InferenceSet' | 'Workspace';
  */
 export interface SlimObject {
   readonly metadata: Omit<KubernetesObjectMetadata, 'deletionTimestamp'>;
+  /** An InferenceSet's `spec.replicas`, when it is a whole number >= 0. */
+  readonly replicas?: number;
   /** `metadata.deletionTimestamp` is set: the object is going away. */
   readonly deleting?: true;
 }
@@ -37,7 +39,12 @@ export function slimObject(kind: Kind, raw: unknown): Result<SlimObject> {
     const allowed = annotations?.[ANNOTATIONS.allowedNamespaces];
     if (allowed !== undefined) metadata.annotations = { [ANNOTATIONS.allowedNamespaces]: allowed };
   }
-  return ok(deletionTimestamp === undefined ? { metadata } : { metadata, deleting: true });
+  const replicas = kind === 'InferenceSet' ? (raw as { spec?: { replicas?: unknown } }).spec?.replicas : undefined;
+  return ok({
+    metadata,
+    ...(typeof replicas === 'number' && Number.isSafeInteger(replicas) && replicas >= 0 ? { replicas } : {}),
+    ...(deletionTimestamp === undefined ? {} : { deleting: true as const }),
+  });
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -77,7 +84,7 @@ export interface DiscoveryIndex {
 const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 export function createDiscoveryIndex(): DiscoveryIndex {
-  const inferenceSets = new Map<string, readonly string[]>();
+  const inferenceSets = new Map<string, { readonly allowedNamespaces: readonly string[]; readonly replicas: number | undefined }>();
   const workspaces = new Map<string, WorkspaceEntry>();
   /** InferenceSet key -> names of the Workspaces labelled with it (same namespace). */
   const members = new Map<string, Set<string>>();
@@ -90,9 +97,9 @@ export function createDiscoveryIndex(): DiscoveryIndex {
   };
 
   return {
-    putInferenceSet({ metadata }) {
-      const allowed = parseAllowedNamespaces(metadata.annotations?.[ANNOTATIONS.allowedNamespaces]);
-      inferenceSets.set(keyOf(metadata.namespace, metadata.name), allowed);
+    putInferenceSet({ metadata, replicas }) {
+      const allowedNamespaces = parseAllowedNamespaces(metadata.annotations?.[ANNOTATIONS.allowedNamespaces]);
+      inferenceSets.set(keyOf(metadata.namespace, metadata.name), { allowedNamespaces, replicas });
     },
     deleteInferenceSet({ metadata }) {
       inferenceSets.delete(keyOf(metadata.namespace, metadata.name));
@@ -126,14 +133,15 @@ export function createDiscoveryIndex(): DiscoveryIndex {
     },
     lookup(namespace, name) {
       const key = keyOf(namespace, name);
-      const allowedNamespaces = inferenceSets.get(key);
-      if (allowedNamespaces === undefined) return undefined;
+      const set = inferenceSets.get(key);
+      if (set === undefined) return undefined;
       const targets: Workspace[] = [];
       for (const member of members.get(key) ?? []) {
         if (!workspaces.get(keyOf(namespace, member))?.deleting) targets.push({ name: member });
       }
       targets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      return { namespace, name, allowedNamespaces, workspaces: targets };
+      const view = { namespace, name, allowedNamespaces: set.allowedNamespaces, workspaces: targets };
+      return set.replicas === undefined ? view : { ...view, replicas: set.replicas };
     },
     size(kind) {
       return kind === 'InferenceSet' ? inferenceSets.size : workspaces.size;

@@ -19,6 +19,11 @@ export interface InferenceSetView {
   readonly allowedNamespaces: readonly string[];
   /** The replicas, without those being deleted. */
   readonly workspaces: readonly Workspace[];
+  /**
+   * `spec.replicas`: how many replicas KAITO is asked for. During a surge upgrade there is
+   * one Workspace more until the new one is Ready. Absent for static targets.
+   */
+  readonly replicas?: number;
 }
 
 export interface Discovery {

@@ -63,7 +63,10 @@ export interface GetMetricsRequest {
   scaledObjectRef:
     | ScaledObjectRef
     | undefined;
-  /** The name GetMetricSpec returned, as KEDA prefixes it. */
+  /**
+   * The name GetMetricSpec returned. KEDA shows it to the HPA as s<i>-<name> (i: the
+   * trigger's index) and strips that prefix again before it calls: it arrives unprefixed.
+   */
   metricName: string;
 }
 

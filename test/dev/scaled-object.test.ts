@@ -55,6 +55,7 @@ describe('syncRequest and readSyncAnswer, through the real sync function', () =>
         max: 4,
         metadata: {
           scalerAddress: '127.0.0.1:10450',
+          enableTLS: 'true',
           inferenceSetName: 'phi-4-mini',
           inferenceSetNamespace: 'default',
           metricName: 'vllm:num_requests_waiting',

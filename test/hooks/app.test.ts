@@ -85,7 +85,7 @@ describe('POST /customize', () => {
   it('answers the example request with the related resources', async () => {
     const response = await request(app()).post('/customize').set('content-type', 'application/json').send(example('customize.json'));
     expect(response.status).toBe(200);
-    expect(response.body.relatedResources.map((rule: { resource: string }) => rule.resource)).toEqual(['workspaces', 'scaledobjects']);
+    expect(response.body.relatedResources.map((rule: { resource: string }) => rule.resource)).toEqual(['workspaces', 'scaledobjects', 'horizontalpodautoscalers']);
   });
 
   it('answers a malformed request with 400', async () => {

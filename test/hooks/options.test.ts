@@ -9,7 +9,6 @@ describe('hooks options', () => {
         port: 8080,
         scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450',
         triggerAuthentication: 'keda-kaito-scaler-creds',
-        kaitoApiVersion: 'kaito.sh/v1beta1',
         maxBodyBytes: 16777216,
         logLevel: 'info',
         logFormat: 'auto',
@@ -19,7 +18,6 @@ describe('hooks options', () => {
 
   it.each<[string, string[], Record<string, string>, Record<string, unknown>]>([
     ['scaler address by flag', ['--scaler-address', 'scaler.keda:10450'], {}, { scalerAddress: 'scaler.keda:10450' }],
-    ['API version by environment', [], { KKS_KAITO_API_VERSION: 'kaito.sh/v1alpha1' }, { kaitoApiVersion: 'kaito.sh/v1alpha1' }],
     ['authentication by environment', [], { KKS_TRIGGER_AUTHENTICATION: 'creds' }, { triggerAuthentication: 'creds' }],
   ])('%s', (_name, argv, env, expected) => {
     expect(parseOptions(hooksCommand, argv, env)).toEqual({ ok: true, value: expect.objectContaining(expected) });

@@ -32,7 +32,6 @@ describe('rendered ScaledObject', () => {
       metadata: { name: 'phi-4-mini', namespace: 'default', annotations: { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' } },
       spec: {
         scaleTargetRef: { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', name: 'phi-4-mini' },
-        pollingInterval: 15,
         minReplicaCount: 2,
         maxReplicaCount: 4,
         advanced: {
@@ -51,6 +50,7 @@ describe('rendered ScaledObject', () => {
             authenticationRef: { kind: 'ClusterTriggerAuthentication', name: 'keda-kaito-scaler-creds' },
             metadata: {
               scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450',
+              enableTLS: 'true',
               inferenceSetName: 'phi-4-mini',
               inferenceSetNamespace: 'default',
               metricName: 'vllm:num_requests_waiting',
@@ -133,28 +133,55 @@ describe('invalid configuration never drops what exists', () => {
   });
 });
 
-describe('a ScaledObject of the same name that is not ours', () => {
+describe('another autoscaler of the InferenceSet', () => {
+  const target = { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', name: 'phi-4-mini' };
+  const managed = { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' };
   const foreign = scaledObject('phi-4-mini');
   const labelledOther = scaledObject('phi-4-mini', { 'scaledobject.kaito.sh/managed-by': 'someone-else' });
-  const ours = scaledObject('phi-4-mini', { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' });
+  const sameAnnotation = scaledObject('phi-4-mini', managed);
   const otherVersion = { ...foreign, apiVersion: 'keda.sh/v1' };
+  const otherName = (ref: Record<string, string>, annotations?: Record<string, string>): KubeObject => ({
+    ...scaledObject('phi-4-mini-autoscaler', annotations),
+    spec: { scaleTargetRef: ref },
+  });
+  const hpa = (name: string, ref: Record<string, string>, metadata: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace: 'default', ...metadata },
+    spec: { scaleTargetRef: ref, minReplicas: 1, maxReplicas: 3 },
+  });
+  const kedasHpa = hpa('keda-hpa-phi-4-mini', target, { ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'phi-4-mini', controller: true }] });
   it.each<[string, Record<string, string>, KubeObject[], KubeObject[], string | number]>([
-    ['hand-written one -> conflict', autoscaled(), [], [foreign], 'ScaledObjectConflict'],
-    ['managed by someone else -> conflict', autoscaled(), [], [labelledOther], 'ScaledObjectConflict'],
-    ['seen in another API version -> conflict', autoscaled(), [], [otherVersion], 'ScaledObjectConflict'],
-    ['ours by annotation -> rendered', autoscaled(), [], [ours], 1],
+    ['same name, hand-written -> conflict', autoscaled(), [], [foreign], 'ScaledObjectConflict'],
+    ['same name, managed by someone else -> conflict', autoscaled(), [], [labelledOther], 'ScaledObjectConflict'],
+    ['same name, our annotation but not attached (another install) -> conflict', autoscaled(), [], [sameAnnotation], 'ScaledObjectConflict'],
+    ['same name, seen in another API version -> conflict', autoscaled(), [], [otherVersion], 'ScaledObjectConflict'],
+    ['another name targeting it -> conflict', autoscaled(), [], [otherName(target)], 'ScaledObjectConflict'],
+    ['another name targeting it, with our annotation -> conflict', autoscaled(), [], [otherName(target, managed)], 'ScaledObjectConflict'],
+    ['another name targeting it in another version of kaito.sh -> conflict', autoscaled(), [], [otherName({ ...target, apiVersion: 'kaito.sh/v1alpha1' })], 'ScaledObjectConflict'],
+    ['another name targeting another InferenceSet -> no conflict', autoscaled(), [], [otherName({ ...target, name: 'other' })], 1],
+    ['another name targeting a Deployment of the same name -> no conflict', autoscaled(), [], [otherName({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'phi-4-mini' })], 1],
     ['attached to this InferenceSet -> ours', autoscaled(), [foreign], [foreign], 1],
     ['same name in another namespace -> no conflict', autoscaled(), [], [scaledObject('phi-4-mini', undefined, 'other')], 1],
-    ['not opted in -> left alone, nothing rendered', {}, [], [foreign], 0],
+    ['an HPA targeting it -> conflict', autoscaled(), [], [hpa('phi-4-mini', target)], 'ScaledObjectConflict'],
+    ["KEDA's HPA for our ScaledObject -> no conflict", autoscaled(), [sameAnnotation], [sameAnnotation, kedasHpa], 1],
+    ["an HPA KEDA's validation is told to skip -> no conflict", autoscaled(), [], [hpa('x', target, { annotations: { 'validations.keda.sh/hpa-ownership': 'false' } })], 1],
+    ['an HPA targeting something else -> no conflict', autoscaled(), [], [hpa('x', { ...target, name: 'other' })], 1],
+    ['not opted in -> left alone, nothing rendered', {}, [], [foreign, hpa('x', target)], 0],
   ])('%s', (_name, annotations, attached, related, expected) => {
     const result = sync(decorator(inferenceSet(annotations), attached, related), config);
     if (typeof expected === 'string') expect(reasonOf(result)).toBe(expected);
     else expect(attachmentsOf(result)).toHaveLength(expected);
   });
 
-  it('says how to resolve it', () => {
-    const result = sync(decorator(inferenceSet(autoscaled()), [], [foreign]), config);
-    expect(!result.ok && result.problem.message).toMatch(/ScaledObject default\/phi-4-mini exists and is not managed by keda-kaito-scaler.*left untouched/);
+  it.each<[string, KubeObject, RegExp]>([
+    ['same name', foreign, /^ScaledObject default\/phi-4-mini has the name of ours and is not managed by .*Delete it/],
+    ['our annotation', sameAnnotation, /carries scaledobject\.kaito\.sh\/managed-by: keda-kaito-scaler, but another install made it/],
+    ['another name', otherName(target), /^ScaledObject default\/phi-4-mini-autoscaler targets InferenceSet phi-4-mini .*remove annotation scaledobject\.kaito\.sh\/auto-provision/],
+    ['an HPA', hpa('phi-hpa', target), /^HorizontalPodAutoscaler default\/phi-hpa targets InferenceSet phi-4-mini.*Delete it/],
+  ])('names it and what to do: %s', (_name, related, message) => {
+    const result = sync(decorator(inferenceSet(autoscaled()), [], [related]), config);
+    expect(!result.ok && result.problem.message).toMatch(message);
   });
 });
 

@@ -23,8 +23,9 @@ import { containerPort, hookTarget } from './rules.js';
 const commands: Record<string, Command<unknown>> = { hooks: hooksCommand, scaler: scalerCommand };
 
 const installs = [
-  { directory: 'manifests', inferenceSetVersion: 'kaito.sh/v1beta1' },
-  { directory: 'manifests/overlays/kaito-v1alpha1', inferenceSetVersion: 'kaito.sh/v1alpha1' },
+  { directory: 'manifests', inferenceSetVersion: 'kaito.sh/v1beta1', kedaNamespace: 'keda' },
+  { directory: 'manifests/overlays/kaito-v1alpha1', inferenceSetVersion: 'kaito.sh/v1alpha1', kedaNamespace: 'keda' },
+  { directory: 'manifests/overlays/keda-namespace', inferenceSetVersion: 'kaito.sh/v1beta1', kedaNamespace: 'kube-system' },
 ];
 
 interface Container {
@@ -48,7 +49,7 @@ function optionsOf<T>(container: Container, command: Command<T>): T {
 const silent = createLogger({ level: 'silent', format: 'json' });
 const exampleInferenceSet = parse(readRepositoryFile('examples/inferenceset.yaml')) as Manifest;
 
-describe.each(installs)('$directory against the code it deploys', ({ directory, inferenceSetVersion }) => {
+describe.each(installs)('$directory against the code it deploys', ({ directory, inferenceSetVersion, kedaNamespace }) => {
   const objects = kustomize(directory);
   const pod = find(objects, 'Deployment', 'keda-kaito-scaler')['spec'].template.spec;
   const containers = pod.containers as Container[];
@@ -93,9 +94,9 @@ describe.each(installs)('$directory against the code it deploys', ({ directory, 
       expect(scalerOptions.kubeconfig).toBeUndefined();
     });
 
-    it(`hooks: read Workspaces in the version the DecoratorController watches InferenceSets (${inferenceSetVersion})`, () => {
+    it(`hooks: the DecoratorController watches InferenceSets as ${inferenceSetVersion}; Workspaces are always read as v1beta1`, () => {
       expect(inferenceSets['spec'].resources[0].apiVersion).toBe(inferenceSetVersion);
-      expect(hooksOptions.kaitoApiVersion).toBe(inferenceSetVersion);
+      expect(Object.keys(hooksOptions)).not.toContain('kaitoApiVersion');
     });
 
     it('hooks: send KEDA to the scaler Service and the ClusterTriggerAuthentication of the install', () => {
@@ -168,7 +169,7 @@ describe.each(installs)('$directory against the code it deploys', ({ directory, 
       const secrets = new Map<string, { metadata: { namespace: string }; data: Record<string, string> }>(
         response.body.attachments.map((secret: { metadata: { name: string } }) => [secret.metadata.name, secret]),
       );
-      for (const secret of secrets.values()) expect(secret.metadata.namespace).toBe('keda');
+      for (const secret of secrets.values()) expect(secret.metadata.namespace).toBe(kedaNamespace);
 
       const mounted = pod.volumes.find((volume: { secret?: unknown }) => volume.secret).secret;
       const server = secrets.get(mounted.secretName);
@@ -182,11 +183,25 @@ describe.each(installs)('$directory against the code it deploys', ({ directory, 
       expect(certificate.checkHost(hooksOptions.scalerAddress.split(':')[0] as string)).toBeDefined();
     });
 
-    it('customize asks for Workspaces in the InferenceSet’s version', async () => {
+    it('customize asks for Workspaces as kaito.sh/v1beta1, whatever version InferenceSets are watched in', async () => {
       const response = await request(app).post('/customize').send({ controller: inferenceSets, parent: inferenceSet });
       expect(response.status).toBe(200);
       const workspaces = response.body.relatedResources.filter((rule: { resource: string }) => rule.resource === 'workspaces');
-      expect(workspaces.map((rule: { apiVersion: string }) => rule.apiVersion)).toEqual([inferenceSetVersion]);
+      expect(workspaces.map((rule: { apiVersion: string }) => rule.apiVersion)).toEqual(['kaito.sh/v1beta1']);
+    });
+
+    it('certificates customize names, in the scaler Service’s namespace, the Secrets the sync hook answers', async () => {
+      const certificates = find(objects, 'DecoratorController', 'keda-kaito-scaler-certificates');
+      const customized = await request(app).post('/certificates/customize').send({ controller: certificates, parent: grpcService });
+      expect(customized.status).toBe(200);
+      const synced = await request(app)
+        .post('/certificates/sync')
+        .send({ controller: certificates, object: grpcService, attachments: {}, related: {}, finalizing: false });
+      const answered = synced.body.attachments.map((secret: { metadata: { name: string } }) => secret.metadata.name).sort();
+      expect(customized.body.relatedResources).toEqual([
+        { apiVersion: 'v1', resource: 'secrets', namespace: grpcService.metadata.namespace, names: expect.any(Array) },
+      ]);
+      expect([...customized.body.relatedResources[0].names].sort()).toEqual(answered);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { crdValidator, findCrd } from '../support/crd-schema.js';
-import { find, kustomize, ofKind, type Manifest } from './render.js';
+import { parse } from 'yaml';
+import { find, kustomize, ofKind, readRepositoryFile, type Manifest } from './render.js';
 import { clusterRoleProblems, containerPort, hookTarget, ingressAllowed, namespace, podProblems, selects, type Grants } from './rules.js';
 
 /**
@@ -291,13 +292,14 @@ describe.each(installs)('kubectl kustomize $directory', ({ directory, inferenceS
       );
       expect(certificates['spec'].attachments).toEqual([{ apiVersion: 'v1', resource: 'secrets', updateStrategy: { method: 'InPlace' } }]);
       expect(certificates['spec'].resyncPeriodSeconds).toBeGreaterThan(0);
-      expect(Object.keys(certificates['spec'].hooks)).toEqual(['sync']);
+      expect(Object.keys(certificates['spec'].hooks).sort()).toEqual(['customize', 'sync']);
     });
 
     it.each([
       ['keda-kaito-scaler-inferencesets', 'sync', '/sync'],
       ['keda-kaito-scaler-inferencesets', 'customize', '/customize'],
       ['keda-kaito-scaler-certificates', 'sync', '/certificates/sync'],
+      ['keda-kaito-scaler-certificates', 'customize', '/certificates/customize'],
     ])('%s calls its %s hook (version v2) at the hooks Service, path %s', (name, hook, path) => {
       const { version, webhook } = find(objects, 'DecoratorController', name)['spec'].hooks[hook];
       expect(version).toBe('v2');
@@ -346,13 +348,34 @@ describe('manifests/base', () => {
 });
 
 describe('the overlay for kaito.sh/v1alpha1', () => {
-  it('changes only the InferenceSet version of the DecoratorController and the hooks’ KAITO version', () => {
+  it('changes only the InferenceSet version of the DecoratorController (Workspaces are read as v1beta1 on every release)', () => {
     const base = objectsOf('manifests');
     const overlay = objectsOf('manifests/overlays/kaito-v1alpha1');
     expect(overlay.map(idOf).sort()).toEqual(base.map(idOf).sort());
     const differing = overlay.filter((object) => JSON.stringify(object) !== JSON.stringify(base.find((b) => idOf(b) === idOf(object)))).map(idOf);
-    expect(differing).toEqual(['Deployment/keda/keda-kaito-scaler', 'DecoratorController/keda-kaito-scaler-inferencesets']);
+    expect(differing).toEqual(['DecoratorController/keda-kaito-scaler-inferencesets']);
+  });
+});
+
+describe('the overlay for KEDA in another namespace (manifests/overlays/keda-namespace)', () => {
+  const parameter = parse(readRepositoryFile('manifests/overlays/keda-namespace/keda-namespace.yaml')) as Manifest;
+  const kedaNamespace = parameter['data'].namespace as string;
+  const overlay = kustomize('manifests/overlays/keda-namespace');
+  const base = objectsOf('manifests');
+
+  it('is the base with every mention of the namespace keda replaced, and the parameter itself not applied', () => {
+    expect(kedaNamespace).not.toBe(NAMESPACE);
+    expect(overlay.map(idOf).sort()).toEqual(base.map(idOf).map((id) => id.replace(`/${NAMESPACE}/`, `/${kedaNamespace}/`)).sort());
+    const back = JSON.stringify(overlay).replaceAll(kedaNamespace, NAMESPACE);
+    expect(JSON.parse(back)).toEqual(base);
+  });
+
+  it('leaves no trace of the namespace keda: objects, KEDA’s NetworkPolicy peer, hook URLs, scaler address, RBAC subject', () => {
+    const text = JSON.stringify(overlay);
+    expect(text).not.toMatch(/"namespace":"keda"|"kubernetes\.io\/metadata\.name":"keda"|\.keda\.svc|\.keda\//);
+    const grpc = find(overlay, 'NetworkPolicy', 'keda-kaito-scaler-grpc');
+    expect(grpc['spec'].ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe(kedaNamespace);
     const hooks = find(overlay, 'Deployment', NAME)['spec'].template.spec.containers[0];
-    expect(hooks.env).toEqual(expect.arrayContaining([{ name: 'KKS_KAITO_API_VERSION', value: 'kaito.sh/v1alpha1' }]));
+    expect(hooks.env).toEqual(expect.arrayContaining([{ name: 'KKS_SCALER_ADDRESS', value: `keda-kaito-scaler-svc.${kedaNamespace}.svc.cluster.local:10450` }]));
   });
 });

@@ -68,6 +68,26 @@ describe('sum: combining the replicas (T replicas, the readings of s of them, θ
     expect(sum.combine(2, [1, 2], 10)).toEqual({ ok: true, value: { value: 3, active: true, sampled: 2, assumed: 0 } });
   });
 
+  // T Workspaces, spec.replicas, readings (null: no reading), θ -> answer. A surge upgrade
+  // keeps an extra Workspace until it is Ready: T = spec.replicas + 1.
+  const surge: Array<[string, number, number, Array<number | null>, number, number]> = [
+    ['surge: two replicas at 7 and the new one not ready -> 14, not 24 (no phantom replica at target)', 3, 2, [7, 7, null], 10, 14],
+    ['surge: below target, one old replica silent -> it is filled, the surge one is not', 3, 2, [7, null, null], 10, 17],
+    ['surge: above target, floor at spec.replicas at target', 3, 2, [12, null, null], 10, 20],
+    ['surge: every Workspace answers -> the plain sum', 3, 2, [7, 7, 7], 10, 21],
+    ['scaling down: spec.replicas below T, the leaving ones silent -> nothing filled', 4, 2, [3, 3, null, null], 10, 6],
+    ['spec.replicas above T (Workspaces still being created): fill only up to T', 2, 5, [1, null], 10, 11],
+    ['spec.replicas 0: nothing filled', 2, 0, [1, null], 10, 1],
+  ];
+  it.each(surge)('%s', (_name, targets, desired, readings, threshold, value) => {
+    const values = readings.filter((reading): reading is number => reading !== null);
+    expect(sum.combine(targets, values, threshold, desired)).toEqual({ ok: true, value: expect.objectContaining({ value, sampled: values.length }) });
+  });
+
+  it('without spec.replicas (static targets) fills up to T, as before', () => {
+    expect(sum.combine(3, [7, 7], 10)).toEqual(sum.combine(3, [7, 7], 10, 3));
+  });
+
   it('refuses more readings than replicas (a bug in the caller)', () => {
     expect(() => sum.combine(1, [1, 2], 10)).toThrow(/2 readings from 1 replicas/);
   });

@@ -56,6 +56,15 @@ describe('README: How the number is computed', () => {
     }
   });
 
+  it.each(tableAfter(section('How the number is computed'), '<!-- surge examples -->'))(
+    'θ = %s, spec.replicas %s, replicas %s -> %s',
+    (threshold, desired, replicas, answer) => {
+      const targets = (replicas as string).split(', ');
+      const values = targets.filter((target) => /^-?\d/.test(target)).map(Number);
+      expect(sum.combine(targets.length, values, Number(threshold), Number(desired))).toMatchObject({ ok: true, value: { value: Number(answer) } });
+    },
+  );
+
   it('lists every reason a replica can give no sample, and no other', () => {
     const reasons = tableAfter(text, 'A replica gives **no sample** when:').map(([reason]) => reason);
     expect(reasons.sort()).toEqual(MISSING_REASONS.map((reason) => `\`${reason}\``).sort());

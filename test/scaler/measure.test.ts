@@ -74,6 +74,12 @@ describe('createMeasurer', () => {
       expect(result.problem.message).toContain(`${urls[1]}: FamilyAbsent`);
     });
 
+    it('a surge Workspace that is not ready is not filled in at target: [7, 7, fail] with spec.replicas 2 -> 14', async () => {
+      const urls = await serveAll(handlerFor([7]), handlerFor([7]), handlerFor('http500'));
+      expect(await measurer.measure(triggerConfig(), urls, seconds(5), 2)).toEqual({ ok: true, value: expect.objectContaining({ value: 14 }) });
+      expect(await measurer.measure(triggerConfig(), urls, seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 24 }) });
+    });
+
     it('no replicas -> NoTargets', async () => {
       expect(await measurer.measure(triggerConfig(), [], seconds(5))).toEqual({ ok: false, problem: { reason: 'NoTargets', message: expect.stringMatching(/no replicas/) } });
     });

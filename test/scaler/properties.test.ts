@@ -22,6 +22,41 @@ const answer = (targets: number, readings: readonly number[], threshold: number)
   return result.value.value;
 };
 
+/** The same with spec.replicas anywhere from 0 to T + 2 (surge upgrades, scale-downs, Workspaces not yet made). */
+const withDesired = replicas.chain((value) => fc.record({ desired: fc.integer({ min: 0, max: value.readings.length + value.missing + 2 }) }).map(({ desired }) => ({ ...value, desired })));
+
+const answerWith = (targets: number, readings: readonly number[], threshold: number, desired: number): number => {
+  const result = sum.combine(targets, readings, threshold, desired);
+  if (!result.ok) throw new Error(result.problem.message);
+  return result.value.value;
+};
+
+describe('sum with spec.replicas, for any readings', () => {
+  it('never answers less when a reading rises', () => {
+    fc.assert(
+      fc.property(withDesired, fc.nat(), fc.oneof(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1e6, noNaN: true })), ({ readings, missing, threshold, desired }, pick, rise) => {
+        const index = pick % readings.length;
+        const raised = readings.map((reading, at) => (at === index ? reading + rise : reading));
+        const targets = readings.length + missing;
+        expect(answerWith(targets, raised, threshold, desired)).toBeGreaterThanOrEqual(answerWith(targets, readings, threshold, desired));
+      }),
+    );
+  });
+
+  it('fills no more than min(T, spec.replicas) replicas at target, and never answers more than without spec.replicas', () => {
+    fc.assert(
+      fc.property(withDesired, ({ readings, missing, threshold, desired }) => {
+        const targets = readings.length + missing;
+        const observed = readings.reduce((total, reading) => total + reading, 0);
+        const value = answerWith(targets, readings, threshold, desired);
+        const expected = Math.max(readings.length, Math.min(targets, desired));
+        expect(value).toBeLessThanOrEqual(Math.max(0, observed, threshold * expected) * (1 + 1e-12) + 1e-9);
+        expect(value).toBeLessThanOrEqual(answer(targets, readings, threshold) * (1 + 1e-12) + 1e-9);
+      }),
+    );
+  });
+});
+
 describe('sum, for any readings', () => {
   it('answers a finite number >= 0, inactive only when everyone answered 0', () => {
     fc.assert(

@@ -110,7 +110,7 @@ interface FakeConfig extends TriggerTarget {
 
 /** A core that parses the four required keys and returns what the test queues. */
 function fakeCore(outcome: Result<MeasurementValue>) {
-  const calls: Array<{ config: FakeConfig; urls: readonly string[]; deadline: number }> = [];
+  const calls: Array<{ config: FakeConfig; urls: readonly string[]; deadline: number; desired?: number | undefined }> = [];
   const core: ScalerCore<FakeConfig> = {
     parseTriggerMetadata(metadata) {
       for (const key of ['inferenceSetName', 'inferenceSetNamespace', 'metricName', 'threshold']) {
@@ -128,8 +128,8 @@ function fakeCore(outcome: Result<MeasurementValue>) {
     },
     targetUrls: (config, namespace, workspaces: readonly Workspace[]) =>
       workspaces.map((ws) => `http://${ws.address ?? `${ws.name}.${namespace}.svc.cluster.local:${config.metricPort}`}/metrics`),
-    async measure(config, urls, deadline) {
-      calls.push({ config, urls, deadline });
+    async measure(config, urls, deadline, desired) {
+      calls.push({ config, urls, deadline, ...(desired === undefined ? {} : { desired }) });
       return outcome;
     },
   };
@@ -156,6 +156,14 @@ const ref = (namespace = 'default', scalerMetadata: Record<string, string> = met
 const deadline = 5_000_000;
 
 describe('createScalerService', () => {
+  it("GetMetrics passes the InferenceSet's spec.replicas to the measurement (it bounds the fallback during a surge)", async () => {
+    const { core, calls } = fakeCore(ok({ value: 14, active: true }));
+    const surging: InferenceSetView = { ...phi, workspaces: [...phi.workspaces, { name: 'phi-4-2' }], replicas: 2 };
+    const service = createScalerService(core, fakeDiscovery([surging]));
+    await service.getMetrics({ scaledObjectRef: ref(), metricName: 'x' }, deadline);
+    expect(calls.map((call) => [call.urls.length, call.desired])).toEqual([[3, 2]]);
+  });
+
   it('GetMetricSpec answers from the metadata alone, even when discovery is not ready', () => {
     const { core, calls } = fakeCore(ok({ value: 1, active: true }));
     const service = createScalerService(core, fakeDiscovery([], false));
@@ -228,8 +236,8 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
     const { core, calls } = fakeCore(ok({ value: 0, active: false }));
     const counting: ScalerCore<FakeConfig> = {
       ...core,
-      async measure(config, urls, at) {
-        await core.measure(config, urls, at);
+      async measure(config, urls, at, desired) {
+        await core.measure(config, urls, at, desired);
         return outcomes.shift() ?? ok({ value: 0, active: false });
       },
     };

@@ -71,8 +71,16 @@ describe('slimObject keeps only what discovery reads', () => {
       'an InferenceSet: name, namespace, resourceVersion, the allowed-namespaces annotation',
       'InferenceSet',
       inferenceSetRaw,
-      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } } },
+      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } }, replicas: 2 },
     ],
+    [
+      'an InferenceSet whose spec.replicas is not a whole number >= 0: kept without it',
+      'InferenceSet',
+      { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: '2' } },
+      { metadata: { name: 'i', namespace: 'n' } },
+    ],
+    ['an InferenceSet with spec.replicas -1', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: -1 } }, { metadata: { name: 'i', namespace: 'n' } }],
+    ["a Workspace's spec.replicas is not read", 'Workspace', { metadata: { name: 'w', namespace: 'n' }, spec: { replicas: 2 } }, { metadata: { name: 'w', namespace: 'n' } }],
     [
       'a Workspace being deleted',
       'Workspace',
@@ -181,6 +189,14 @@ describe('the discovery index', () => {
       return;
     }
     expect(view).toEqual({ namespace, name, allowedNamespaces: expected.allowedNamespaces, workspaces: expected.workspaces.map((member) => ({ name: member })) });
+  });
+
+  it("keeps an InferenceSet's spec.replicas for the fallback, and forgets it when an update drops it", () => {
+    const index = createDiscoveryIndex();
+    index.putInferenceSet({ ...set('a'), replicas: 2 });
+    expect(index.lookup('default', 'a')?.replicas).toBe(2);
+    index.putInferenceSet(set('a'));
+    expect(index.lookup('default', 'a')).not.toHaveProperty('replicas');
   });
 
   it('counts objects per kind and forgets one kind on clear', () => {
