@@ -6,7 +6,7 @@ import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
 import { aggregations, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
-import { createLimiter } from './limiter.js';
+import { createLimiter, type LimiterShares } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
 import { SCRAPE_FAILURES, createScraper, filteredUrl } from './scrape.js';
 import { createScrapeMetrics } from './scrape-metrics.js';
@@ -57,8 +57,10 @@ export interface Measurer {
 export interface MeasurerOptions {
   readonly registry: Registry;
   readonly log: Logger;
-  /** Scrapes in flight at once, across every call of the process. */
+  /** Scrapes in flight at once, across every call of the process; shares per namespace and InferenceSet follow from it. */
   readonly maxConcurrency?: number;
+  /** Explicit shares instead of those `maxConcurrency` implies (benchmarks compare the rules). */
+  readonly shares?: LimiterShares;
   /** Bigger metrics pages count as missing. */
   readonly maxBodyBytes?: number;
   /** Time kept before the deadline to aggregate and answer. */
@@ -86,7 +88,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   const { log } = options;
   const maxConcurrency = options.maxConcurrency ?? measurerDefaults.maxConcurrency;
   const margin = options.deadlineMarginMs ?? measurerDefaults.deadlineMarginMs;
-  const limiter = createLimiter(maxConcurrency);
+  const limiter = createLimiter(options.shares ?? maxConcurrency);
   const scraper = createScraper({
     maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
     idleSocketMs: measurerDefaults.idleSocketMs,
@@ -97,8 +99,14 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   const measureTarget = async (config: TriggerConfig, url: string, deadline: number): Promise<TargetOutcome> => {
     const labels = setLabels(config);
     if (deadline - margin <= Date.now()) return { url, missing: 'Timeout', detail: 'no time left before the deadline' };
-    const queueTimeout = { url, missing: 'QueueTimeout', detail: `no free scrape slot (cap ${maxConcurrency}) before the deadline` } as const;
-    const slot = await limiter.run(deadline - margin, async () => {
+    const { max, perGroup, perKey } = limiter.shares;
+    const queueTimeout = {
+      url,
+      missing: 'QueueTimeout',
+      detail: `no free scrape slot before the deadline (caps: ${max} in all, ${perGroup} per namespace, ${perKey} per InferenceSet)`,
+    } as const;
+    const tenant = { group: config.inferenceSetNamespace, key: config.inferenceSetName };
+    const slot = await limiter.run(tenant, deadline - margin, async () => {
       const started = Date.now();
       const left = deadline - margin - started;
       if (left <= 0) return undefined;

@@ -276,8 +276,31 @@ describe('createMeasurer', () => {
       const result = await measurer.measure(triggerConfig(), urls, Date.now() + 400);
       expect(result).toMatchObject({ ok: false, problem: { reason: 'NoSamples' } });
       expect(!result.ok && result.problem.message).toContain(': Timeout (no complete answer within');
-      expect(!result.ok && result.problem.message).toContain(': QueueTimeout (no free scrape slot (cap 1) before the deadline)');
+      expect(!result.ok && result.problem.message).toContain(
+        ': QueueTimeout (no free scrape slot before the deadline (caps: 1 in all, 1 per namespace, 1 per InferenceSet))',
+      );
       expect(targets.map((target) => target.requests.length).sort()).toEqual([0, 1]);
+    });
+  });
+
+  describe('fair shares of the cap', () => {
+    it('a healthy InferenceSet is answered while another, whose replicas never answer, saturates the scraper', async () => {
+      make({ maxConcurrency: 4 });
+      const stuck = await serveAll(...Array.from({ length: 8 }, () => hang));
+      const [healthy] = await serveAll(page(waiting(3)));
+      // Rounds of their own (a metric each), all waiting on replicas that never answer.
+      const hostile = stuck.map((url, index) =>
+        measurer.measure(triggerConfig({ inferenceSetNamespace: 'tenant-a', inferenceSetName: 'hostile', metricName: `m${index}`, scrapeTimeout: '60s' }), [url], seconds(3)),
+      );
+      const scraped = () => targets.slice(0, 8).reduce((sum, target) => sum + target.requests.length, 0);
+      await eventually('the hostile InferenceSet holds its slots', () => scraped() >= 2);
+      const result = await measurer.measure(triggerConfig({ inferenceSetNamespace: 'tenant-b', inferenceSetName: 'healthy' }), [healthy as string], seconds(1.5));
+      expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 3 }) });
+      expect(await metric('kks_scrape_slots_waiting_by_inference_set')).toEqual([
+        { labels: { namespace: 'tenant-a', inference_set: 'hostile' }, value: 6 },
+      ]);
+      measurer.close();
+      await Promise.all(hostile);
     });
   });
 
