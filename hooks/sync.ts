@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from '../lib/result.js';
 import { ANNOTATIONS, WORKSPACE_LABEL } from '../schemas/annotations.js';
 import { validateCompositeSync, validateDecoratorSync } from '../schemas/hook-requests.js';
+import { validateRenderedScaledObject } from '../schemas/scaled-object.js';
 import { readScaling } from './annotations.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
 import { MANAGER, renderScaledObject, type RenderConfig } from './render.js';
@@ -62,7 +63,10 @@ function desiredScaledObjects({ inferenceSet, owned, related }: SyncInput, confi
         `annotation ${ANNOTATIONS.autoProvision} from the InferenceSet to keep it.`,
     );
   }
-  return ok([renderScaledObject(inferenceSet, scaling.value, config)]);
+  // The last line of defence: never a 200 with an object the API server would refuse.
+  const rendered = renderScaledObject(inferenceSet, scaling.value, config);
+  const checked = validateRenderedScaledObject(rendered);
+  return checked.ok ? ok([rendered]) : checked;
 }
 
 /** A same-named ScaledObject that is neither attached to this InferenceSet nor marked as ours. */
