@@ -94,7 +94,7 @@ export async function startScaler<C extends TriggerTarget>(
   };
   try {
     grpc = await startGrpcServer({ host: options.host, port: options.grpcPort, credentials, handlers, log });
-    health = createHealthServer({ registry, notReadyReasons });
+    health = createHealthServer({ registry, notReadyReasons, warnings: () => [tls.rejectedReason()].filter((reason) => reason !== undefined) });
     const httpPort = await listen(health, options.httpPort, options.host).catch((error: Error) => {
       throw new Error(`cannot listen for HTTP on ${options.host}:${options.httpPort}: ${error.message}`);
     });

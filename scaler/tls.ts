@@ -32,6 +32,13 @@ export interface TlsMaterial {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
+ * Bounds on `ca.crt` and `tls.crt`: a rollover keeps two or three CAs; more is a mistake
+ * (or an attack) that would cost seconds of CPU to parse on every reload.
+ */
+export const MAX_BUNDLE_BYTES = 256 * 1024;
+export const MAX_BUNDLE_CERTIFICATES = 32;
+
+/**
  * Whether the three files make a server identity and a client trust bundle that TLS will
  * accept, at `now`. Pure apart from parsing; the reason codes say which file to fix.
  */
@@ -43,11 +50,20 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
     return fail('TlsFilesMissing', `missing or empty: ${missing.join(', ')}`);
   }
 
+  if (files.ca.length > MAX_BUNDLE_BYTES || files.cert.length > MAX_BUNDLE_BYTES) {
+    const which = files.ca.length > MAX_BUNDLE_BYTES ? TLS_FILES.ca : TLS_FILES.cert;
+    const size = Math.max(files.ca.length, files.cert.length);
+    return fail('BundleTooLarge', `${which} has ${size} bytes; at most ${MAX_BUNDLE_BYTES} are read`);
+  }
   const authorities = files.ca.toString('utf8').match(PEM_CERTIFICATE) ?? [];
   if (authorities.length === 0) return fail('InvalidCaBundle', `${TLS_FILES.ca} holds no PEM certificate`);
+  if (authorities.length > MAX_BUNDLE_CERTIFICATES) {
+    return fail('BundleTooLarge', `${TLS_FILES.ca} holds ${authorities.length} certificates; at most ${MAX_BUNDLE_CERTIFICATES} are trusted`);
+  }
+  const trusted: X509Certificate[] = [];
   for (const [index, pem] of authorities.entries()) {
     try {
-      new X509Certificate(pem);
+      trusted.push(new X509Certificate(pem));
     } catch (error) {
       return fail('InvalidCaBundle', `${TLS_FILES.ca}: certificate ${index + 1} of ${authorities.length} cannot be parsed (${(error as Error).message})`);
     }
@@ -67,6 +83,14 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
   }
   if (!leaf.checkPrivateKey(key)) {
     return fail('KeyMismatch', `${TLS_FILES.key} is not the key of the certificate in ${TLS_FILES.cert}`);
+  }
+  // KEDA is given the same CA bundle as the scaler: a leaf it does not sign fails every handshake.
+  if (!trusted.some((authority) => leaf.checkIssued(authority) && leaf.verify(authority.publicKey))) {
+    return fail(
+      'UntrustedCertificate',
+      `${TLS_FILES.cert} (${leaf.subject.replace(/\n/g, ', ')}, issued by ${leaf.issuer.replace(/\n/g, ', ')}) is not signed by a CA in ` +
+        `${TLS_FILES.ca}: clients that trust ${TLS_FILES.ca} would refuse it`,
+    );
   }
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
@@ -132,6 +156,8 @@ export interface TlsSource {
   current(): TlsMaterial | undefined;
   /** Why the scaler cannot serve TLS now; undefined when it can. */
   notReadyReason(): string | undefined;
+  /** Why the files now in the folder were refused while an earlier set is still served; undefined when none was. */
+  rejectedReason(): string | undefined;
   /** Reads the folder now; applies the files when they changed and are valid. */
   reload(): Promise<Result<TlsMaterial>>;
   close(): void;
@@ -200,6 +226,7 @@ export async function startTlsSource(options: TlsSourceOptions): Promise<TlsSour
       if (now() > current.notAfter.getTime()) return `the server certificate expired at ${current.notAfter.toISOString()}`;
       return undefined;
     },
+    rejectedReason: () => (current && problem ? `TLS files rejected, serving the previous ones (${current.fingerprint}): ${problem}` : undefined),
     reload,
     close: () => watching.close(),
   };

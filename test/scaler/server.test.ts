@@ -280,6 +280,28 @@ describe('scaler start and stop', () => {
     }
   }, 20_000);
 
+  it('keeps serving with the previous TLS files when a pair from another CA replaces them, and says so on /readyz', async () => {
+    const tlsDir = join(dir.path, 'replaced-tls');
+    await writeTlsDir(tlsDir, [ca], ca.serverLeaf());
+    const started = await startScaler(options(dir.path, tlsDir), captureLog().log, parts);
+    if (!started.ok) throw new Error(started.problem.message);
+    const running = started.value;
+    const http = request(`http://127.0.0.1:${running.httpPort}`);
+    try {
+      const stranger = createAuthority().serverLeaf();
+      await writeFile(join(tlsDir, 'tls.crt'), stranger.certificate);
+      await writeFile(join(tlsDir, 'tls.key'), stranger.privateKey);
+      await eventually('the refused pair on /readyz', async () => /UntrustedCertificate|is not signed by a CA/.test((await http.get('/readyz')).text));
+      const ready = await http.get('/readyz').expect(200);
+      expect(ready.text).toMatch(/^ready\nwarning: TLS files rejected, serving the previous ones \(.*\): .*replaced-tls: tls.crt .* is not signed by a CA in ca.crt/);
+      const keda = scalerClient(running.grpcPort, { ca: ca.certificate, ...client });
+      expect(await keda.getMetrics(ref())).toEqual(expect.objectContaining({ ok: true }));
+      keda.close();
+    } finally {
+      await running.stop();
+    }
+  }, 20_000);
+
   it('a targets file that cannot be used stops the start with its message', async () => {
     await writeFile(join(dir.path, 'bad.yaml'), 'inferenceSets:\n  - {namespace: default, name: a, workspaces: [nope]}\n');
     const started = await startScaler({ ...options(dir.path, join(dir.path, 'tls')), targets: join(dir.path, 'bad.yaml') }, captureLog().log, parts);
