@@ -96,3 +96,16 @@ describe('bodies refused before the hook reads them are counted', () => {
     expect(await counted()).toEqual([{ hook, outcome, value: 1 }]);
   });
 });
+
+describe('untrusted values in logs', () => {
+  it('a 10 MB metadata.name is refused, and logged cut with its length', async () => {
+    const { app, lines } = appWithMetrics();
+    const object = inferenceSet(autoscaled(), {}, 'n'.repeat(10_000_000));
+    const response = await request(app).post('/sync').send({ object, attachments: {}, related: {} });
+    expect(response.status).toBe(400);
+    expect(response.text.length).toBeLessThan(1000);
+    const refusal = lines.find((line) => line.includes('hook rejected the request'));
+    expect(refusal).toContain('(10000000 characters)');
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(2000);
+  });
+});

@@ -155,6 +155,20 @@ describe('the scaler over gRPC with mTLS', () => {
     }
   });
 
+  it('answers a caller namespace of 64 KB with a short PERMISSION_DENIED, and the channel keeps working', async () => {
+    const keda = trusted();
+    try {
+      for (const method of ['getMetrics', 'isActive'] as const) {
+        const refused = await keda[method](ref('n'.repeat(65_536)), 5000);
+        expect(refused).toEqual({ ok: false, code: 'PERMISSION_DENIED', details: expect.stringContaining('... (65536 characters)') });
+        expect(!refused.ok && refused.details.length).toBeLessThan(1000);
+      }
+      expect(await keda.getMetrics(ref(), 5000)).toEqual(expect.objectContaining({ ok: true }));
+    } finally {
+      keda.close();
+    }
+  });
+
   it.each([
     ['unknown InferenceSet', ref('default', triggerMetadata('nope')), 'NOT_FOUND', /InferenceSet default\/nope does not exist/],
     ['bad metadata', ref('default', triggerMetadata('phi-4', { threshold: '-1' })), 'INVALID_ARGUMENT', /threshold/],
