@@ -100,7 +100,8 @@ describe('bodies refused before the hook reads them are counted', () => {
 describe('untrusted values in logs', () => {
   it('a 10 MB metadata.name is refused, and logged cut with its length', async () => {
     const { app, lines } = appWithMetrics();
-    const object = inferenceSet(autoscaled(), {}, 'n'.repeat(10_000_000));
+    const base = inferenceSet(autoscaled());
+    const object = { ...base, metadata: { ...base.metadata, name: 'n'.repeat(10_000_000) } };
     const response = await request(app).post('/sync').send({ object, attachments: {}, related: {} });
     expect(response.status).toBe(400);
     expect(response.text.length).toBeLessThan(1000);
