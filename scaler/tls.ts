@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
+import { checkBundleSize } from '../certs/bundle-limits.js';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
@@ -32,13 +33,6 @@ export interface TlsMaterial {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
- * Bounds on `ca.crt` and `tls.crt`: a rollover keeps two or three CAs; more is a mistake
- * (or an attack) that would cost seconds of CPU to parse on every reload.
- */
-export const MAX_BUNDLE_BYTES = 256 * 1024;
-export const MAX_BUNDLE_CERTIFICATES = 32;
-
-/**
  * Whether the three files make a server identity and a client trust bundle that TLS will
  * accept, at `now`. Pure apart from parsing; the reason codes say which file to fix.
  */
@@ -50,16 +44,12 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
     return fail('TlsFilesMissing', `missing or empty: ${missing.join(', ')}`);
   }
 
-  if (files.ca.length > MAX_BUNDLE_BYTES || files.cert.length > MAX_BUNDLE_BYTES) {
-    const which = files.ca.length > MAX_BUNDLE_BYTES ? TLS_FILES.ca : TLS_FILES.cert;
-    const size = Math.max(files.ca.length, files.cert.length);
-    return fail('BundleTooLarge', `${which} has ${size} bytes; at most ${MAX_BUNDLE_BYTES} are read`);
+  for (const [file, text] of [[TLS_FILES.ca, files.ca], [TLS_FILES.cert, files.cert]] as const) {
+    const bounded = checkBundleSize(text, file);
+    if (!bounded.ok) return bounded;
   }
   const authorities = files.ca.toString('utf8').match(PEM_CERTIFICATE) ?? [];
   if (authorities.length === 0) return fail('InvalidCaBundle', `${TLS_FILES.ca} holds no PEM certificate`);
-  if (authorities.length > MAX_BUNDLE_CERTIFICATES) {
-    return fail('BundleTooLarge', `${TLS_FILES.ca} holds ${authorities.length} certificates; at most ${MAX_BUNDLE_CERTIFICATES} are trusted`);
-  }
   const trusted: X509Certificate[] = [];
   for (const [index, pem] of authorities.entries()) {
     try {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../hooks/app.js';
 import { MAX_BODY_DEPTH, tooDeepAt } from '../../hooks/body-checks.js';
 import { createLogger } from '../../lib/log.js';
+import { createAuthority } from '../scaler/pki.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { autoscaled, inferenceSet } from './builders.js';
 import { service, syncRequest } from './certificates-requests.js';
@@ -108,5 +109,40 @@ describe('untrusted values in logs', () => {
     const refusal = lines.find((line) => line.includes('hook rejected the request'));
     expect(refusal).toContain('(10000000 characters)');
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(2000);
+  });
+});
+
+describe('the certificates hook and what anyone can post to it', () => {
+  const caPem = createAuthority().certificate;
+  const caSecret = (crt: string) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'keda-kaito-scaler-ca', namespace: 'keda' },
+    type: 'Opaque',
+    data: { 'ca.crt': Buffer.from(crt).toString('base64'), 'ca.key': '' },
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['a ca.crt of 15,000 CAs (9 MB)', `${caPem.trim()}\n`.repeat(15_000), /^Secret keda\/keda-kaito-scaler-ca ca.crt has \d+ bytes; at most 262144 are read$/],
+    ['a ca.crt of 33 CAs', `${caPem.trim()}\n`.repeat(33), /^Secret keda\/keda-kaito-scaler-ca ca.crt holds 33 certificates; at most 32 are read$/],
+  ])('%s is refused with 422 BundleTooLarge, and a short answer', async (_name, crt, message) => {
+    const { app } = appWithMetrics();
+    const response = await request(app).post('/certificates/sync').send(syncRequest([caSecret(crt)]));
+    expect(response.status).toBe(422);
+    expect(response.body).toEqual({ reason: 'BundleTooLarge', message: expect.stringMatching(message) });
+    expect(response.text.length).toBeLessThan(1000);
+  });
+
+  it('keeps the expiry series of the 8 namespaces synced last, however many are named', async () => {
+    const { app } = appWithMetrics();
+    for (let index = 0; index < 12; index += 1) {
+      const response = await request(app).post('/certificates/sync').send(syncRequest([], service('keda-kaito-scaler-svc', `ns-${index}`)));
+      expect(response.status).toBe(200);
+    }
+    const metrics = await request(app).get('/metrics');
+    const namespaces = new Set([...metrics.text.matchAll(/^kks_certificate_expiry_timestamp_seconds\{namespace="([^"]+)"/gm)].map((match) => match[1]));
+    expect([...namespaces].sort()).toEqual(['ns-10', 'ns-11', 'ns-4', 'ns-5', 'ns-6', 'ns-7', 'ns-8', 'ns-9']);
+    const series = [...metrics.text.matchAll(/^kks_certificate_expiry_timestamp_seconds\{/gm)];
+    expect(series).toHaveLength(8 * 3);
   });
 });

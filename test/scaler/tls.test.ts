@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkTlsFiles, MAX_BUNDLE_BYTES, MAX_BUNDLE_CERTIFICATES, readTlsFiles, ReloadableServerCredentials, startTlsSource, type TlsFiles } from '../../scaler/tls.js';
+import { MAX_BUNDLE_BYTES, MAX_BUNDLE_CERTIFICATES } from '../../certs/bundle-limits.js';
+import { checkTlsFiles, readTlsFiles, ReloadableServerCredentials, startTlsSource, type TlsFiles } from '../../scaler/tls.js';
 import { captureLog, eventually, tempDir } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
@@ -48,7 +49,7 @@ describe('checkTlsFiles', () => {
     ['key of another certificate', () => files({ key: otherServer.privateKey }), 0, 'KeyMismatch', /tls.key is not the key of the certificate in tls.crt/],
     ['a pair from another CA', () => files({ cert: otherServer.certificate, key: otherServer.privateKey }), 0, 'UntrustedCertificate', /^tls.crt \(.*CN=keda-kaito-scaler-svc.*\) is not signed by a CA in ca.crt: clients that trust ca.crt would refuse it$/],
     ['a pair from another CA, that CA kept beside in tls.crt', () => files({ cert: `${otherServer.certificate}\n${other.certificate}`, key: otherServer.privateKey }), 0, 'UntrustedCertificate', /is not signed by a CA in ca.crt/],
-    ['more CAs than a rollover needs', () => files({ ca: `${ca.certificate}\n`.repeat(MAX_BUNDLE_CERTIFICATES + 1) }), 0, 'BundleTooLarge', /^ca.crt holds 33 certificates; at most 32 are trusted$/],
+    ['more CAs than a rollover needs', () => files({ ca: `${ca.certificate}\n`.repeat(MAX_BUNDLE_CERTIFICATES + 1) }), 0, 'BundleTooLarge', /^ca.crt holds 33 certificates; at most 32 are read$/],
     ['a CA bundle of more bytes than read', () => files({ ca: `${ca.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }), 0, 'BundleTooLarge', /^ca.crt has \d+ bytes; at most 262144 are read$/],
     ['a certificate file of more bytes than read', () => files({ cert: `${server.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }), 0, 'BundleTooLarge', /^tls.crt has \d+ bytes/],
     ['certificate expired', () => files(), 400 * DAY, 'CertificateExpired', /tls.crt expired at/],
