@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
+import { recentKeys, type RecentKeys } from '../lib/recent-keys.js';
 import { abbreviate } from '../lib/text.js';
 import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
@@ -9,7 +10,7 @@ import { extractFamily, filterNames } from './extract.js';
 import { createLimiter, type LimiterShares } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
 import { SCRAPE_FAILURES, createScraper, filteredUrl } from './scrape.js';
-import { createScrapeMetrics } from './scrape-metrics.js';
+import { createScrapeMetrics, removeSetSeries } from './scrape-metrics.js';
 
 /**
  * Turns (trigger, replica URLs, deadline) into one number: scrapes every replica in
@@ -65,15 +66,23 @@ export interface MeasurerOptions {
   readonly maxBodyBytes?: number;
   /** Time kept before the deadline to aggregate and answer. */
   readonly deadlineMarginMs?: number;
+  /** Series of an InferenceSet not measured for this long are removed (it was deleted, or is no longer asked about). */
+  readonly forgetAfterMs?: number;
+  readonly now?: () => number;
 }
 
 export const measurerDefaults = {
   maxConcurrency: scalerOptionsSchema.properties.scrapeConcurrency.default,
   maxBodyBytes: scalerOptionsSchema.properties.maxBodyBytes.default,
   deadlineMarginMs: 150,
+  // KEDA asks every pollingInterval (15 s here) and at least every HPA sync: ten minutes of silence means gone.
+  forgetAfterMs: 10 * 60 * 1000,
   // vLLM's HTTP server (uvicorn) closes idle connections after 5 s.
   idleSocketMs: 4000,
 } as const;
+
+/** Metric names of one InferenceSet whose last value is exported (a caller may ask for any number). */
+const MAX_METRIC_NAMES = 8;
 
 /** Longest detail kept of why a replica gave no sample. */
 const MAX_DETAIL = 240;
@@ -95,6 +104,32 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   });
   const metrics = createScrapeMetrics(options.registry, limiter);
   const rounds = new Map<string, Round>();
+  const now = options.now ?? Date.now;
+  const forgetAfter = options.forgetAfterMs ?? measurerDefaults.forgetAfterMs;
+  /** InferenceSets with series, when each was last measured, and the metric names their kks_metric_value carries. */
+  const measured = new Map<string, { readonly namespace: string; readonly name: string; at: number; readonly metricNames: RecentKeys }>();
+  let lastSweep = now();
+  const sweep = () => {
+    const at = now();
+    if (at - lastSweep < forgetAfter / 10) return;
+    lastSweep = at;
+    for (const [key, entry] of measured) {
+      if (at - entry.at < forgetAfter) continue;
+      measured.delete(key);
+      removeSetSeries(metrics, entry.namespace, entry.name).catch((error: unknown) => log.error({ err: error }, 'removing the series of an InferenceSet failed'));
+    }
+  };
+  // Also when no call comes at all (the last ScaledObject deleted).
+  const sweeper = setInterval(sweep, forgetAfter / 10);
+  sweeper.unref();
+  /** Notes a measurement of an InferenceSet, which keeps its series. */
+  const note = (config: TriggerConfig) => {
+    const key = setName(config);
+    const entry = measured.get(key) ?? { namespace: config.inferenceSetNamespace, name: config.inferenceSetName, at: 0, metricNames: recentKeys(MAX_METRIC_NAMES) };
+    entry.at = now();
+    measured.set(key, entry);
+    return entry;
+  };
 
   const measureTarget = async (config: TriggerConfig, url: string, deadline: number): Promise<TargetOutcome> => {
     const labels = setLabels(config);
@@ -155,6 +190,8 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
 
   return {
     async measure(config, urls, callDeadline) {
+      sweep();
+      const noted = note(config);
       const deadline = Number.isNaN(callDeadline) ? Infinity : callDeadline;
       const labels = setLabels(config);
       const result = await (async (): Promise<Result<Measurement>> => {
@@ -181,6 +218,8 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         const { value, active, outcomes } = result.value;
         const sampled = outcomes.filter((entry) => 'value' in entry).length;
         metrics.measurements.inc({ ...labels, outcome: 'ok' });
+        // Only the last few metric names of an InferenceSet keep a value series: a caller may ask for any number.
+        for (const gone of noted.metricNames.touch(config.metricName)) metrics.value.remove({ ...labels, metric: gone });
         metrics.value.set({ ...labels, metric: config.metricName }, value);
         metrics.replicas.set({ ...labels, state: 'total' }, urls.length);
         metrics.replicas.set({ ...labels, state: 'sampled' }, sampled);
@@ -203,6 +242,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       return result;
     },
     close() {
+      clearInterval(sweeper);
       scraper.close();
     },
   };

@@ -17,6 +17,29 @@ export interface ScrapeMetrics {
   readonly replicas: Gauge<'namespace' | 'inference_set' | 'state'>;
 }
 
+type PerSetMetric = ScrapeMetrics[keyof ScrapeMetrics];
+
+/**
+ * Removes every series of one InferenceSet from every metric labelled by InferenceSet: once
+ * it is gone (deleted, or no longer asked about), its last value must not be exported
+ * forever, and series must not grow with every InferenceSet that ever existed.
+ */
+export async function removeSetSeries(metrics: ScrapeMetrics, namespace: string, inferenceSet: string): Promise<void> {
+  for (const metric of Object.values(metrics) as PerSetMetric[]) {
+    const { values } = await metric.get();
+    const seen = new Set<string>();
+    for (const { labels } of values as Array<{ labels: Record<string, string | number | undefined> }>) {
+      if (labels['namespace'] !== namespace || labels['inference_set'] !== inferenceSet) continue;
+      // A histogram's values carry `le` (and come as _bucket, _sum, _count); its series does not.
+      const { le: _bucket, ...series } = labels;
+      const key = JSON.stringify(series);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      (metric as Gauge<string>).remove(series as Record<string, string>);
+    }
+  }
+}
+
 const PREFIX = 'kks_';
 /** InferenceSets shown in the waiting-by-InferenceSet gauge. */
 const BUSIEST = 10;

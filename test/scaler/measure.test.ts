@@ -392,3 +392,48 @@ describe('createMeasurer', () => {
     });
   });
 });
+
+describe('series of InferenceSets that are gone', () => {
+  let target: LocalTarget;
+  let measurer: Measurer;
+  beforeAll(async () => {
+    const others = Array.from({ length: 11 }, (_, index) => `other_${index} 1\n`).join('');
+    target = await startTarget(page(`${waiting(2)}${others}`));
+  });
+  afterAll(() => target.close());
+  afterEach(() => measurer.close());
+
+  const names = async (registry: Registry) =>
+    (await registry.getMetricsAsJSON())
+      .flatMap((metric) => metric.values.map((value) => value.labels as Record<string, unknown>))
+      .filter((labels) => labels['inference_set'] !== undefined)
+      .map((labels) => `${String(labels['namespace'])}/${String(labels['inference_set'])}`);
+
+  it('are removed from every metric once the InferenceSet was not measured for forgetAfterMs', async () => {
+    const registry = new Registry();
+    let now = Date.now();
+    measurer = createMeasurer({ registry, log: captureLog().log, forgetAfterMs: 60_000, now: () => now });
+    const url = `${target.origin}/metrics`;
+    await measurer.measure(triggerConfig({ inferenceSetName: 'deleted' }), [url], seconds(5));
+    await measurer.measure(triggerConfig({ inferenceSetName: 'kept' }), [url, 'http://127.0.0.1:1/metrics'], seconds(5));
+    expect(new Set(await names(registry))).toEqual(new Set(['default/deleted', 'default/kept']));
+
+    now += 40_000;
+    await measurer.measure(triggerConfig({ inferenceSetName: 'kept' }), [url], seconds(5));
+    now += 30_000;
+    await measurer.measure(triggerConfig({ inferenceSetName: 'kept' }), [url], seconds(5));
+    await eventually('the series of the deleted InferenceSet to go', async () => !(await names(registry)).includes('default/deleted'));
+    expect(new Set(await names(registry))).toEqual(new Set(['default/kept']));
+  });
+
+  it('keep the value of the last 8 metric names of one InferenceSet, however many a caller asks for', async () => {
+    const registry = new Registry();
+    measurer = createMeasurer({ registry, log: captureLog().log });
+    const url = `${target.origin}/metrics`;
+    for (let index = 0; index < 12; index += 1) {
+      await measurer.measure(triggerConfig({ metricName: index === 11 ? 'vllm:num_requests_waiting' : `other_${index}` }), [url], seconds(5));
+    }
+    const values = (await registry.getSingleMetric('kks_metric_value')?.get())?.values ?? [];
+    expect(values.map((value) => value.labels['metric'])).toEqual(['other_4', 'other_5', 'other_6', 'other_7', 'other_8', 'other_9', 'other_10', 'vllm:num_requests_waiting']);
+  });
+});
