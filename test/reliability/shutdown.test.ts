@@ -208,11 +208,11 @@ describe('SIGHUP (a terminal closing, or an operator asking for a reload)', () =
       const port = Number((await process.waitForLog('hooks serving'))['port']);
       process.child.kill('SIGHUP');
       await process.waitForLog('SIGHUP ignored: nothing to reload (SIGTERM stops the process)');
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' } });
       expect(response.status).toBe(200);
       expect(process.child.exitCode).toBeNull();
     } finally {
-      expect(await process.stop()).toBe(0);
+      expect(await process.stop(30_000)).toBe(0);
     }
   });
 });
