@@ -4,7 +4,7 @@ import { atLeast, atMost, median, spread, summary, table, type Row } from './sup
 import { measurerDesign, METRIC, naiveDesign, segment } from './support/rounds.js';
 
 /**
- * One GetMetrics' scrape round (the real measurer: parallel under the default cap of 64,
+ * One GetMetrics' scrape round (the real measurer: parallel under one InferenceSet's default share of 64,
  * one family scanned out of each page) over N replicas that ignore `name[]` and send the
  * whole 52 KB vLLM page 20 ms late, against baseline A: the naive design, one replica after
  * the other, each page parsed whole with parse-prometheus-text-format. Wall time and this

@@ -10,6 +10,9 @@ export interface Scaling {
   readonly maxReplicas: number;
 }
 
+/** maxReplicaCount is an int32 in KEDA's CRD. */
+const MAX_REPLICA_COUNT = 2 ** 31 - 1;
+
 /** KEDA names the HPA `keda-hpa-<name>`, and that must fit in 63 characters. */
 export const MAX_NAME_LENGTH = 54;
 
@@ -74,6 +77,13 @@ function readMaxReplicas(inferenceSet: KubeObject, workspaces: readonly KubeObje
   }
   const nodesPerReplica = nodesPerReplicaOf(workspaces);
   const maxReplicas = Math.floor(limit / nodesPerReplica);
+  if (maxReplicas > MAX_REPLICA_COUNT) {
+    return fail(
+      'InvalidReplicaRange',
+      `spec.nodeCountLimit ${limit} with ${nodesPerReplica} node(s) per replica allows ${maxReplicas} replicas, more than a ` +
+        `ScaledObject's maxReplicaCount can hold (${MAX_REPLICA_COUNT}, an int32): set annotation ${ANNOTATIONS.maxReplicas}`,
+    );
+  }
   if (maxReplicas <= 1 || maxReplicas < minReplicas) {
     return fail(
       'InvalidReplicaRange',

@@ -1,7 +1,9 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { serverNames, systemRandomness, type IssueContext } from '../certs/issue.js';
 import { renew, type Change, type CertificateFiles, type ObservedFiles, type Part } from '../certs/renew.js';
+import { checkBundleSize } from '../certs/bundle-limits.js';
 import type { Logger } from '../lib/log.js';
+import { recentKeys } from '../lib/recent-keys.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { validateCertificatesCustomize, validateCertificatesSync } from '../schemas/certificates-request.js';
 import type { RelatedResourceRule } from './customize.js';
@@ -19,6 +21,9 @@ export const SECRET_NAMES: Readonly<Record<Part, string>> = {
   server: 'keda-kaito-scaler-server-certs',
   client: 'keda-kaito-scaler-client-certs',
 };
+
+/** Namespaces whose certificate expiry is exported (one scaler Service per namespace; the most recent). */
+const MAX_EXPIRY_NAMESPACES = 8;
 
 /** Called at least daily, so that a clock jump or a lost event is repaired within a day. */
 export const MAX_RESYNC_SECONDS = 24 * 3600;
@@ -90,6 +95,11 @@ export function syncCertificates(body: unknown, context: IssueContext, maxResync
   for (const part of Object.keys(SECRET_NAMES) as Part[]) {
     const secret = secrets.get(SECRET_NAMES[part]);
     if (secret) observed[part] = decodeData(secret.data);
+    // Before any parsing: a bundle of thousands of certificates would block the hook for seconds.
+    for (const [key, text] of Object.entries(observed[part] ?? {})) {
+      const bounded = checkBundleSize(text, `Secret ${namespace}/${SECRET_NAMES[part]} ${key}`);
+      if (!bounded.ok) return bounded;
+    }
   }
 
   const renewal = renew(observed as ObservedFiles, serverNames(name, namespace), context);
@@ -153,6 +163,8 @@ export function certificatesHook({ log, registry }: { readonly log: Logger; read
     labelNames: ['namespace', 'part'],
     registers: [registry],
   });
+  // Anyone reaching the hooks port can name a namespace: only the latest few keep their series.
+  const namespaces = recentKeys(MAX_EXPIRY_NAMESPACES);
   return (body: unknown): Result<CertificatesResponse> => {
     const decision = syncCertificates(body, { now: new Date(), random: systemRandomness });
     if (!decision.ok) return decision;
@@ -162,6 +174,7 @@ export function certificatesHook({ log, registry }: { readonly log: Logger; read
       if (change.action === 'issued') issued.inc({ part: change.part, reason: change.reason });
     }
     for (const [part, date] of Object.entries(decision.value.notAfter)) expiry.set({ namespace, part }, date.getTime() / 1000);
+    for (const gone of namespaces.touch(namespace)) for (const part of Object.keys(SECRET_NAMES)) expiry.remove({ namespace: gone, part });
     return ok(decision.value.response);
   };
 }

@@ -1,13 +1,16 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface HookMetrics {
+  /** A request the hook decided on, and how long it took. */
   observe(hook: string, outcome: string, seconds: number): void;
+  /** A request refused before the hook read it, or one that failed: counted, not timed. */
+  count(hook: string, outcome: string): void;
 }
 
 /**
- * Requests a hook decided on, by hook and outcome (`ok` 200, `rejected` 422, `bad_request`
- * 400), and their latency. A body refused before it reaches a hook (not JSON, too large, an
- * unsupported encoding) is answered by the app's error handler and not counted here.
+ * Requests by hook and outcome: `ok` 200, `rejected` 422, `bad_request` 400 (including a
+ * body refused before the hook read it: not JSON, nested too deeply, an unsupported
+ * encoding), `too_large` 413, `error` 500; and the latency of those the hook decided on.
  */
 export function createHookMetrics(registry: Registry): HookMetrics {
   const requests = new Counter({
@@ -27,6 +30,9 @@ export function createHookMetrics(registry: Registry): HookMetrics {
     observe(hook, outcome, seconds) {
       requests.inc({ hook, outcome });
       duration.observe({ hook, outcome }, seconds);
+    },
+    count(hook, outcome) {
+      requests.inc({ hook, outcome });
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from '../lib/log.js';
 import type { Result } from '../lib/result.js';
+import { untrusted } from '../lib/text.js';
 import type { HookMetrics } from './metrics.js';
 
 /** Reason codes about the request itself rather than the user's configuration. */
@@ -30,10 +31,13 @@ export function hookRoute(name: string, decide: (body: unknown) => Result<unknow
   };
 }
 
-/** The object a request is about, for logs; hook requests name it `object` or `parent`. */
+/**
+ * The object a request is about, for logs; hook requests name it `object` or `parent`. It is
+ * not checked yet, so its name and namespace are cut: a 10 MB name makes no 10 MB log line.
+ */
 function describeParent(body: unknown): { namespace?: unknown; name?: unknown } {
   if (typeof body !== 'object' || body === null) return {};
   const record = body as Record<string, { metadata?: { namespace?: unknown; name?: unknown } } | undefined>;
   const metadata = (record['object'] ?? record['parent'])?.metadata;
-  return metadata ? { namespace: metadata.namespace, name: metadata.name } : {};
+  return metadata ? { namespace: untrusted(metadata.namespace), name: untrusted(metadata.name) } : {};
 }

@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from '../lib/result.js';
 import { WORKSPACE_LABEL } from '../schemas/annotations.js';
 import { validateCompositeSync, validateDecoratorSync } from '../schemas/hook-requests.js';
+import { validateRenderedScaledObject } from '../schemas/scaled-object.js';
 import { readScaling } from './annotations.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
 import { conflictingAutoscaler } from './conflicts.js';
@@ -56,7 +57,10 @@ function desiredScaledObjects({ inferenceSet, owned, related }: SyncInput, confi
 
   const conflict = conflictingAutoscaler(inferenceSet, owned, related);
   if (conflict !== undefined) return fail('ScaledObjectConflict', conflict);
-  return ok([renderScaledObject(inferenceSet, scaling.value, config)]);
+  // The last line of defence: never a 200 with an object the API server would refuse.
+  const rendered = renderScaledObject(inferenceSet, scaling.value, config);
+  const checked = validateRenderedScaledObject(rendered);
+  return checked.ok ? ok([rendered]) : checked;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

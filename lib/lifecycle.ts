@@ -38,11 +38,21 @@ export function close(server: Server, graceMs: number): Promise<void> {
 
 const IDLE_SWEEP_MS = 50;
 
+/** What SIGHUP does to a long-running command: re-read what it can, said in `what`. */
+export interface Hangup {
+  /** For the log line, e.g. "re-reading the TLS files". */
+  readonly what: string;
+  readonly reload: () => Promise<unknown>;
+}
+
 /**
  * Runs `stop` on the first SIGTERM or SIGINT and exits when it is done, or after
  * `graceMs` if it hangs. A second signal exits at once.
+ *
+ * SIGHUP (Node's default: exit at once, dropping everything in flight) never stops the
+ * process: it runs `hangup.reload` when given, and is logged and ignored otherwise.
  */
-export function stopOnSignals(log: Logger, stop: () => Promise<void>, graceMs: number): void {
+export function stopOnSignals(log: Logger, stop: () => Promise<void>, graceMs: number, hangup?: Hangup): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -69,4 +79,12 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>, graceMs: n
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    if (hangup === undefined) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP ignored: nothing to reload (SIGTERM stops the process)');
+      return;
+    }
+    log.info({ signal: 'SIGHUP' }, `SIGHUP: ${hangup.what}`);
+    hangup.reload().catch((error: unknown) => log.error({ err: error, signal: 'SIGHUP' }, `SIGHUP: ${hangup.what} failed`));
+  });
 }

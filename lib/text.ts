@@ -14,3 +14,15 @@ export function abbreviate(text: string, max: number): string {
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
+
+/**
+ * A value from outside, fit for a log field or a message: a string cut to `max` characters
+ * with its length said when cut; a number, boolean or null as it is; an array or object
+ * named by its kind and size, never walked (it may be megabytes, or nested deeply).
+ */
+export function untrusted(value: unknown, max = 100): string | number | boolean | null | undefined {
+  if (typeof value === 'string') return value.length > max ? `${clip(value, max)} (${value.length} characters)` : value;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return value;
+  if (Array.isArray(value)) return `(an array of ${value.length} items)`;
+  return `(${typeof value === 'object' ? 'an object' : `a ${typeof value}`})`;
+}

@@ -1,4 +1,8 @@
 import { fail, ok, type Result } from '../lib/result.js';
+import { untrusted } from '../lib/text.js';
+
+/** The longest namespace name Kubernetes allows. */
+const MAX_NAMESPACE = 63;
 
 /** What authorization needs to know about the InferenceSet a trigger reads. */
 export interface ReadableBy {
@@ -18,11 +22,13 @@ export function authorize(callerNamespace: string, target: ReadableBy): Result<v
   if (callerNamespace !== '' && target.allowedNamespaces.some((allowed) => allowed === '*' || allowed === callerNamespace)) {
     return ok(undefined);
   }
-  const who = callerNamespace === '' ? 'a ScaledObject without a namespace' : `ScaledObjects in namespace "${callerNamespace}"`;
+  // The caller's namespace is whatever the caller sent: quoted cut, so the answer stays small.
+  const shown = untrusted(callerNamespace, MAX_NAMESPACE);
+  const who = callerNamespace === '' ? 'a ScaledObject without a namespace' : `ScaledObjects in namespace "${shown}"`;
   return fail(
     'NamespaceNotAllowed',
     `${who} may not read InferenceSet ${target.namespace}/${target.name}: ` +
-      `add "${callerNamespace || '<namespace>'}" to its annotation scaledobject.kaito.sh/allowed-namespaces ` +
+      `add "${callerNamespace === '' ? '<namespace>' : shown}" to its annotation scaledobject.kaito.sh/allowed-namespaces ` +
       '(or allowedNamespaces in the targets file), or put the ScaledObject in the InferenceSet\'s namespace',
   );
 }

@@ -94,7 +94,7 @@ export async function startScaler<C extends TriggerTarget>(
   };
   try {
     grpc = await startGrpcServer({ host: options.host, port: options.grpcPort, credentials, handlers, log });
-    health = createHealthServer({ registry, notReadyReasons });
+    health = createHealthServer({ registry, notReadyReasons, warnings: () => [tls.rejectedReason()].filter((reason) => reason !== undefined) });
     const httpPort = await listen(health, options.httpPort, options.host).catch((error: Error) => {
       throw new Error(`cannot listen for HTTP on ${options.host}:${options.httpPort}: ${error.message}`);
     });
@@ -152,7 +152,9 @@ export function scalerCommand<C extends TriggerTarget>(parts: ScalerParts<C>): C
         log.error({ reason: started.problem.reason, err: started.problem.message }, 'scaler cannot start');
         return 1;
       }
-      stopOnSignals(log, started.value.stop, options.shutdownGraceMs + 2000);
+      // The targets file and the Kubernetes watches follow changes by themselves; the TLS folder is
+      // watched too, but a SIGHUP re-reads it at once (an operator who just replaced the files).
+      stopOnSignals(log, started.value.stop, options.shutdownGraceMs + 2000, { what: 're-reading the TLS files', reload: () => started.value.tls.reload() });
     },
   };
 }

@@ -5,11 +5,14 @@ export interface HealthOptions {
   readonly registry: Registry;
   /** Why the scaler cannot serve now (empty when it can): TLS not loaded, discovery not synced. */
   readonly notReadyReasons: () => readonly string[];
+  /** What is wrong although the scaler can serve (TLS files refused, the previous ones in use): said by /readyz. */
+  readonly warnings?: () => readonly string[];
 }
 
 /**
  * The scaler's HTTP side for the kubelet and Prometheus: `/healthz` (the process answers),
- * `/readyz` (it can serve KEDA; the reasons when not), `/metrics`.
+ * `/readyz` (it can serve KEDA; the reasons when not, and warnings when it serves in spite
+ * of a problem), `/metrics`.
  */
 export function createHealthServer(options: HealthOptions): Server {
   return createServer((request, response) => {
@@ -26,7 +29,8 @@ export function createHealthServer(options: HealthOptions): Server {
     if (path === '/healthz') return send(200, 'ok\n');
     if (path === '/readyz') {
       const reasons = options.notReadyReasons();
-      return reasons.length === 0 ? send(200, 'ready\n') : send(503, `not ready: ${reasons.join('; ')}\n`);
+      if (reasons.length > 0) return send(503, `not ready: ${reasons.join('; ')}\n`);
+      return send(200, ['ready', ...(options.warnings?.() ?? []).map((warning) => `warning: ${warning}`)].join('\n') + '\n');
     }
     options.registry.metrics().then(
       (text) => send(200, text, options.registry.contentType),

@@ -1,15 +1,16 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
+import { recentKeys, type RecentKeys } from '../lib/recent-keys.js';
 import { abbreviate } from '../lib/text.js';
 import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
 import { aggregations, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
-import { createLimiter } from './limiter.js';
+import { createLimiter, type LimiterShares } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
 import { SCRAPE_FAILURES, createScraper, filteredUrl } from './scrape.js';
-import { createScrapeMetrics } from './scrape-metrics.js';
+import { createScrapeMetrics, removeSetSeries } from './scrape-metrics.js';
 
 /**
  * Turns (trigger, replica URLs, deadline) into one number: scrapes every replica in
@@ -59,21 +60,31 @@ export interface Measurer {
 export interface MeasurerOptions {
   readonly registry: Registry;
   readonly log: Logger;
-  /** Scrapes in flight at once, across every call of the process. */
+  /** Scrapes in flight at once, across every call of the process; shares per namespace and InferenceSet follow from it. */
   readonly maxConcurrency?: number;
+  /** Explicit shares instead of those `maxConcurrency` implies (benchmarks compare the rules). */
+  readonly shares?: LimiterShares;
   /** Bigger metrics pages count as missing. */
   readonly maxBodyBytes?: number;
   /** Time kept before the deadline to aggregate and answer. */
   readonly deadlineMarginMs?: number;
+  /** Series of an InferenceSet not measured for this long are removed (it was deleted, or is no longer asked about). */
+  readonly forgetAfterMs?: number;
+  readonly now?: () => number;
 }
 
 export const measurerDefaults = {
   maxConcurrency: scalerOptionsSchema.properties.scrapeConcurrency.default,
   maxBodyBytes: scalerOptionsSchema.properties.maxBodyBytes.default,
   deadlineMarginMs: 150,
+  // KEDA asks every pollingInterval (15 s here) and at least every HPA sync: ten minutes of silence means gone.
+  forgetAfterMs: 10 * 60 * 1000,
   // vLLM's HTTP server (uvicorn) closes idle connections after 5 s.
   idleSocketMs: 4000,
 } as const;
+
+/** Metric names of one InferenceSet whose last value is exported (a caller may ask for any number). */
+const MAX_METRIC_NAMES = 8;
 
 /** Longest detail kept of why a replica gave no sample. */
 const MAX_DETAIL = 240;
@@ -88,19 +99,51 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   const { log } = options;
   const maxConcurrency = options.maxConcurrency ?? measurerDefaults.maxConcurrency;
   const margin = options.deadlineMarginMs ?? measurerDefaults.deadlineMarginMs;
-  const limiter = createLimiter(maxConcurrency);
+  const limiter = createLimiter(options.shares ?? maxConcurrency);
   const scraper = createScraper({
     maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
     idleSocketMs: measurerDefaults.idleSocketMs,
   });
   const metrics = createScrapeMetrics(options.registry, limiter);
   const rounds = new Map<string, Round>();
+  const now = options.now ?? Date.now;
+  const forgetAfter = options.forgetAfterMs ?? measurerDefaults.forgetAfterMs;
+  /** InferenceSets with series, when each was last measured, and the metric names their kks_metric_value carries. */
+  const measured = new Map<string, { readonly namespace: string; readonly name: string; at: number; readonly metricNames: RecentKeys }>();
+  let lastSweep = now();
+  const sweep = () => {
+    const at = now();
+    if (at - lastSweep < forgetAfter / 10) return;
+    lastSweep = at;
+    for (const [key, entry] of measured) {
+      if (at - entry.at < forgetAfter) continue;
+      measured.delete(key);
+      removeSetSeries(metrics, entry.namespace, entry.name).catch((error: unknown) => log.error({ err: error }, 'removing the series of an InferenceSet failed'));
+    }
+  };
+  // Also when no call comes at all (the last ScaledObject deleted).
+  const sweeper = setInterval(sweep, forgetAfter / 10);
+  sweeper.unref();
+  /** Notes a measurement of an InferenceSet, which keeps its series. */
+  const note = (config: TriggerConfig) => {
+    const key = setName(config);
+    const entry = measured.get(key) ?? { namespace: config.inferenceSetNamespace, name: config.inferenceSetName, at: 0, metricNames: recentKeys(MAX_METRIC_NAMES) };
+    entry.at = now();
+    measured.set(key, entry);
+    return entry;
+  };
 
   const measureTarget = async (config: TriggerConfig, url: string, deadline: number): Promise<TargetOutcome> => {
     const labels = setLabels(config);
     if (deadline - margin <= Date.now()) return { url, missing: 'Timeout', detail: 'no time left before the deadline' };
-    const queueTimeout = { url, missing: 'QueueTimeout', detail: `no free scrape slot (cap ${maxConcurrency}) before the deadline` } as const;
-    const slot = await limiter.run(deadline - margin, async () => {
+    const { max, perGroup, perKey } = limiter.shares;
+    const queueTimeout = {
+      url,
+      missing: 'QueueTimeout',
+      detail: `no free scrape slot before the deadline (caps: ${max} in all, ${perGroup} per namespace, ${perKey} per InferenceSet)`,
+    } as const;
+    const tenant = { group: config.inferenceSetNamespace, key: config.inferenceSetName };
+    const slot = await limiter.run(tenant, deadline - margin, async () => {
       const started = Date.now();
       const left = deadline - margin - started;
       if (left <= 0) return undefined;
@@ -149,6 +192,8 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
 
   return {
     async measure(config, urls, callDeadline, desired) {
+      sweep();
+      const noted = note(config);
       const deadline = Number.isNaN(callDeadline) ? Infinity : callDeadline;
       const labels = setLabels(config);
       const result = await (async (): Promise<Result<Measurement>> => {
@@ -175,6 +220,8 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         const { value, active, outcomes } = result.value;
         const sampled = outcomes.filter((entry) => 'value' in entry).length;
         metrics.measurements.inc({ ...labels, outcome: 'ok' });
+        // Only the last few metric names of an InferenceSet keep a value series: a caller may ask for any number.
+        for (const gone of noted.metricNames.touch(config.metricName)) metrics.value.remove({ ...labels, metric: gone });
         metrics.value.set({ ...labels, metric: config.metricName }, value);
         metrics.replicas.set({ ...labels, state: 'total' }, urls.length);
         metrics.replicas.set({ ...labels, state: 'sampled' }, sampled);
@@ -197,6 +244,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       return result;
     },
     close() {
+      clearInterval(sweeper);
       scraper.close();
     },
   };

@@ -3,6 +3,7 @@ import { status, type Deadline, type handleUnaryCall, type ServerUnaryCall, type
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import type { Result } from '../lib/result.js';
+import { abbreviate, untrusted } from '../lib/text.js';
 import { authorize } from './authorize.js';
 import type { Discovery, Workspace } from './discovery/discovery.js';
 import type {
@@ -32,6 +33,11 @@ export interface ScalerCore<C extends TriggerTarget> {
   /** `desired`: the InferenceSet's spec.replicas, undefined when unknown (static targets). */
   measure(config: C, urls: readonly string[], deadline: number, desired: number | undefined): Promise<Result<MeasurementValue>>;
 }
+
+/** Longest caller-supplied text in a log line. */
+const MAX_LOGGED = 320;
+/** Longest status message sent back: well under grpc-js's header limits (8 KB by default on either side). */
+const MAX_DETAILS = 4096;
 
 /** Why a call failed: a gRPC status code, a stable reason and a message the caller can act on. */
 export interface RpcFailure {
@@ -244,10 +250,11 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
     (call: ServerUnaryCall<Req, Res>, callback) => {
       const started = performance.now();
       const ref = describe(call.request);
+      // Whatever the caller sent, cut: a 10 MB name makes no 10 MB log line.
       const context = {
         method,
-        scaledObject: ref ? `${ref.namespace}/${ref.name}` : undefined,
-        inferenceSet: ref ? `${ref.scalerMetadata['inferenceSetNamespace'] ?? ''}/${ref.scalerMetadata['inferenceSetName'] ?? ''}` : undefined,
+        scaledObject: ref ? untrusted(`${ref.namespace}/${ref.name}`, MAX_LOGGED) : undefined,
+        inferenceSet: ref ? untrusted(`${ref.scalerMetadata['inferenceSetNamespace'] ?? ''}/${ref.scalerMetadata['inferenceSetName'] ?? ''}`, MAX_LOGGED) : undefined,
         peer: call.getPeer(),
       };
       Promise.resolve()
@@ -262,7 +269,8 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
               const { code, reason, message } = result.failure;
               record(method, code, started);
               log.warn({ ...context, code: status[code], reason, err: message }, 'rpc failed');
-              callback({ code, details: message });
+              // grpc-js sends details in a trailer; one over its header limits hangs the call and the next.
+              callback({ code, details: abbreviate(message, MAX_DETAILS) });
             }
           },
           (error: unknown) => {

@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
+import { checkBundleSize } from '../certs/bundle-limits.js';
 import type { Logger } from '../lib/log.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
@@ -43,11 +44,16 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
     return fail('TlsFilesMissing', `missing or empty: ${missing.join(', ')}`);
   }
 
+  for (const [file, text] of [[TLS_FILES.ca, files.ca], [TLS_FILES.cert, files.cert]] as const) {
+    const bounded = checkBundleSize(text, file);
+    if (!bounded.ok) return bounded;
+  }
   const authorities = files.ca.toString('utf8').match(PEM_CERTIFICATE) ?? [];
   if (authorities.length === 0) return fail('InvalidCaBundle', `${TLS_FILES.ca} holds no PEM certificate`);
+  const trusted: X509Certificate[] = [];
   for (const [index, pem] of authorities.entries()) {
     try {
-      new X509Certificate(pem);
+      trusted.push(new X509Certificate(pem));
     } catch (error) {
       return fail('InvalidCaBundle', `${TLS_FILES.ca}: certificate ${index + 1} of ${authorities.length} cannot be parsed (${(error as Error).message})`);
     }
@@ -67,6 +73,14 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
   }
   if (!leaf.checkPrivateKey(key)) {
     return fail('KeyMismatch', `${TLS_FILES.key} is not the key of the certificate in ${TLS_FILES.cert}`);
+  }
+  // KEDA is given the same CA bundle as the scaler: a leaf it does not sign fails every handshake.
+  if (!trusted.some((authority) => leaf.checkIssued(authority) && leaf.verify(authority.publicKey))) {
+    return fail(
+      'UntrustedCertificate',
+      `${TLS_FILES.cert} (${leaf.subject.replace(/\n/g, ', ')}, issued by ${leaf.issuer.replace(/\n/g, ', ')}) is not signed by a CA in ` +
+        `${TLS_FILES.ca}: clients that trust ${TLS_FILES.ca} would refuse it`,
+    );
   }
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
@@ -132,6 +146,8 @@ export interface TlsSource {
   current(): TlsMaterial | undefined;
   /** Why the scaler cannot serve TLS now; undefined when it can. */
   notReadyReason(): string | undefined;
+  /** Why the files now in the folder were refused while an earlier set is still served; undefined when none was. */
+  rejectedReason(): string | undefined;
   /** Reads the folder now; applies the files when they changed and are valid. */
   reload(): Promise<Result<TlsMaterial>>;
   close(): void;
@@ -200,6 +216,7 @@ export async function startTlsSource(options: TlsSourceOptions): Promise<TlsSour
       if (now() > current.notAfter.getTime()) return `the server certificate expired at ${current.notAfter.toISOString()}`;
       return undefined;
     },
+    rejectedReason: () => (current && problem ? `TLS files rejected, serving the previous ones (${current.fingerprint}): ${problem}` : undefined),
     reload,
     close: () => watching.close(),
   };

@@ -1,4 +1,5 @@
 import { compile } from './compile.js';
+import { NAMESPACE, OBJECT_NAME } from './patterns.js';
 
 /**
  * The shapes of Metacontroller's hook requests, as far as the hooks read them. Everything
@@ -49,7 +50,22 @@ const parentOf = (kind: string, apiVersionPattern: string, example: string) =>
       ...kubeObject.properties,
       apiVersion: { type: 'string', pattern: apiVersionPattern, description: `must be an API version of ${kind}s, e.g. ${example}` },
       kind: { const: kind, description: `must be ${kind}: this hook serves ${kind}s` },
-      metadata: { ...objectMeta, required: ['name', 'namespace'] },
+      metadata: {
+        ...objectMeta,
+        required: ['name', 'namespace'],
+        // The patterns the scaler checks inferenceSetName and inferenceSetNamespace against.
+        properties: {
+          ...objectMeta.properties,
+          name: {
+            type: 'string',
+            allOf: [objectMeta.properties.name, { type: 'string', pattern: OBJECT_NAME, description: 'must be a Kubernetes object name: lower case letters, digits, "-" and "."' }],
+          },
+          namespace: {
+            type: 'string',
+            allOf: [objectMeta.properties.namespace, { type: 'string', pattern: NAMESPACE, description: 'must be a namespace name: lower case letters, digits and "-"' }],
+          },
+        },
+      },
     },
   }) as const;
 

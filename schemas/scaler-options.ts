@@ -36,8 +36,8 @@ export const scalerOptionsSchema = {
       type: 'integer',
       minimum: 1,
       maximum: 10_000,
-      default: 64,
-      description: 'most replicas scraped at once, across all calls',
+      default: 128,
+      description: 'most replicas scraped at once, across all calls; one InferenceSet may use half of it, one namespace three quarters',
     },
     maxBodyBytes: {
       type: 'integer',

@@ -30,7 +30,7 @@ export interface Design {
   close(): void;
 }
 
-/** The scaler's measurer with its defaults (the process-wide cap of 64 scrapes). */
+/** The scaler's measurer with its defaults (one InferenceSet scrapes at most 64 replicas at once). */
 export function measurerDesign(urls: readonly string[]): Design {
   const config = benchTrigger();
   const measurer = createMeasurer({ registry: new Registry(), log: createLogger({ level: 'silent', format: 'json' }) });

@@ -6,6 +6,7 @@ import { fail, ok, type Result } from '../../lib/result.js';
 import { targetsPath, validateTargets } from '../../schemas/targets.js';
 import { watchDirectory, type DirectoryWatch } from '../watch.js';
 import type { Discovery, InferenceSetView } from './discovery.js';
+import { replicaKey } from './replica-address.js';
 
 /** Reads a targets file's text into InferenceSets; every problem names the bad entry's path. */
 export function parseTargets(text: string): Result<InferenceSetView[]> {
@@ -36,15 +37,20 @@ export function parseTargets(text: string): Result<InferenceSetView[]> {
       );
     }
     seen.set(key, index);
-    const addresses = new Set<string>();
+    // Keyed by the replica, not the spelling: 127.0.0.01:9001 and localhost:9001 are 127.0.0.1:9001.
+    const addresses = new Map<string, string>();
     for (const [position, address] of entry.workspaces.entries()) {
-      if (addresses.has(address)) {
+      const key = replicaKey(address) ?? address;
+      const earlier = addresses.get(key);
+      if (earlier !== undefined) {
+        const same = earlier === address ? '' : ` (the same replica as ${earlier})`;
         return fail(
           'DuplicateWorkspace',
-          `targets entry ${targetsPath(`inferenceSets.${index}.workspaces.${position}`)} repeats ${address}: each replica is listed once, or it would be counted twice`,
+          `targets entry ${targetsPath(`inferenceSets.${index}.workspaces.${position}`)} repeats ${address}${same}: ` +
+            'each replica is listed once, or it would be counted twice',
         );
       }
-      addresses.add(address);
+      addresses.set(key, address);
     }
     views.push({
       namespace: entry.namespace,

@@ -1,4 +1,4 @@
-import { abbreviate, clip } from '../../lib/text.js';
+import { abbreviate, clip, untrusted } from '../../lib/text.js';
 
 describe('abbreviate', () => {
   it.each<[string, string, number, string]>([
@@ -23,5 +23,19 @@ describe('clip', () => {
     ['an empty text', '', 5, ''],
   ])('%s', (_name, text, max, expected) => {
     expect(clip(text, max)).toBe(expected);
+  });
+});
+
+describe('untrusted', () => {
+  it.each<[string, unknown, string | number | boolean | null | undefined]>([
+    ['a short string is kept', 'phi-4', 'phi-4'],
+    ['a long string is cut, its length said', 'n'.repeat(10_000_000), `${'n'.repeat(17)}... (10000000 characters)`],
+    ['a number', 42, 42],
+    ['null', null, null],
+    ['absent', undefined, undefined],
+    ['an array is named, not walked', [[[1]], 2], '(an array of 2 items)'],
+    ['an object is named, not walked', { a: 1 }, '(an object)'],
+  ])('%s', (_name, value, expected) => {
+    expect(untrusted(value, 20)).toEqual(expected);
   });
 });

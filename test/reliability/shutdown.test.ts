@@ -182,3 +182,37 @@ describe('hooks', () => {
     }
   });
 });
+
+describe('SIGHUP (a terminal closing, or an operator asking for a reload)', () => {
+  it('the scaler re-reads its TLS files, answers the call in flight and keeps serving', async () => {
+    const { process, grpcPort } = await startScalerProcess(SCALER_GRACE_MS);
+    const keda = scalerClient(grpcPort, { ca: ca.certificate, ...client });
+    try {
+      const before = slow.requests;
+      const inFlight = keda.getMetrics(ref('slow'), 10_000);
+      await eventually('the call to reach the slow replica', () => slow.requests > before);
+      process.child.kill('SIGHUP');
+      await process.waitForLog('SIGHUP: re-reading the TLS files');
+      expect(await inFlight).toEqual(expect.objectContaining({ ok: true }));
+      expect(await keda.getMetricSpec(ref('slow'))).toEqual(expect.objectContaining({ ok: true }));
+      expect(process.child.exitCode).toBeNull();
+    } finally {
+      keda.close();
+      await process.stop();
+    }
+  });
+
+  it('the hooks log it, ignore it and keep serving', async () => {
+    const process = start(['hooks', '--port', '0']);
+    try {
+      const port = Number((await process.waitForLog('hooks serving'))['port']);
+      process.child.kill('SIGHUP');
+      await process.waitForLog('SIGHUP ignored: nothing to reload (SIGTERM stops the process)');
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' } });
+      expect(response.status).toBe(200);
+      expect(process.child.exitCode).toBeNull();
+    } finally {
+      expect(await process.stop(30_000)).toBe(0);
+    }
+  });
+});

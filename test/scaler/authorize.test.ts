@@ -29,4 +29,10 @@ describe('authorize: the caller reads its own namespace, or one that admits it',
     });
     if (!result.ok) expect(result.problem.message).toContain('scaledobject.kaito.sh/allowed-namespaces');
   });
+
+  it('quotes a caller namespace of any length cut, with its length', () => {
+    const result = authorize('n'.repeat(65_536), target([]));
+    expect(!result.ok && result.problem.message.length).toBeLessThan(400);
+    expect(!result.ok && result.problem.message).toContain('... (65536 characters)');
+  });
 });

@@ -6,7 +6,8 @@ describe('health server', () => {
   const registry = new Registry();
   new Counter({ name: 'kks_test_total', help: 'a counter for the test', registers: [registry] }).inc(3);
   let reasons: string[] = [];
-  const server = createHealthServer({ registry, notReadyReasons: () => reasons });
+  let warnings: string[] = [];
+  const server = createHealthServer({ registry, notReadyReasons: () => reasons, warnings: () => warnings });
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -24,6 +25,13 @@ describe('health server', () => {
   it('/readyz is 200 once nothing stands in the way', async () => {
     reasons = [];
     await request(server).get('/readyz').expect(200, 'ready\n');
+  });
+
+  it('/readyz stays 200 while serving in spite of a problem, and says what it is', async () => {
+    reasons = [];
+    warnings = ['TLS files rejected, serving the previous ones (AB:CD): /tls: tls.crt is not signed by a CA in ca.crt'];
+    await request(server).get('/readyz').expect(200, `ready\nwarning: ${warnings[0]}\n`);
+    warnings = [];
   });
 
   it('/metrics exposes the registry in Prometheus text format', async () => {

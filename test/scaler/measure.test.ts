@@ -282,8 +282,31 @@ describe('createMeasurer', () => {
       const result = await measurer.measure(triggerConfig(), urls, Date.now() + 400);
       expect(result).toMatchObject({ ok: false, problem: { reason: 'NoSamples' } });
       expect(!result.ok && result.problem.message).toContain(': Timeout (no complete answer within');
-      expect(!result.ok && result.problem.message).toContain(': QueueTimeout (no free scrape slot (cap 1) before the deadline)');
+      expect(!result.ok && result.problem.message).toContain(
+        ': QueueTimeout (no free scrape slot before the deadline (caps: 1 in all, 1 per namespace, 1 per InferenceSet))',
+      );
       expect(targets.map((target) => target.requests.length).sort()).toEqual([0, 1]);
+    });
+  });
+
+  describe('fair shares of the cap', () => {
+    it('a healthy InferenceSet is answered while another, whose replicas never answer, saturates the scraper', async () => {
+      make({ maxConcurrency: 4 });
+      const stuck = await serveAll(...Array.from({ length: 8 }, () => hang));
+      const [healthy] = await serveAll(page(waiting(3)));
+      // Rounds of their own (a metric each), all waiting on replicas that never answer.
+      const hostile = stuck.map((url, index) =>
+        measurer.measure(triggerConfig({ inferenceSetNamespace: 'tenant-a', inferenceSetName: 'hostile', metricName: `m${index}`, scrapeTimeout: '60s' }), [url], seconds(3)),
+      );
+      const scraped = () => targets.slice(0, 8).reduce((sum, target) => sum + target.requests.length, 0);
+      await eventually('the hostile InferenceSet holds its slots', () => scraped() >= 2);
+      const result = await measurer.measure(triggerConfig({ inferenceSetNamespace: 'tenant-b', inferenceSetName: 'healthy' }), [healthy as string], seconds(1.5));
+      expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 3 }) });
+      expect(await metric('kks_scrape_slots_waiting_by_inference_set')).toEqual([
+        { labels: { namespace: 'tenant-a', inference_set: 'hostile' }, value: 6 },
+      ]);
+      measurer.close();
+      await Promise.all(hostile);
     });
   });
 
@@ -373,5 +396,50 @@ describe('createMeasurer', () => {
       measurer.close();
       expect(await pending).toMatchObject({ ok: false, problem: { reason: 'NoSamples', message: expect.stringContaining('Cancelled') } });
     });
+  });
+});
+
+describe('series of InferenceSets that are gone', () => {
+  let target: LocalTarget;
+  let measurer: Measurer;
+  beforeAll(async () => {
+    const others = Array.from({ length: 11 }, (_, index) => `other_${index} 1\n`).join('');
+    target = await startTarget(page(`${waiting(2)}${others}`));
+  });
+  afterAll(() => target.close());
+  afterEach(() => measurer.close());
+
+  const names = async (registry: Registry) =>
+    (await registry.getMetricsAsJSON())
+      .flatMap((metric) => metric.values.map((value) => value.labels as Record<string, unknown>))
+      .filter((labels) => labels['inference_set'] !== undefined)
+      .map((labels) => `${String(labels['namespace'])}/${String(labels['inference_set'])}`);
+
+  it('are removed from every metric once the InferenceSet was not measured for forgetAfterMs', async () => {
+    const registry = new Registry();
+    let now = Date.now();
+    measurer = createMeasurer({ registry, log: captureLog().log, forgetAfterMs: 60_000, now: () => now });
+    const url = `${target.origin}/metrics`;
+    await measurer.measure(triggerConfig({ inferenceSetName: 'deleted' }), [url], seconds(5));
+    await measurer.measure(triggerConfig({ inferenceSetName: 'kept' }), [url, 'http://127.0.0.1:1/metrics'], seconds(5));
+    expect(new Set(await names(registry))).toEqual(new Set(['default/deleted', 'default/kept']));
+
+    now += 40_000;
+    await measurer.measure(triggerConfig({ inferenceSetName: 'kept' }), [url], seconds(5));
+    now += 30_000;
+    await measurer.measure(triggerConfig({ inferenceSetName: 'kept' }), [url], seconds(5));
+    await eventually('the series of the deleted InferenceSet to go', async () => !(await names(registry)).includes('default/deleted'));
+    expect(new Set(await names(registry))).toEqual(new Set(['default/kept']));
+  });
+
+  it('keep the value of the last 8 metric names of one InferenceSet, however many a caller asks for', async () => {
+    const registry = new Registry();
+    measurer = createMeasurer({ registry, log: captureLog().log });
+    const url = `${target.origin}/metrics`;
+    for (let index = 0; index < 12; index += 1) {
+      await measurer.measure(triggerConfig({ metricName: index === 11 ? 'vllm:num_requests_waiting' : `other_${index}` }), [url], seconds(5));
+    }
+    const values = (await registry.getSingleMetric('kks_metric_value')?.get())?.values ?? [];
+    expect(values.map((value) => value.labels['metric'])).toEqual(['other_4', 'other_5', 'other_6', 'other_7', 'other_8', 'other_9', 'other_10', 'vllm:num_requests_waiting']);
   });
 });

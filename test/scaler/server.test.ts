@@ -155,6 +155,20 @@ describe('the scaler over gRPC with mTLS', () => {
     }
   });
 
+  it('answers a caller namespace of 64 KB with a short PERMISSION_DENIED, and the channel keeps working', async () => {
+    const keda = trusted();
+    try {
+      for (const method of ['getMetrics', 'isActive'] as const) {
+        const refused = await keda[method](ref('n'.repeat(65_536)), 5000);
+        expect(refused).toEqual({ ok: false, code: 'PERMISSION_DENIED', details: expect.stringContaining('... (65536 characters)') });
+        expect(!refused.ok && refused.details.length).toBeLessThan(1000);
+      }
+      expect(await keda.getMetrics(ref(), 5000)).toEqual(expect.objectContaining({ ok: true }));
+    } finally {
+      keda.close();
+    }
+  });
+
   it.each([
     ['unknown InferenceSet', ref('default', triggerMetadata('nope')), 'NOT_FOUND', /InferenceSet default\/nope does not exist/],
     ['bad metadata', ref('default', triggerMetadata('phi-4', { threshold: '-1' })), 'INVALID_ARGUMENT', /threshold/],
@@ -277,6 +291,28 @@ describe('scaler start and stop', () => {
       keda.close();
     } finally {
       await late.stop();
+    }
+  }, 20_000);
+
+  it('keeps serving with the previous TLS files when a pair from another CA replaces them, and says so on /readyz', async () => {
+    const tlsDir = join(dir.path, 'replaced-tls');
+    await writeTlsDir(tlsDir, [ca], ca.serverLeaf());
+    const started = await startScaler(options(dir.path, tlsDir), captureLog().log, parts);
+    if (!started.ok) throw new Error(started.problem.message);
+    const running = started.value;
+    const http = request(`http://127.0.0.1:${running.httpPort}`);
+    try {
+      const stranger = createAuthority().serverLeaf();
+      await writeFile(join(tlsDir, 'tls.crt'), stranger.certificate);
+      await writeFile(join(tlsDir, 'tls.key'), stranger.privateKey);
+      await eventually('the refused pair on /readyz', async () => /UntrustedCertificate|is not signed by a CA/.test((await http.get('/readyz')).text));
+      const ready = await http.get('/readyz').expect(200);
+      expect(ready.text).toMatch(/^ready\nwarning: TLS files rejected, serving the previous ones \(.*\): .*replaced-tls: tls.crt .* is not signed by a CA in ca.crt/);
+      const keda = scalerClient(running.grpcPort, { ca: ca.certificate, ...client });
+      expect(await keda.getMetrics(ref())).toEqual(expect.objectContaining({ ok: true }));
+      keda.close();
+    } finally {
+      await running.stop();
     }
   }, 20_000);
 

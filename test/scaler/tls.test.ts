@@ -1,5 +1,6 @@
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_BUNDLE_BYTES, MAX_BUNDLE_CERTIFICATES } from '../../certs/bundle-limits.js';
 import { checkTlsFiles, readTlsFiles, ReloadableServerCredentials, startTlsSource, type TlsFiles } from '../../scaler/tls.js';
 import { captureLog, eventually, tempDir } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
@@ -46,6 +47,11 @@ describe('checkTlsFiles', () => {
     ['certificate is garbage', () => files({ cert: 'not a certificate' }), 0, 'InvalidCertificate', /tls.crt cannot be parsed/],
     ['key is garbage', () => files({ key: 'not a key' }), 0, 'InvalidPrivateKey', /tls.key cannot be parsed/],
     ['key of another certificate', () => files({ key: otherServer.privateKey }), 0, 'KeyMismatch', /tls.key is not the key of the certificate in tls.crt/],
+    ['a pair from another CA', () => files({ cert: otherServer.certificate, key: otherServer.privateKey }), 0, 'UntrustedCertificate', /^tls.crt \(.*CN=keda-kaito-scaler-svc.*\) is not signed by a CA in ca.crt: clients that trust ca.crt would refuse it$/],
+    ['a pair from another CA, that CA kept beside in tls.crt', () => files({ cert: `${otherServer.certificate}\n${other.certificate}`, key: otherServer.privateKey }), 0, 'UntrustedCertificate', /is not signed by a CA in ca.crt/],
+    ['more CAs than a rollover needs', () => files({ ca: `${ca.certificate}\n`.repeat(MAX_BUNDLE_CERTIFICATES + 1) }), 0, 'BundleTooLarge', /^ca.crt holds 33 certificates; at most 32 are read$/],
+    ['a CA bundle of more bytes than read', () => files({ ca: `${ca.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }), 0, 'BundleTooLarge', /^ca.crt has \d+ bytes; at most 262144 are read$/],
+    ['a certificate file of more bytes than read', () => files({ cert: `${server.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }), 0, 'BundleTooLarge', /^tls.crt has \d+ bytes/],
     ['certificate expired', () => files(), 400 * DAY, 'CertificateExpired', /tls.crt expired at/],
     ['certificate not yet valid', () => files(), -400 * DAY, 'CertificateNotYetValid', /tls.crt is valid only from/],
   ];
@@ -149,6 +155,30 @@ describe('startTlsSource', () => {
       expect(source.notReadyReason()).toBeUndefined();
       expect(updates).toHaveLength(2);
       expect(lines.find((line) => line['reason'] === 'KeyMismatch')).toBeDefined();
+    } finally {
+      source.close();
+    }
+  });
+
+  it('a pair from another CA replacing only tls.crt and tls.key is refused: the previous set is served, and said to be', async () => {
+    await writeTlsDir(dir.path, [ca], server);
+    const { log, lines } = captureLog();
+    const { source, updates } = await start(dir.path, log);
+    try {
+      const first = source.current()?.fingerprint;
+      expect(source.rejectedReason()).toBeUndefined();
+      await writeFile(join(dir.path, 'tls.crt'), otherServer.certificate);
+      await writeFile(join(dir.path, 'tls.key'), otherServer.privateKey);
+      await eventually('the pair to be refused', () => lines.some((line) => line['reason'] === 'UntrustedCertificate'));
+      expect(source.current()?.fingerprint).toBe(first);
+      expect(updates).toHaveLength(1);
+      expect(source.notReadyReason()).toBeUndefined();
+      expect(source.rejectedReason()).toMatch(new RegExp(`^TLS files rejected, serving the previous ones \\(${first}\\): .*is not signed by a CA in ca.crt`));
+      expect(lines.find((line) => line['reason'] === 'UntrustedCertificate')?.['msg']).toBe('TLS files rejected: serving with the previous ones');
+
+      await writeFile(join(dir.path, 'tls.crt'), server.certificate);
+      await writeFile(join(dir.path, 'tls.key'), server.privateKey);
+      await eventually('the good pair to be back', () => source.rejectedReason() === undefined);
     } finally {
       source.close();
     }

@@ -79,6 +79,10 @@ describe('parseTargets: bad files are refused with the path of the bad entry', (
     ['second entry bad', 'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: b, name: b, workspaces: [x]}\n', 'InvalidTargets', /inferenceSets\[1\]\.workspaces\[0\] is "x"/],
     ['duplicate InferenceSet', 'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: a, name: a, workspaces: []}\n', 'DuplicateInferenceSet', /^targets entry inferenceSets\[1\] repeats InferenceSet a\/a of inferenceSets\[0\]/],
     ['duplicate workspace', entry('{namespace: a, name: a, workspaces: ["h:1", "h:2", "h:1"]}'), 'DuplicateWorkspace', /^targets entry inferenceSets\[0\]\.workspaces\[2\] repeats h:1/],
+    ['one replica as 127.0.0.1 and 127.0.0.01', entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "127.0.0.01:19001"]}'), 'DuplicateWorkspace', /^targets entry inferenceSets\[0\]\.workspaces\[1\] repeats 127\.0\.0\.01:19001 \(the same replica as 127\.0\.0\.1:19001\): each replica is listed once/],
+    ['one replica as 127.0.0.1 and localhost', entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "localhost:19001"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats localhost:19001 \(the same replica as 127\.0\.0\.1:19001\)/],
+    ['one replica as localhost and [::ffff:127.0.0.1]', entry('{namespace: a, name: a, workspaces: ["localhost:19001", "[::ffff:127.0.0.1]:19001"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats \[::ffff:127\.0\.0\.1\]:19001 \(the same replica as localhost:19001\)/],
+    ['one replica by a name in two cases', entry('{namespace: a, name: a, workspaces: ["Replica.example:80", "replica.example:80"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats replica\.example:80 \(the same replica as Replica\.example:80\)/],
     ['broken YAML', 'inferenceSets: [\n  - a', 'InvalidTargetsYaml', /^the targets file is not valid YAML: .*line/],
     ['duplicate YAML key', 'inferenceSets: []\ninferenceSets: []', 'InvalidTargetsYaml', /Map keys must be unique/],
   ];
