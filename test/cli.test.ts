@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CLI, start } from './support/cli.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -63,6 +65,21 @@ describe('keda-kaito-scaler hooks', () => {
       expect(await hooks.stop()).toBe(0);
     }
     expect(hooks.output()).toContain('"msg":"stopped"');
+  });
+
+  it('exits 1 on a busy port with one line naming the port and how to move it, no stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const result = run('hooks', '--port', String(port));
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `keda-kaito-scaler hooks: port ${port} on every address, for the hooks, is in use: stop what listens there, or pass --port (or KKS_PORT) with another port\n`,
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 
   it('reads its options from the environment', async () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { formatBanner, tryCommands } from '../../dev/display.js';
 import { loadAt, phaseAt } from '../../dev/load-pattern.js';
-import { planPorts, portProblem } from '../../dev/ports.js';
+import { portProblem } from '../../lib/ports.js';
+import { planPorts } from '../../dev/ports.js';
 import { readInferenceSet, readSyncAnswer, syncRequest } from '../../dev/scaled-object.js';
 import { sync } from '../../hooks/sync.js';
 import { flagName, envName } from '../../lib/flags.js';

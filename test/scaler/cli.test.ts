@@ -92,6 +92,25 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
     expect(result.stdout).toMatch(/"reason":"InvalidTargets".*targets entry inferenceSets\[0\]\.workspaces\[0\] is \\"localhost\\"/);
   });
 
+  it.each([
+    ['gRPC', '--grpc-port', 'KKS_GRPC_PORT', "the scaler's gRPC server"],
+    ['HTTP', '--http-port', 'KKS_HTTP_PORT', "the scaler's health and metrics server"],
+  ])('exits 1 on a busy %s port, naming the flag, with nothing from grpc-js on stderr', async (_name, flag, env, what) => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    const other = flag === '--grpc-port' ? '--http-port' : '--grpc-port';
+    try {
+      const args = ['scaler', '--host', '127.0.0.1', flag, String(port), other, String(await freePort())];
+      const result = await runCli([...args, '--tls-dir', join(dir.path, 'server'), '--targets', join(dir.path, 'targets.yaml'), '--log-format', 'json']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`"reason":"CannotListen","err":"port ${port} on 127.0.0.1, for ${what}, is in use: stop what listens there, or pass ${flag} (or ${env}) with another port"`);
+      expect(result.stderr).toBe('');
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
   it('exits 2 on a bad option, naming it', async () => {
     const result = await runCli(['scaler', '--grpc-port', 'many']);
     expect(result.code).toBe(2);
