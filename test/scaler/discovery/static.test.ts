@@ -79,7 +79,13 @@ describe('parseTargets: bad files are refused with the path of the bad entry', (
     ['second entry bad', 'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: b, name: b, workspaces: [x]}\n', 'InvalidTargets', /inferenceSets\[1\]\.workspaces\[0\] is "x"/],
     ['duplicate InferenceSet', 'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: a, name: a, workspaces: []}\n', 'DuplicateInferenceSet', /^targets entry inferenceSets\[1\] repeats InferenceSet a\/a of inferenceSets\[0\]/],
     ['duplicate workspace', entry('{namespace: a, name: a, workspaces: ["h:1", "h:2", "h:1"]}'), 'DuplicateWorkspace', /^targets entry inferenceSets\[0\]\.workspaces\[2\] repeats h:1/],
-    ['broken YAML', 'inferenceSets: [\n  - a', 'InvalidTargetsYaml', /^the targets file is not valid YAML: .*line/],
+    ['broken YAML', 'inferenceSets: [\n  - a', 'InvalidTargetsYaml', /^the targets file is not valid YAML at line 2, column \d+: [^\n]*[^:\n]$/],
+    [
+      'an unclosed flow sequence, with the line that breaks it',
+      'inferenceSets:\n  - namespace: a\n    name: b\n    workspaces: [x:1\n  - c\n',
+      'InvalidTargetsYaml',
+      /^the targets file is not valid YAML at line 5, column 3: Flow sequence in block collection must be sufficiently indented and end with a \] \(the line reads "  - c"\)$/,
+    ],
     ['duplicate YAML key', 'inferenceSets: []\ninferenceSets: []', 'InvalidTargetsYaml', /Map keys must be unique/],
   ];
   it.each(cases)('%s', (_name, text, reason, message) => {
