@@ -124,7 +124,7 @@ export function connectionHint(answers: QueryAnswers, context: HintContext): str
   );
   if (!failed) return undefined;
   const name = context.serverName ?? context.address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-  const clientSet = `is --tls-dir ${context.tlsDir} the client set (the client/ folder of keda-kaito-scaler certs, or the keda-kaito-scaler-creds Secret) made with the scaler's CA?`;
+  const clientSet = `is --tls-dir ${context.tlsDir} the client set (the client/ folder of keda-kaito-scaler certs, or the Secret keda-kaito-scaler-client-certs) made with the scaler's CA?`;
   if (/ALTNAME|altnames/.test(failed.message)) {
     return `hint: the server certificate does not name ${name}: pass --server-name with one of the names listed above (e.g. keda-kaito-scaler-svc.keda.svc through kubectl port-forward)`;
   }
