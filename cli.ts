@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import type { CommandModule } from './lib/command.js';
 import { helpText, parseOptions } from './lib/flags.js';
 import { createLogger } from './lib/log.js';
@@ -13,16 +14,39 @@ const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOpt
   dev: () => import('./dev/command.js'),
 };
 
+// dist/cli.js and the image's /app/dist/cli.js both sit one folder below package.json.
+const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function usage(): Promise<string> {
+  const modules = await Promise.all(Object.entries(commands).map(async ([name, load]) => [name, (await load()).default.command.summary] as const));
+  const width = Math.max(...modules.map(([name]) => name.length));
+  return [
+    `keda-kaito-scaler ${version()}: KEDA autoscaling for KAITO InferenceSets`,
+    '',
+    'usage: keda-kaito-scaler <command> [options]',
+    '',
+    'commands:',
+    ...modules.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    'keda-kaito-scaler <command> --help lists the options of a command; keda-kaito-scaler --version prints the version.',
+  ].join('\n');
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...more] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    console.log(version());
+    return 0;
+  }
+  // `help <command>` is `<command> --help`.
+  const [name, ...rest] = first === 'help' && more[0] !== undefined ? [more[0], '--help'] : argv;
   const load = name === undefined ? undefined : commands[name];
   if (!load) {
-    const usage = `usage: keda-kaito-scaler <command> [options]\ncommands: ${Object.keys(commands).join(', ')}`;
-    if (name === undefined || name === '--help' || name === '-h') {
-      console.log(usage);
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      console.log(await usage());
       return 0;
     }
-    console.error(`keda-kaito-scaler: unknown command "${name}"\n${usage}`);
+    console.error(`keda-kaito-scaler: unknown command "${name}": use one of ${Object.keys(commands).join(', ')} (keda-kaito-scaler --help lists them)`);
     return 2;
   }
   const { default: module } = await load();

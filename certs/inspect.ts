@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import * as der from './der.js';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate as Asn1Certificate, id_ce_subjectKeyIdentifier, SubjectKeyIdentifier, type Name } from '@peculiar/asn1-x509';
 
 /**
  * Parsing of observed PEM text (files on disk, Secret data). Nothing here throws: what
@@ -7,7 +8,7 @@ import * as der from './der.js';
  */
 
 export interface CertificateFields {
-  readonly subject: Buffer;
+  readonly subject: Name;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly subjectKeyId: Buffer | undefined;
@@ -64,49 +65,21 @@ export function parsePrivateKey(text: string | undefined): KeyObject | undefined
   }
 }
 
-const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
-
 /**
  * The fields of a certificate that Node's X509Certificate does not expose as values:
- * the encoded subject (a leaf's issuer must repeat it byte for byte), the exact validity
- * and the subject key identifier.
+ * the subject (a leaf's issuer must repeat it), the exact validity and the subject key
+ * identifier. Throws on what is not a certificate; callers parse only what Node's
+ * X509Certificate has already accepted.
  */
 export function readCertificate(raw: Buffer): CertificateFields {
-  const [tbs] = der.children(raw);
-  if (!tbs || tbs.tag !== der.TAG.sequence) throw new Error('not a certificate');
-  const fields = der.children((der.children(tbs.content)[0] as der.Element).content);
-  // version [0] is optional (v1 certificates omit it).
-  const offset = fields[0]?.tag === der.explicitTag(0) ? 1 : 0;
-  const validity = fields[offset + 3];
-  const subject = fields[offset + 4];
-  if (!validity || !subject) throw new Error('truncated certificate');
-  const [notBefore, notAfter] = der.children(validity.content).map(readTime);
-  if (!notBefore || !notAfter) throw new Error('certificate without validity');
-  const extensions = fields.find((field) => field.tag === der.explicitTag(3));
-  return { subject: Buffer.from(subject.encoded), notBefore, notAfter, subjectKeyId: extensions && findSubjectKeyId(extensions) };
-}
-
-function findSubjectKeyId(extensions: der.Element): Buffer | undefined {
-  const list = der.children((der.children(extensions.content)[0] as der.Element).content);
-  for (const extension of list) {
-    const parts = der.children(extension.content);
-    if (parts[0] && der.decodeOid(parts[0].content) === SUBJECT_KEY_IDENTIFIER) {
-      const value = parts[parts.length - 1] as der.Element;
-      return Buffer.from((der.children(value.content)[0] as der.Element).content);
-    }
-  }
-  return undefined;
-}
-
-function readTime(element: der.Element): Date {
-  const text = element.content.toString('ascii');
-  const utc = element.tag === der.TAG.utcTime;
-  const match =
-    utc ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text);
-  if (!match) throw new Error(`unsupported time ${text}`);
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const year = utc ? ((y as number) < 50 ? 2000 + (y as number) : 1900 + (y as number)) : (y as number);
-  return new Date(Date.UTC(year, (mo as number) - 1, d, h, mi, s));
+  const { tbsCertificate: tbs } = AsnConvert.parse(raw, Asn1Certificate);
+  const subjectKeyId = tbs.extensions?.find((extension) => extension.extnID === id_ce_subjectKeyIdentifier);
+  return {
+    subject: tbs.subject,
+    notBefore: tbs.validity.notBefore.getTime(),
+    notAfter: tbs.validity.notAfter.getTime(),
+    subjectKeyId: subjectKeyId && Buffer.from(AsnConvert.parse(subjectKeyId.extnValue, SubjectKeyIdentifier).buffer),
+  };
 }
 
 export function pemOf(encoded: Buffer): string {

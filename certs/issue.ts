@@ -1,6 +1,37 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as der from './der.js';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  Extension,
+  Extensions,
+  GeneralName,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+  id_kp_clientAuth,
+  id_kp_serverAuth,
+  KeyIdentifier,
+  KeyUsage,
+  KeyUsageFlags,
+  Name,
+  RelativeDistinguishedName,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from '@peculiar/asn1-x509';
 import { pemOf, readCertificate } from './inspect.js';
 
 /**
@@ -48,7 +79,7 @@ export interface Issued {
 export interface Authority {
   readonly certificate: X509Certificate;
   readonly privateKey: KeyObject;
-  readonly subject: Buffer;
+  readonly subject: Name;
   readonly keyId: Buffer;
   readonly notAfter: Date;
 }
@@ -74,17 +105,9 @@ const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   organization: '2.5.4.10',
   commonName: '2.5.4.3',
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  authorityKeyIdentifier: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 
-export const EXTENDED_KEY_USAGE = { serverAuth: OID.serverAuth, clientAuth: OID.clientAuth } as const;
+export const EXTENDED_KEY_USAGE = { serverAuth: id_kp_serverAuth, clientAuth: id_kp_clientAuth } as const;
 
 export function issueAuthority(context: IssueContext): Issued {
   const keys = context.random.keyPair();
@@ -101,30 +124,30 @@ export function issueAuthority(context: IssueContext): Issued {
     publicKey: keys.publicKey,
     signingKey: keys.privateKey,
     extensions: [
-      extension(OID.basicConstraints, true, der.sequence(der.boolean(true), der.smallInteger(0))),
-      extension(OID.keyUsage, true, keyUsage({ digitalSignature: true, keyCertSign: true, cRLSign: true })),
-      extension(OID.subjectKeyIdentifier, false, der.octetString(keyId)),
-      extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, keyId))),
+      extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: true, pathLenConstraint: 0 })),
+      extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
+      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId)),
+      extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId) })),
     ],
   });
   return { certificate, privateKey: pemKey(keys.privateKey) };
 }
 
 export function issueServerLeaf(authority: Authority, names: ServerNames, context: IssueContext): Issued {
-  const alternativeNames = [
-    ...names.dnsNames.map((dns) => der.implicit(2, Buffer.from(dns, 'ascii'))),
-    ...names.ipAddresses.map((ip) => der.implicit(7, ipBytes(ip))),
-  ];
-  return issueLeaf(authority, context, names.dnsNames[2] ?? names.dnsNames[0] ?? 'server', OID.serverAuth, [
-    extension(OID.subjectAltName, false, der.sequence(...alternativeNames)),
+  const alternativeNames = new SubjectAlternativeName([
+    ...names.dnsNames.map((dNSName) => new GeneralName({ dNSName })),
+    ...names.ipAddresses.map((iPAddress) => new GeneralName({ iPAddress })),
+  ]);
+  return issueLeaf(authority, context, names.dnsNames[2] ?? names.dnsNames[0] ?? 'server', id_kp_serverAuth, [
+    extension(id_ce_subjectAltName, false, alternativeNames),
   ]);
 }
 
 export function issueClientLeaf(authority: Authority, context: IssueContext): Issued {
-  return issueLeaf(authority, context, CLIENT_COMMON_NAME, OID.clientAuth, []);
+  return issueLeaf(authority, context, CLIENT_COMMON_NAME, id_kp_clientAuth, []);
 }
 
-function issueLeaf(authority: Authority, context: IssueContext, commonName: string, usage: string, more: Buffer[]): Issued {
+function issueLeaf(authority: Authority, context: IssueContext, commonName: string, usage: string, more: readonly Extension[]): Issued {
   const keys = context.random.keyPair();
   const notBefore = backdated(context.now);
   const oneYear = addYears(notBefore, LEAF_LIFETIME_YEARS);
@@ -139,11 +162,11 @@ function issueLeaf(authority: Authority, context: IssueContext, commonName: stri
     publicKey: keys.publicKey,
     signingKey: authority.privateKey,
     extensions: [
-      extension(OID.basicConstraints, true, der.sequence()),
-      extension(OID.keyUsage, true, keyUsage({ digitalSignature: true })),
-      extension(OID.extKeyUsage, false, der.sequence(der.oid(usage))),
-      extension(OID.subjectKeyIdentifier, false, der.octetString(subjectKeyId(keys.publicKey))),
-      extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, authority.keyId))),
+      extension(id_ce_basicConstraints, true, new BasicConstraints()),
+      extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
+      extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([usage])),
+      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(subjectKeyId(keys.publicKey))),
+      extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(authority.keyId) })),
       ...more,
     ],
   });
@@ -164,60 +187,59 @@ export function toAuthority(certificate: X509Certificate, privateKey: KeyObject)
 
 interface CertificateFields {
   readonly serial: Buffer;
-  readonly issuer: Buffer;
-  readonly subject: Buffer;
+  readonly issuer: Name;
+  readonly subject: Name;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly publicKey: KeyObject;
   readonly signingKey: KeyObject;
-  readonly extensions: readonly Buffer[];
+  readonly extensions: readonly Extension[];
 }
 
 function signCertificate(fields: CertificateFields): string {
-  const algorithm = der.sequence(der.oid(OID.ecdsaWithSha256));
-  const tbs = der.sequence(
-    der.explicit(0, der.smallInteger(2)),
-    der.unsignedInteger(fields.serial),
-    algorithm,
-    fields.issuer,
-    der.sequence(der.time(fields.notBefore), der.time(fields.notAfter)),
-    fields.subject,
-    fields.publicKey.export({ type: 'spki', format: 'der' }),
-    der.explicit(3, der.sequence(...fields.extensions)),
-  );
-  const signature = sign('sha256', tbs, fields.signingKey);
-  return pemOf(der.sequence(tbs, algorithm, der.bitString(signature)));
+  const algorithm = new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSha256 });
+  const tbsCertificate = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: arrayBuffer(fields.serial),
+    signature: algorithm,
+    issuer: fields.issuer,
+    validity: new Validity({ notBefore: encodable(fields.notBefore), notAfter: encodable(fields.notAfter) }),
+    subject: fields.subject,
+    subjectPublicKeyInfo: publicKeyInfo(fields.publicKey),
+    extensions: new Extensions([...fields.extensions]),
+  });
+  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbsCertificate)), fields.signingKey);
+  const certificate = new Certificate({ tbsCertificate, signatureAlgorithm: algorithm, signatureValue: arrayBuffer(signature) });
+  return pemOf(Buffer.from(AsnConvert.serialize(certificate)));
 }
 
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  // DER omits a BOOLEAN that equals its DEFAULT (critical FALSE).
-  return critical ? der.sequence(der.oid(id), der.boolean(true), der.octetString(value)) : der.sequence(der.oid(id), der.octetString(value));
+/** DER omits a BOOLEAN that equals its DEFAULT, so a non-critical extension carries no flag. */
+function extension(extnID: string, critical: boolean, value: object): Extension {
+  return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
-const KEY_USAGE_BITS = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
-
-/** KeyUsage is a named BIT STRING: DER drops trailing zero bits and counts them as unused. */
-function keyUsage(usages: Partial<Record<keyof typeof KEY_USAGE_BITS, true>>): Buffer {
-  const bits = Object.keys(usages).map((usage) => KEY_USAGE_BITS[usage as keyof typeof KEY_USAGE_BITS]);
-  const highest = Math.max(...bits);
-  const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (0x80 >> (bit & 7));
-  const unused = 7 - (highest % 8);
-  return der.tlv(der.TAG.bitString, Buffer.concat([Buffer.of(unused), bytes]));
+/** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 (Validity chooses), whole seconds, Zulu. */
+function encodable(date: Date): Date {
+  const year = date.getUTCFullYear();
+  if (year < 1950 || year > 9999) throw new RangeError(`cannot encode year ${year} in a certificate`);
+  return date;
 }
 
-function name(commonName: string): Buffer {
-  const attribute = (id: string, value: string) => der.set(der.sequence(der.oid(id), der.utf8String(value)));
-  return der.sequence(attribute(OID.organization, ORGANIZATION), attribute(OID.commonName, commonName));
+const arrayBuffer = (bytes: Uint8Array): ArrayBuffer => new Uint8Array(bytes).buffer;
+
+function name(commonName: string): Name {
+  const attribute = (type: string, utf8String: string) =>
+    new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String }) })]);
+  return new Name([attribute(OID.organization, ORGANIZATION), attribute(OID.commonName, commonName)]);
+}
+
+function publicKeyInfo(publicKey: KeyObject): SubjectPublicKeyInfo {
+  return AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
 }
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
 export function subjectKeyId(publicKey: KeyObject): Buffer {
-  const spki = der.children(publicKey.export({ type: 'spki', format: 'der' }));
-  const [, bits] = der.children((spki[0] as der.Element).content);
-  return createHash('sha1')
-    .update((bits as der.Element).content.subarray(1))
-    .digest();
+  return createHash('sha1').update(Buffer.from(publicKeyInfo(publicKey).subjectPublicKey)).digest();
 }
 
 /** 127 random bits: positive, at most 20 octets (RFC 5280 4.1.2.2), never zero. */

@@ -1,3 +1,4 @@
+import type { Answer } from '../scaler/query.js';
 import { desiredReplicas, type ReplicaBounds } from './hpa.js';
 
 /**
@@ -59,8 +60,6 @@ export function tryCommands(input: CommandsInput): TryCommands {
 /** One replica's reading as the scaler took it: a value, or why there was none. */
 export type ReplicaReading = { readonly value: number } | { readonly missing: string };
 
-/** A gRPC answer: the value, or the status code name and its message. */
-export type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface Poll {
   readonly elapsedSeconds: number;

@@ -1,6 +1,7 @@
 import type { Result } from '../lib/result.js';
 import type { Measurement } from '../scaler/measure.js';
-import type { Answer, ReplicaReading } from './display.js';
+import type { Answer } from '../scaler/query.js';
+import type { ReplicaReading } from './display.js';
 
 /**
  * The scaler's own measurements, as the dev stack sees them through a tap on its core:

@@ -1,18 +1,12 @@
 import { createServer } from 'node:http';
 import { listen } from '../lib/lifecycle.js';
+import { portProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
 
 /**
  * The ports of the dev stack, each with the flag that sets it, so that a port that is taken
  * is reported with the flag to change.
  */
-export interface PortUse {
-  readonly port: number;
-  readonly flag: string;
-  /** What listens there, e.g. "the hooks" or "replica 2". */
-  readonly what: string;
-}
-
 export interface PortPlan {
   readonly hooks: PortUse;
   readonly grpc: PortUse;
@@ -58,14 +52,6 @@ export function planPorts(options: PortOptions): Result<PortPlan> {
     seen.set(use.port, use);
   }
   return ok(plan);
-}
-
-/** The message for a port that cannot be listened on, naming the flag that moves it. */
-export function portProblem(use: PortUse, host: string, code: string | undefined, detail: string): string {
-  const fix = `pass ${use.flag} with another port${use.flag === '--replica-port' ? ' (the replicas take consecutive ports from it)' : ''}`;
-  if (code === 'EADDRINUSE') return `port ${use.port} on ${host}, for ${use.what}, is in use: stop what listens there, or ${fix}`;
-  if (code === 'EACCES') return `port ${use.port} on ${host}, for ${use.what}, is not allowed for this user (ports below 1024 need privileges): ${fix}`;
-  return `cannot listen on ${host}:${use.port} for ${use.what} (${detail}): ${fix}`;
 }
 
 /** Tries each fixed port before anything starts, so that one that is taken stops the stack before it half starts. */

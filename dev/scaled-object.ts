@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { fail, ok, type Result } from '../lib/result.js';
+import { describeYamlError } from '../lib/yaml-error.js';
 
 /**
  * The dev stack's side of the sync hook: the request Metacontroller would send for an
@@ -23,7 +24,7 @@ const isMapping = (value: unknown): value is Record<string, unknown> =>
 export function readInferenceSet(text: string, file: string): Result<InferenceSetDocument> {
   const document = parseDocument(text, { uniqueKeys: true });
   const error = document.errors[0];
-  if (error) return fail('InvalidInferenceSet', `${file} is not valid YAML: ${error.message.split('\n')[0] ?? error.message}`);
+  if (error) return fail('InvalidInferenceSet', `${file} is not valid YAML at ${describeYamlError(error, text)}`);
   const data: unknown = document.toJS({ maxAliasCount: 100 });
   if (!isMapping(data)) return fail('InvalidInferenceSet', `${file} must hold one InferenceSet (a YAML mapping with apiVersion, kind, metadata, spec)`);
   const metadata = data['metadata'];

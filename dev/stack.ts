@@ -7,18 +7,19 @@ import { DEFAULT_SERVER_NAMES, writeAtomically, writeCertificateDirectory } from
 import { systemRandomness } from '../certs/issue.js';
 import { startHooks, type RunningHooks } from '../hooks/command.js';
 import type { Logger } from '../lib/log.js';
+import { listenProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { command as scalerCommand, realParts, startScaler, type RunningScaler, type ScalerParts } from '../scaler/command.js';
 import { createMeasurer } from '../scaler/measure.js';
 import { parseTriggerMetadata, targetUrls, type TriggerConfig } from '../scaler/metadata.js';
+import { createKedaClient, type Answer, type KedaClient } from '../scaler/query.js';
 import { TLS_FILES } from '../scaler/tls.js';
 import type { DevOptions } from '../schemas/dev-options.js';
 import { hooksCommand } from '../schemas/hooks-options.js';
-import { formatBanner, formatPoll, tryCommands, type Answer, type TryCommands } from './display.js';
-import { createKedaClient, type KedaClient } from './keda-client.js';
+import { formatBanner, formatPoll, tryCommands, type TryCommands } from './display.js';
 import { loadAt, phaseAt } from './load-pattern.js';
 import { matchObserved, readings, type Observed } from './measurements.js';
-import { checkPortsFree, planPorts, portProblem, type PortUse } from './ports.js';
+import { checkPortsFree, planPorts } from './ports.js';
 import { readInferenceSet, readSyncAnswer, syncRequest, targetsYaml, type RenderedScaledObject } from './scaled-object.js';
 import { startReplica, type Replica } from './vllm-replica.js';
 
@@ -98,7 +99,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
     try {
       return ok(await start());
     } catch (error) {
-      return fail('CannotListen', portProblem(use, HOST, (error as NodeJS.ErrnoException).code, (error as Error).message));
+      return fail('CannotListen', listenProblem(use, HOST, error));
     }
   };
   const abort = async <T>(problem: Result<T>): Promise<Result<never>> => {

@@ -1,8 +1,10 @@
 import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandModule } from '../lib/command.js';
+import { envName, flagName } from '../lib/flags.js';
 import { close, listen, stopOnSignals } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
+import { listenProblem } from '../lib/ports.js';
 import { hooksCommand, type HooksOptions } from '../schemas/hooks-options.js';
 import { createApp } from './app.js';
 
@@ -27,7 +29,11 @@ export async function startHooks(options: HooksOptions, log: Logger, host?: stri
 const hooks: CommandModule<HooksOptions> = {
   command: hooksCommand,
   async run(options, log) {
-    const running = await startHooks(options, log);
+    const running = await startHooks(options, log).catch((error: unknown) => {
+      const use = { port: options.port, flag: `--${flagName('port')}`, env: envName('port'), what: 'the hooks' };
+      process.stderr.write(`keda-kaito-scaler hooks: ${listenProblem(use, 'every address', error)}\n`);
+    });
+    if (!running) return 1;
     stopOnSignals(log, () => running.stop(GRACE_MS), GRACE_MS);
   },
 };

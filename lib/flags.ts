@@ -76,10 +76,15 @@ function coerce(schema: SchemaObject, value: string | boolean | (string | boolea
 }
 
 export function helpText(command: Command<unknown>): string {
-  const lines = [`keda-kaito-scaler ${command.name}: ${command.summary}`, '', 'Options (flag, environment variable, default):'];
+  const lines = [`keda-kaito-scaler ${command.name}: ${command.summary}`, '', 'Options (flag, environment variable, default or required):'];
+  const required = new Set<string>((command.options['required'] as string[] | undefined) ?? []);
   for (const [property, schema] of Object.entries(command.options.properties)) {
     const value = schema['type'] === 'boolean' ? '' : ' <value>';
-    const fallback = schema['default'] === undefined ? '' : ` (default ${JSON.stringify(schema['default'])})`;
+    const fallback = required.has(property)
+      ? ' (required)'
+      : schema['default'] === undefined
+        ? ''
+        : ` (default ${JSON.stringify(schema['default'])})`;
     lines.push(`  --${flagName(property)}${value}  ${envName(property)}${fallback}`);
     if (schema['description']) lines.push(`      ${schema['description']}`);
   }

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CommandModule } from '../lib/command.js';
-import { defineCommand } from '../lib/flags.js';
+import { defineCommand, envName, flagName } from '../lib/flags.js';
 import { close, listen, stopOnSignals } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
+import { checkPortFree, listenProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-options.js';
 import type { Discovery } from './discovery/discovery.js';
@@ -92,11 +93,16 @@ export async function startScaler<C extends TriggerTarget>(
     await discovery.value.stop();
     if (health) await close(health, 1000);
   };
+  const grpcUse = portUse('grpcPort', options.grpcPort, "the scaler's gRPC server");
+  const httpUse = portUse('httpPort', options.httpPort, "the scaler's health and metrics server");
   try {
+    // grpc-js says only that no address was added (and prints it to stderr): try the port first.
+    const grpcFree = await checkPortFree(grpcUse, options.host);
+    if (!grpcFree.ok) throw new Error(grpcFree.problem.message);
     grpc = await startGrpcServer({ host: options.host, port: options.grpcPort, credentials, handlers, log });
     health = createHealthServer({ registry, notReadyReasons, warnings: () => [tls.rejectedReason()].filter((reason) => reason !== undefined) });
-    const httpPort = await listen(health, options.httpPort, options.host).catch((error: Error) => {
-      throw new Error(`cannot listen for HTTP on ${options.host}:${options.httpPort}: ${error.message}`);
+    const httpPort = await listen(health, options.httpPort, options.host).catch((error: unknown) => {
+      throw new Error(listenProblem(httpUse, options.host, error));
     });
     log.info({ grpcPort: grpc.port, httpPort, tlsDir: options.tlsDir, discovery: options.targets ? 'static' : 'kubernetes' }, 'scaler started');
     const running = grpc;
@@ -118,6 +124,8 @@ export async function startScaler<C extends TriggerTarget>(
     return fail('CannotListen', (error as Error).message);
   }
 }
+
+const portUse = (property: 'grpcPort' | 'httpPort', port: number, what: string): PortUse => ({ port, flag: `--${flagName(property)}`, env: envName(property), what });
 
 /** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
 export const realParts: ScalerParts<TriggerConfig> = {

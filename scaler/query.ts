@@ -33,7 +33,8 @@ export function parseMetadata(entries: readonly string[]): Result<Record<string,
   return ok(metadata);
 }
 
-type Answer<T> = { readonly ok: true; readonly response: T } | { readonly ok: false; readonly code: string; readonly message: string };
+/** A gRPC answer: the response, or the status code name and the details. */
+export type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface QueryAnswers {
   readonly getMetricSpec: Answer<GetMetricSpecResponse>;
@@ -46,35 +47,92 @@ type Callback<Res> = (error: ServiceError | null, response?: Res) => void;
 function answer<Res>(invoke: (callback: Callback<Res>) => void): Promise<Answer<Res>> {
   return new Promise((resolve) => {
     invoke((error, response) => {
-      if (error || !response) resolve({ ok: false, code: status[error?.code ?? status.UNKNOWN] ?? String(error?.code), message: error?.details ?? 'no answer' });
-      else resolve({ ok: true, response });
+      if (error || response === undefined) resolve({ ok: false, code: status[error?.code ?? status.UNKNOWN] ?? String(error?.code), message: details(error) });
+      else resolve({ ok: true, value: response });
     });
   });
 }
 
+/** grpc-js ends the details of a failed connection with "Resolution note: " and nothing after it when DNS had nothing to say. */
+const details = (error: ServiceError | null): string => (error?.details ?? 'no answer').replace(/\s*Resolution note:\s*$/, '');
+
+export interface KedaClientOptions {
+  readonly address: string;
+  /** A KEDA-like identity: PEM CA bundle, client certificate and key. */
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** The name to verify in the server certificate when the address is not one of its names (a port-forward, an IP address). */
+  readonly serverName?: string;
+  readonly ref: ScaledObjectRef;
+  /** Deadline of each call. */
+  readonly timeoutMs: number;
+}
+
 /**
- * A client of the scaler with a KEDA-like identity (PEM CA bundle, client certificate and key).
- * `serverName` is the name to verify in the server certificate when the address is not one of
- * its names (a port-forward, or an IP address).
+ * Calls the scaler the way KEDA does for one ScaledObject trigger: GetMetricSpec when it
+ * builds the HPA, then, every polling interval, GetMetrics with the spec's metric name and
+ * IsActive right after it, each under a deadline, over mutual TLS.
  */
-export function connectScaler(address: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }, serverName?: string): ExternalScalerClient {
-  return new ExternalScalerClient(
-    address,
-    credentials.createSsl(tls.ca, tls.key, tls.cert),
-    serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {},
+export interface KedaClient {
+  getMetricSpec(): Promise<Answer<GetMetricSpecResponse>>;
+  /** GetMetrics then IsActive. */
+  poll(metricName: string): Promise<{ readonly metrics: Answer<GetMetricsResponse>; readonly active: Answer<IsActiveResponse> }>;
+  close(): void;
+}
+
+export function createKedaClient(options: KedaClientOptions): KedaClient {
+  const client = new ExternalScalerClient(
+    options.address,
+    credentials.createSsl(options.ca, options.key, options.cert),
+    options.serverName ? { 'grpc.ssl_target_name_override': options.serverName, 'grpc.default_authority': options.serverName } : {},
   );
+  const deadline = () => ({ deadline: Date.now() + options.timeoutMs });
+  return {
+    getMetricSpec: () => answer<GetMetricSpecResponse>((callback) => client.getMetricSpec(options.ref, new Metadata(), deadline(), callback)),
+    async poll(metricName) {
+      const metrics = await answer<GetMetricsResponse>((callback) =>
+        client.getMetrics({ scaledObjectRef: options.ref, metricName }, new Metadata(), deadline(), callback),
+      );
+      const active = await answer<IsActiveResponse>((callback) => client.isActive(options.ref, new Metadata(), deadline(), callback));
+      return { metrics, active };
+    },
+    close: () => client.close(),
+  };
 }
 
 /** GetMetricSpec, then GetMetrics with the spec's name (as KEDA does), then IsActive. */
-export async function queryScaler(client: ExternalScalerClient, ref: ScaledObjectRef, timeoutMs: number): Promise<QueryAnswers> {
-  const options = () => ({ deadline: Date.now() + timeoutMs });
-  const getMetricSpec = await answer<GetMetricSpecResponse>((callback) => client.getMetricSpec(ref, new Metadata(), options(), callback));
-  const metricName = getMetricSpec.ok ? (getMetricSpec.response.metricSpecs[0]?.metricName ?? '') : '';
-  const getMetrics = await answer<GetMetricsResponse>((callback) =>
-    client.getMetrics({ scaledObjectRef: ref, metricName }, new Metadata(), options(), callback),
+export async function queryScaler(client: KedaClient): Promise<QueryAnswers> {
+  const getMetricSpec = await client.getMetricSpec();
+  const { metrics, active } = await client.poll(getMetricSpec.ok ? (getMetricSpec.value.metricSpecs[0]?.metricName ?? '') : '');
+  return { getMetricSpec, getMetrics: metrics, isActive: active };
+}
+
+export interface HintContext {
+  readonly address: string;
+  readonly tlsDir: string;
+  readonly serverName?: string | undefined;
+}
+
+/**
+ * What to check when the calls could not reach the scaler: grpc-js reports every such
+ * failure as UNAVAILABLE (or a deadline), with the cause only in the details.
+ */
+export function connectionHint(answers: QueryAnswers, context: HintContext): string | undefined {
+  const failed = [answers.getMetricSpec, answers.getMetrics, answers.isActive].find(
+    (result): result is Extract<Answer<unknown>, { ok: false }> => !result.ok && (result.code === 'UNAVAILABLE' || result.code === 'DEADLINE_EXCEEDED'),
   );
-  const isActive = await answer<IsActiveResponse>((callback) => client.isActive(ref, new Metadata(), options(), callback));
-  return { getMetricSpec, getMetrics, isActive };
+  if (!failed) return undefined;
+  const name = context.serverName ?? context.address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const clientSet = `is --tls-dir ${context.tlsDir} the client set (the client/ folder of keda-kaito-scaler certs, or the Secret keda-kaito-scaler-client-certs) made with the scaler's CA?`;
+  if (/ALTNAME|altnames/.test(failed.message)) {
+    return `hint: the server certificate does not name ${name}: pass --server-name with one of the names listed above (e.g. keda-kaito-scaler-svc.keda.svc through kubectl port-forward)`;
+  }
+  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.message)) return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.message) || failed.code === 'DEADLINE_EXCEEDED') {
+    return `hint: nothing answered at ${context.address}: is the scaler running and listening there (keda-kaito-scaler scaler --grpc-port, or kubectl port-forward to the Service)?`;
+  }
+  return `hint: the scaler closed the connection during the TLS handshake: ${clientSet} The scaler logs why it refused a handshake (warn "TLS handshake refused").`;
 }
 
 const fields = (object: object): string =>
@@ -84,7 +142,7 @@ const fields = (object: object): string =>
 
 export function formatAnswers(answers: QueryAnswers): string {
   const line = <T>(method: string, answer: Answer<T>, describe: (response: T) => string[]) =>
-    answer.ok ? describe(answer.response).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.code}: ${answer.message}`];
+    answer.ok ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.code}: ${answer.message}`];
   return [
     ...line('GetMetricSpec', answers.getMetricSpec, (r) => (r.metricSpecs.length === 0 ? ['(no metric specs)'] : r.metricSpecs.map(fields))),
     ...line('GetMetrics', answers.getMetrics, (r) => (r.metricValues.length === 0 ? ['(no metric values)'] : r.metricValues.map(fields))),
@@ -112,23 +170,43 @@ export async function runQuery(options: QueryOptions, io: QueryIo): Promise<numb
     return 1;
   }
   const [ca, cert, key] = files as [Buffer, Buffer, Buffer];
-  const client = connectScaler(options.address, { ca, cert, key }, options.serverName);
+  const ref = { name: options.name, namespace: options.namespace, scalerMetadata: metadata.value };
+  const client = createKedaClient({ address: options.address, ca, cert, key, serverName: options.serverName, ref, timeoutMs: options.timeoutMs });
   try {
-    const answers = await queryScaler(client, { name: options.name, namespace: options.namespace, scalerMetadata: metadata.value }, options.timeoutMs);
+    const answers = await queryScaler(client);
     io.out(options.output === 'json' ? JSON.stringify(answers, null, 2) : formatAnswers(answers));
+    const hint = connectionHint(answers, options);
+    if (hint) io.err(hint);
     return answers.getMetricSpec.ok && answers.getMetrics.ok && answers.isActive.ok ? 0 : 1;
   } finally {
     client.close();
   }
 }
 
+/**
+ * grpc-js sends the address's host as the TLS server name, and Node warns (DEP0123) when that
+ * is an IP address; the certificate is still checked against the IP address, so the warning
+ * tells a user of `--address 127.0.0.1:10450` nothing. This one warning is dropped; others pass.
+ */
+function dropIpServerNameWarning(): void {
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const [typeOrOptions, code] = rest;
+    const given = typeof typeOrOptions === 'object' && typeOrOptions !== null ? (typeOrOptions as { code?: string }).code : code;
+    if (given === 'DEP0123') return;
+    (emit as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 const query: CommandModule<QueryOptions> = {
   command,
-  run: (options) =>
-    runQuery(options, {
+  run: (options) => {
+    dropIpServerNameWarning();
+    return runQuery(options, {
       out: (text) => process.stdout.write(`${text}\n`),
       err: (text) => process.stderr.write(`${text}\n`),
-    }),
+    });
+  },
 };
 
 export default query;

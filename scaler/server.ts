@@ -1,5 +1,7 @@
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
+import type { EventEmitter } from 'node:events';
 import type { Logger } from '../lib/log.js';
+import { logRefusedHandshakes } from './handshake-log.js';
 import { ExternalScalerService, type ExternalScalerServer } from './generated/externalscaler.js';
 
 export interface GrpcServerOptions {
@@ -37,9 +39,22 @@ export function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer>
     server.bindAsync(hostPort(options.host, options.port), options.credentials, (error, port) => {
       if (error) return reject(new Error(`cannot listen for gRPC on ${hostPort(options.host, options.port)}: ${error.message}`));
       options.log.info({ port }, 'gRPC listening');
+      logRefusedHandshakes(listeningServers(server, options.log), options.log);
       resolve({ port, stop: (graceMs) => stop(server, graceMs, options.log) });
     });
   });
+}
+
+/**
+ * grpc-js keeps its Node TLS servers to itself and drops their handshake errors; their map is
+ * private, so its absence (another grpc-js) is said once rather than failing the scaler.
+ * test/scaler/server.test.ts checks it against the grpc-js installed.
+ */
+function listeningServers(server: Server, log: Logger): EventEmitter[] {
+  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  if (servers instanceof Map) return [...servers.keys()];
+  log.warn('this grpc-js does not show its TLS servers: refused handshakes will not be logged');
+  return [];
 }
 
 function stop(server: Server, graceMs: number, log: Logger): Promise<void> {

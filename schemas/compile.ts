@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
+import { Ajv, type AnySchemaObject, type ErrorObject, type SchemaObject } from 'ajv';
 import { fail, ok, type Result } from '../lib/result.js';
 import { clip } from '../lib/text.js';
 
@@ -51,7 +51,16 @@ function explain(error: ErrorObject, options: CompileOptions): Result<never> {
   const parent = error.parentSchema ?? {};
   const reason = (parent['x-reason'] as string | undefined) ?? options.reason;
   const rule = (parent['description'] as string | undefined) ?? (error.message ?? 'is invalid');
-  return fail(reason, `${describe(path)} is ${quote(error.data)}: ${rule}`);
+  return fail(reason, `${describe(path)} is ${quote(error.data)}: ${rule}${allowed(error.keyword, parent)}`);
+}
+
+/** What a value out of range or outside an enum may be instead, said after the rule. */
+function allowed(keyword: string, schema: AnySchemaObject): string {
+  if (keyword === 'enum') return ` (one of: ${(schema['enum'] as unknown[]).map((value) => JSON.stringify(value)).join(', ')})`;
+  if (keyword !== 'minimum' && keyword !== 'maximum') return '';
+  const [minimum, maximum] = [schema['minimum'] as number | undefined, schema['maximum'] as number | undefined];
+  if (minimum !== undefined && maximum !== undefined) return ` (allowed: ${minimum} to ${maximum})`;
+  return minimum !== undefined ? ` (allowed: at least ${minimum})` : ` (allowed: at most ${maximum})`;
 }
 
 /** Inputs can be megabytes long; a message quotes only their start. */

@@ -36,10 +36,22 @@ export function summaryLines(name: string, headline: Check, checks: readonly Che
   return { lines, met };
 }
 
-export function summary(name: string, headline: Check, checks: readonly Check[] = []): boolean {
+/** A measured value printed beside the checks without a target: absolute times vary too much between shared machines. */
+export interface Figure {
+  readonly what: string;
+  readonly value: number;
+}
+
+/** The headline with its value, then the figures (reported, no target), then the summary lines. */
+export function summaryText(name: string, headline: Check, checks: readonly Check[] = [], figures: readonly Figure[] = []): { readonly text: string[]; readonly met: boolean } {
   const { lines, met } = summaryLines(name, headline, checks);
-  console.log(`\n${headline.what}`);
-  for (const line of lines) console.log(line);
+  const reported = figures.map((figure) => `figure ${figure.what} = ${formatNumber(figure.value)} (reported, no target)`);
+  return { text: [`${headline.what} = ${formatNumber(headline.value)}`, ...reported, ...lines], met };
+}
+
+export function summary(name: string, headline: Check, checks: readonly Check[] = [], figures: readonly Figure[] = []): boolean {
+  const { text, met } = summaryText(name, headline, checks, figures);
+  console.log(`\n${text.join('\n')}`);
   return met;
 }
 

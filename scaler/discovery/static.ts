@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Logger } from '../../lib/log.js';
 import { fail, ok, type Result } from '../../lib/result.js';
+import { describeYamlError } from '../../lib/yaml-error.js';
 import { targetsPath, validateTargets } from '../../schemas/targets.js';
 import { watchDirectory, type DirectoryWatch } from '../watch.js';
 import type { Discovery, InferenceSetView } from './discovery.js';
@@ -13,8 +14,7 @@ export function parseTargets(text: string): Result<InferenceSetView[]> {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const yamlError = document.errors[0];
   if (yamlError) {
-    const firstLine = yamlError.message.split('\n')[0] ?? yamlError.message;
-    return fail('InvalidTargetsYaml', `the targets file is not valid YAML: ${firstLine}`);
+    return fail('InvalidTargetsYaml', `the targets file is not valid YAML at ${describeYamlError(yamlError, text)}`);
   }
   let data: unknown;
   try {

@@ -1,4 +1,4 @@
-import { atLeast, atMost, formatNumber, isMet, median, percentile, spread, summaryLines, tableLines } from '../../bench/support/report.js';
+import { atLeast, atMost, formatNumber, isMet, median, percentile, spread, summaryLines, summaryText, tableLines } from '../../bench/support/report.js';
 
 describe('isMet', () => {
   it.each([
@@ -41,6 +41,25 @@ describe('summaryLines', () => {
   it('writes the line the run script and the README look for', () => {
     const { lines } = summaryLines('memory', atLeast('200 MB / RSS', 1.2345, 1));
     expect(lines.at(-1)).toMatch(/^BENCH [a-z-]+ ratio=\S+ target=(>=|<=)\S+ (met|MISSED)$/);
+  });
+});
+
+describe('summaryText', () => {
+  it('prints every figure with its value: the headline first, then figures without a target, then the checks', () => {
+    const { text, met } = summaryText('hooks-throughput', atLeast('requests/s, /sync / echo', 1.04, 0.5), [atMost('p99, /sync / echo', 1.1, 2)], [
+      { what: 'p99 ms', value: 6.25 },
+    ]);
+    expect(text).toEqual([
+      'requests/s, /sync / echo = 1.04',
+      'figure p99 ms = 6.25 (reported, no target)',
+      'check p99, /sync / echo = 1.10 (target <=2): met',
+      'BENCH hooks-throughput ratio=1.04 target=>=0.50 met',
+    ]);
+    expect(met).toBe(true);
+  });
+
+  it('a figure never fails the benchmark, however large', () => {
+    expect(summaryText('grpc-throughput', atLeast('rate', 2, 1), [], [{ what: 'p99 ms', value: 1e6 }]).met).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { id_kp_clientAuth, id_kp_serverAuth } from '@peculiar/asn1-x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, id_kp_clientAuth, id_kp_serverAuth } from '@peculiar/asn1-x509';
 import {
   CLOCK_SKEW_MS,
   issueAuthority,
@@ -73,10 +74,17 @@ describe('issueAuthority', () => {
     expect(decoded.x509.subject).toBe(`O=keda-kaito-scaler\nCN=keda-kaito-scaler-ca@${Math.floor(NOW.getTime() / 1000)}`);
   });
 
-  it('writes dates from 2050 on as GeneralizedTime', () => {
+  it('writes dates through 2049 as UTCTime and from 2050 on as GeneralizedTime (RFC 5280 4.1.2.5)', () => {
     const late = decode(issueAuthority(context(new Date('2045-06-01T00:00:00Z'))).certificate);
     expect(late.notAfter).toEqual(new Date('2055-05-31T23:55:00Z'));
     expect(new Date(late.x509.validTo)).toEqual(new Date('2055-05-31T23:55:00Z'));
+    const { validity } = AsnConvert.parse(late.x509.raw, Certificate).tbsCertificate;
+    expect(validity.notBefore.utcTime).toEqual(new Date('2045-05-31T23:55:00Z'));
+    expect(validity.notAfter.generalTime).toEqual(new Date('2055-05-31T23:55:00Z'));
+  });
+
+  it.each(['1949-12-31T23:59:59Z', '9995-01-01T00:00:00Z'])('refuses to issue at %s, whose dates have no encoding', (iso) => {
+    expect(() => issueAuthority(context(new Date(iso)))).toThrow(RangeError);
   });
 });
 

@@ -17,9 +17,10 @@ import {
 } from '@peculiar/asn1-x509';
 
 /**
- * Test-side reading of certificates with two parsers that share nothing with certs/:
- * Node's X509Certificate (OpenSSL) for chains, names and keys, and @peculiar/asn1-x509
- * for the extension details Node does not expose (key usage bits, critical flags).
+ * Test-side reading of certificates: Node's X509Certificate (OpenSSL, which shares nothing
+ * with certs/) for chains, names and keys, and @peculiar/asn1-x509 for the extension
+ * details Node does not expose (key usage bits, critical flags). certs/ writes with
+ * asn1-x509 too, so OpenSSL's handshakes (./tls.ts) remain the independent check.
  */
 
 export interface Decoded {

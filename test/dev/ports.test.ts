@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkPortsFree, planPorts, portProblem, type PortOptions } from '../../dev/ports.js';
+import { checkPortsFree, planPorts, type PortOptions } from '../../dev/ports.js';
 
 const defaults: PortOptions = { hooksPort: 8080, grpcPort: 10450, httpPort: 10451, replicaPort: 9001, replicas: 3 };
 
@@ -23,19 +23,6 @@ describe('planPorts: consecutive replica ports, no port given twice', () => {
     ['gRPC and HTTP on one port', { httpPort: 10450 }, "port 10450 is given to the scaler's gRPC server (--grpc-port) and to the scaler's health and metrics server (--http-port): give each its own port"],
   ])('refuses %s', (_case, change, message) => {
     expect(planPorts({ ...defaults, ...change })).toEqual({ ok: false, problem: { reason: 'InvalidPorts', message } });
-  });
-});
-
-describe('portProblem: names the flag that moves the port', () => {
-  const hooks = { port: 8080, flag: '--hooks-port', what: 'the hooks' };
-  const replica = { port: 9002, flag: '--replica-port', what: 'replica 2' };
-  it.each([
-    [hooks, 'EADDRINUSE', 'port 8080 on 127.0.0.1, for the hooks, is in use: stop what listens there, or pass --hooks-port with another port'],
-    [replica, 'EADDRINUSE', 'port 9002 on 127.0.0.1, for replica 2, is in use: stop what listens there, or pass --replica-port with another port (the replicas take consecutive ports from it)'],
-    [{ ...hooks, port: 80 }, 'EACCES', 'port 80 on 127.0.0.1, for the hooks, is not allowed for this user (ports below 1024 need privileges): pass --hooks-port with another port'],
-    [hooks, 'EADDRNOTAVAIL', 'cannot listen on 127.0.0.1:8080 for the hooks (detail): pass --hooks-port with another port'],
-  ])('%p %s', (use, code, message) => {
-    expect(portProblem(use, '127.0.0.1', code, 'detail')).toBe(message);
   });
 });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { formatBanner, tryCommands } from '../../dev/display.js';
 import { loadAt, phaseAt } from '../../dev/load-pattern.js';
-import { planPorts, portProblem } from '../../dev/ports.js';
+import { portProblem } from '../../lib/ports.js';
+import { planPorts } from '../../dev/ports.js';
 import { readInferenceSet, readSyncAnswer, syncRequest } from '../../dev/scaled-object.js';
 import { sync } from '../../hooks/sync.js';
 import { flagName, envName } from '../../lib/flags.js';
@@ -88,9 +89,9 @@ describe('README: Local development', () => {
     const combined = sum.combine(3, loads.filter((load) => load.reachable).map((load) => load.waiting), 10);
     if (!combined.ok) throw new Error(combined.problem.message);
     const answer = formatAnswers({
-      getMetricSpec: { ok: true, response: { metricSpecs: [metricSpecFor(config)] } },
-      getMetrics: { ok: true, response: { metricValues: [metricValueFor(metricSpecFor(config).metricName, combined.value.value)] } },
-      isActive: { ok: true, response: { result: combined.value.active } },
+      getMetricSpec: { ok: true, value: { metricSpecs: [metricSpecFor(config)] } },
+      getMetrics: { ok: true, value: { metricValues: [metricValueFor(metricSpecFor(config).metricName, combined.value.value)] } },
+      isActive: { ok: true, value: { result: combined.value.active } },
     });
     expect(blocks.map((text) => text.trim())).toContain(answer);
   });

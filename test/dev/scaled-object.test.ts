@@ -19,12 +19,12 @@ describe('readInferenceSet', () => {
   });
 
   it.each([
-    ['not YAML', 'metadata: [', 'f.yaml is not valid YAML: '],
+    ['not YAML', 'metadata: [', 'f.yaml is not valid YAML at line 1, column '],
     ['a list', '- a\n- b\n', 'f.yaml must hold one InferenceSet (a YAML mapping with apiVersion, kind, metadata, spec)'],
     ['empty', '', 'f.yaml must hold one InferenceSet'],
     ['no name', 'kind: InferenceSet\nmetadata: {namespace: default}\n', 'f.yaml: metadata.name is required'],
     ['a numeric namespace', 'metadata: {name: a, namespace: 7}\n', 'f.yaml: metadata.namespace must be a namespace name'],
-    ['a repeated key', 'metadata: {name: a}\nmetadata: {name: b}\n', 'f.yaml is not valid YAML: '],
+    ['a repeated key', 'metadata: {name: a}\nmetadata: {name: b}\n', 'f.yaml is not valid YAML at line 2, column 1: Map keys must be unique'],
   ])('refuses %s', (_case, text, message) => {
     const read = readInferenceSet(text, 'f.yaml');
     expect(read.ok).toBe(false);

@@ -67,6 +67,11 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
       expect(query.stdout).toContain('GetMetrics     metricName=kaito-default-phi-4-vllm-num-requests-waiting metricValue=8 metricValueFloat=8');
       expect(query.code).toBe(0);
 
+      // grpc-js sends an IP address as the TLS server name; Node's DEP0123 about it is not shown.
+      const byIp = await runCli(['query', '--address', `127.0.0.1:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), ...metadata.flatMap((entry) => ['--metadata', entry])]);
+      expect(byIp.stdout).toMatch(/^GetMetricSpec  /m);
+      expect(byIp.stderr).not.toContain('DEP0123');
+
       const denied = await runCli(['query', '--address', `localhost:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), '--namespace', 'other', ...metadata.flatMap((entry) => ['--metadata', entry])]);
       expect(denied.stdout).toContain('GetMetrics     PERMISSION_DENIED: ScaledObjects in namespace "other" may not read InferenceSet default/phi-4');
       expect(denied.code).toBe(1);
@@ -92,6 +97,25 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
     expect(result.stdout).toMatch(/"reason":"InvalidTargets".*targets entry inferenceSets\[0\]\.workspaces\[0\] is \\"localhost\\"/);
   });
 
+  it.each([
+    ['gRPC', '--grpc-port', 'KKS_GRPC_PORT', "the scaler's gRPC server"],
+    ['HTTP', '--http-port', 'KKS_HTTP_PORT', "the scaler's health and metrics server"],
+  ])('exits 1 on a busy %s port, naming the flag, with nothing from grpc-js on stderr', async (_name, flag, env, what) => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    const other = flag === '--grpc-port' ? '--http-port' : '--grpc-port';
+    try {
+      const args = ['scaler', '--host', '127.0.0.1', flag, String(port), other, String(await freePort())];
+      const result = await runCli([...args, '--tls-dir', join(dir.path, 'server'), '--targets', join(dir.path, 'targets.yaml'), '--log-format', 'json']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`"reason":"CannotListen","err":"port ${port} on 127.0.0.1, for ${what}, is in use: stop what listens there, or pass ${flag} (or ${env}) with another port"`);
+      expect(result.stderr).toBe('');
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
   it('exits 2 on a bad option, naming it', async () => {
     const result = await runCli(['scaler', '--grpc-port', 'many']);
     expect(result.code).toBe(2);
@@ -101,6 +125,8 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
   it('query exits 1 with the gRPC code when nothing listens', async () => {
     const result = await runCli(['query', '--address', `127.0.0.1:${await freePort()}`, '--server-name', 'localhost', '--tls-dir', join(dir.path, 'client'), '--timeout-ms', '1000', ...metadata.flatMap((entry) => ['--metadata', entry])]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^GetMetricSpec  UNAVAILABLE: /m);
+    expect(result.stdout).toMatch(/^GetMetricSpec  UNAVAILABLE: .*ECONNREFUSED[^\n]*[^:\s]$/m);
+    expect(result.stdout).not.toContain('Resolution note');
+    expect(result.stderr).toMatch(/^hint: nothing answered at 127\.0\.0\.1:\d+: is the scaler running and listening there/m);
   });
 });

@@ -175,6 +175,14 @@ describe('README: the query example', () => {
       const code = await runQuery(parsed.value, { out: (text) => out.push(text), err: (text) => out.push(text) });
       expect(out.join('\n')).toBe(block('query output').trim());
       expect(code).toBe(0);
+
+      // The hint for a server certificate offered as the client's.
+      const serverSet = join(dir.path, 'server');
+      const refused = parseOptions(queryCommand, argv.map((word) => (word === join(dir.path, 'client') ? serverSet : word)), {});
+      if (!refused.ok) throw new Error(refused.problem.message);
+      const errors: string[] = [];
+      expect(await runQuery(refused.value, { out: () => undefined, err: (text) => errors.push(text) })).toBe(1);
+      expect(errors.join('\n').replaceAll(serverSet, '.dev/tls/server')).toBe(block('query hint').trim());
     } finally {
       await started.value.stop();
     }

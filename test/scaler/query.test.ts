@@ -1,5 +1,5 @@
 import { parseOptions } from '../../lib/flags.js';
-import { command, formatAnswers, parseMetadata, runQuery, type QueryAnswers } from '../../scaler/query.js';
+import { command, connectionHint, formatAnswers, parseMetadata, runQuery, type Answer, type QueryAnswers } from '../../scaler/query.js';
 
 describe('query: --metadata key=value', () => {
   const good: Array<[string[], Record<string, string>]> = [
@@ -58,9 +58,9 @@ describe('query: options', () => {
 
 describe('query: printing', () => {
   const answers: QueryAnswers = {
-    getMetricSpec: { ok: true, response: { metricSpecs: [{ metricName: 'kaito-default-phi-4-m', targetSize: 10, targetSizeFloat: 10 }] } },
+    getMetricSpec: { ok: true, value: { metricSpecs: [{ metricName: 'kaito-default-phi-4-m', targetSize: 10, targetSizeFloat: 10 }] } },
     getMetrics: { ok: false, code: 'UNAVAILABLE', message: 'no replica answered' },
-    isActive: { ok: true, response: { result: true } },
+    isActive: { ok: true, value: { result: true } },
   };
 
   it('one line per answer, or the code and message of a failure', () => {
@@ -74,7 +74,7 @@ describe('query: printing', () => {
   });
 
   it('says so when a list is empty', () => {
-    const empty: QueryAnswers = { ...answers, getMetricSpec: { ok: true, response: { metricSpecs: [] } }, getMetrics: { ok: true, response: { metricValues: [] } } };
+    const empty: QueryAnswers = { ...answers, getMetricSpec: { ok: true, value: { metricSpecs: [] } }, getMetrics: { ok: true, value: { metricValues: [] } } };
     expect(formatAnswers(empty)).toContain('GetMetricSpec  (no metric specs)');
     expect(formatAnswers(empty)).toContain('GetMetrics     (no metric values)');
   });
@@ -99,5 +99,35 @@ describe('query: without a usable client folder', () => {
     );
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/given twice/);
+  });
+});
+
+describe('query: a hint when the scaler cannot be reached', () => {
+  const context = { address: 'localhost:10450', tlsDir: 'certs/client' };
+  const failing = (code: string, message: string): QueryAnswers => {
+    const failed: Answer<never> = { ok: false, code, message };
+    return { getMetricSpec: failed, getMetrics: failed, isActive: failed };
+  };
+  it.each<[string, QueryAnswers, RegExp | undefined]>([
+    ['nothing listens', failing('UNAVAILABLE', 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:10450.'), /^hint: nothing answered at localhost:10450: is the scaler running/],
+    ['no such host', failing('UNAVAILABLE', 'Name resolution failed for target dns:nope:1: getaddrinfo ENOTFOUND nope'), /^hint: nothing answered at localhost:10450/],
+    ['a deadline', failing('DEADLINE_EXCEEDED', 'Deadline exceeded after 3.001s'), /^hint: nothing answered/],
+    ['a foreign CA', failing('UNAVAILABLE', 'No connection established. Last error: Error: self-signed certificate in certificate chain.'), /^hint: the server certificate is not signed by a CA in certs\/client\/ca\.crt: is --tls-dir certs\/client the client set/],
+    [
+      'a name the certificate lacks',
+      failing('UNAVAILABLE', "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:a"),
+      /^hint: the server certificate does not name localhost: pass --server-name/,
+    ],
+    ['the scaler refusing the client', failing('UNAVAILABLE', 'No connection established. Last error: Failed to connect (2026-12-08T03:41:31.816Z).'), /^hint: the scaler closed the connection during the TLS handshake: is --tls-dir certs\/client the client set/],
+    ['an answer from the scaler', failing('NOT_FOUND', 'InferenceSet default/a does not exist'), undefined],
+  ])('%s', (_name, answers, hint) => {
+    const text = connectionHint(answers, context);
+    if (hint === undefined) expect(text).toBeUndefined();
+    else expect(text).toMatch(hint);
+  });
+
+  it('names the --server-name given rather than the address host', () => {
+    const answers = failing('UNAVAILABLE', "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames");
+    expect(connectionHint(answers, { ...context, serverName: 'svc.example' })).toMatch(/does not name svc\.example/);
   });
 });

@@ -70,6 +70,7 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
 let ca: TestAuthority;
 let client: Pem;
 let scaler: RunningScaler;
+const captured = captureLog();
 
 beforeAll(async () => {
   dir = await tempDir('server');
@@ -78,7 +79,7 @@ beforeAll(async () => {
   await writeFile(join(dir.path, 'targets.yaml'), targets);
   await writeTlsDir(join(dir.path, 'tls'), [ca], ca.serverLeaf());
   measured.set('http://127.0.0.1:9001/metrics', 5).set('http://127.0.0.1:9002/metrics', 7).set('http://127.0.0.1:9003/metrics', 0);
-  const started = await startScaler(options(dir.path, join(dir.path, 'tls')), captureLog().log, parts);
+  const started = await startScaler(options(dir.path, join(dir.path, 'tls')), captured.log, parts);
   if (!started.ok) throw new Error(started.problem.message);
   scaler = started.value;
 });
@@ -115,6 +116,11 @@ describe('the scaler over gRPC with mTLS', () => {
     try {
       const outcome = await anonymous.getMetricSpec(ref());
       expect(outcome).toEqual({ ok: false, code: 'UNAVAILABLE', details: expect.stringMatching(/certificate required|disconnected|handshake/i) });
+      // The scaler says so too: the first refusal is logged at warn with the peer and the reason.
+      await eventually('the refusal to be logged', () => captured.messages().includes('TLS handshake refused'));
+      expect(captured.lines.find((line) => line['msg'] === 'TLS handshake refused')).toEqual(
+        expect.objectContaining({ level: 'warn', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/), reason: expect.stringMatching(/peer did not return a certificate/) }),
+      );
     } finally {
       anonymous.close();
     }
@@ -324,11 +330,11 @@ describe('scaler start and stop', () => {
 
   it('a port in use stops the start with a message naming it', async () => {
     const started = await startScaler({ ...options(dir.path, join(dir.path, 'tls')), httpPort: scaler.httpPort }, captureLog().log, parts);
-    expect(started).toEqual({ ok: false, problem: { reason: 'CannotListen', message: expect.stringContaining(`cannot listen for HTTP on 127.0.0.1:${scaler.httpPort}`) } });
+    expect(started).toEqual({ ok: false, problem: { reason: 'CannotListen', message: expect.stringContaining(`port ${scaler.httpPort} on 127.0.0.1, for the scaler's health and metrics server, is in use`) } });
   });
 
   it('stopping lets a call in flight finish and refuses new ones', async () => {
-    const started = await startScaler(options(dir.path, join(dir.path, 'tls')), captureLog().log, parts);
+    const started = await startScaler(options(dir.path, join(dir.path, 'tls')), captured.log, parts);
     if (!started.ok) throw new Error(started.problem.message);
     const stopping = started.value;
     const keda = scalerClient(stopping.grpcPort, { ca: ca.certificate, ...client });

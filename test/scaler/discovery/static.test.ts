@@ -83,7 +83,13 @@ describe('parseTargets: bad files are refused with the path of the bad entry', (
     ['one replica as 127.0.0.1 and localhost', entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "localhost:19001"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats localhost:19001 \(the same replica as 127\.0\.0\.1:19001\)/],
     ['one replica as localhost and [::ffff:127.0.0.1]', entry('{namespace: a, name: a, workspaces: ["localhost:19001", "[::ffff:127.0.0.1]:19001"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats \[::ffff:127\.0\.0\.1\]:19001 \(the same replica as localhost:19001\)/],
     ['one replica by a name in two cases', entry('{namespace: a, name: a, workspaces: ["Replica.example:80", "replica.example:80"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats replica\.example:80 \(the same replica as Replica\.example:80\)/],
-    ['broken YAML', 'inferenceSets: [\n  - a', 'InvalidTargetsYaml', /^the targets file is not valid YAML: .*line/],
+    ['broken YAML', 'inferenceSets: [\n  - a', 'InvalidTargetsYaml', /^the targets file is not valid YAML at line 2, column \d+: [^\n]*[^:\n]$/],
+    [
+      'an unclosed flow sequence, with the line that breaks it',
+      'inferenceSets:\n  - namespace: a\n    name: b\n    workspaces: [x:1\n  - c\n',
+      'InvalidTargetsYaml',
+      /^the targets file is not valid YAML at line 5, column 3: Flow sequence in block collection must be sufficiently indented and end with a \] \(the line reads "  - c"\)$/,
+    ],
     ['duplicate YAML key', 'inferenceSets: []\ninferenceSets: []', 'InvalidTargetsYaml', /Map keys must be unique/],
   ];
   it.each(cases)('%s', (_name, text, reason, message) => {
