@@ -72,6 +72,24 @@ export function parsePrivateKey(text: string | undefined): KeyObject | undefined
  * X509Certificate has already accepted.
  */
 export function readCertificate(raw: Buffer): CertificateFields {
+  const key = raw.toString('base64');
+  const known = readCertificates.get(key);
+  if (known) return known;
+  const fields = decodeCertificate(raw);
+  if (readCertificates.size >= READ_CACHE_SIZE) readCertificates.clear();
+  readCertificates.set(key, fields);
+  return fields;
+}
+
+/**
+ * The certificates hook reads the same observed Secrets on every sync, and decoding with
+ * asn1-schema costs about a millisecond a certificate: the fields of recent certificates are
+ * kept (a pure function of the bytes, so nothing can go stale).
+ */
+const READ_CACHE_SIZE = 256;
+const readCertificates = new Map<string, CertificateFields>();
+
+function decodeCertificate(raw: Buffer): CertificateFields {
   const { tbsCertificate: tbs } = AsnConvert.parse(raw, Asn1Certificate);
   const subjectKeyId = tbs.extensions?.find((extension) => extension.extnID === id_ce_subjectKeyIdentifier);
   return {
