@@ -4,6 +4,7 @@ import { validateCompositeSync, validateDecoratorSync } from '../schemas/hook-re
 import { readScaling } from './annotations.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
 import { MANAGER, renderScaledObject, type RenderConfig } from './render.js';
+import { renderCompositeScaledObject } from './render-composite.js';
 
 
 interface SyncInput {
@@ -62,7 +63,8 @@ function desiredScaledObjects({ inferenceSet, owned, related }: SyncInput, confi
         `annotation ${ANNOTATIONS.autoProvision} from the InferenceSet to keep it.`,
     );
   }
-  return ok([renderScaledObject(inferenceSet, scaling.value, config)]);
+  const { value } = scaling;
+  return ok(['policy' in value ? renderCompositeScaledObject(inferenceSet, value, config) : renderScaledObject(inferenceSet, value, config)]);
 }
 
 /** A same-named ScaledObject that is neither attached to this InferenceSet nor marked as ours. */
