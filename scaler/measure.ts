@@ -4,7 +4,7 @@ import { fail, ok, type Result } from '../lib/result.js';
 import { abbreviate } from '../lib/text.js';
 import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
-import { aggregations, type ServiceReading } from './aggregate.js';
+import { aggregations, type Aggregation, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
 import { createLimiter } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
@@ -111,7 +111,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
     if (!page.ok) return { url, missing: page.missing, detail: page.detail };
     const family = extractFamily(page.body, config.metricName);
     if (!family.ok) return { url, missing: family.problem.reason as MissingReason, detail: family.problem.message };
-    return outcome(url, aggregations[config.aggregation].read(family.value, config.metricName));
+    return outcome(url, aggregationOf(config).read(family.value, config.metricName));
   };
 
   const startRound = (config: TriggerConfig, urls: readonly string[], deadline: number): Round => {
@@ -206,7 +206,7 @@ function combine(config: TriggerConfig, outcomes: readonly TargetOutcome[]): Res
     return fail('UnsupportedMetricType', `${unsupported.detail} (replica ${unsupported.url})`);
   }
   const values = outcomes.flatMap((entry) => ('value' in entry ? [entry.value] : []));
-  const combined = aggregations[config.aggregation].combine(outcomes.length, values, config.threshold);
+  const combined = aggregationOf(config).combine(outcomes.length, values, config.threshold);
   if (!combined.ok) {
     const missing = describeMissing(outcomes);
     return fail(combined.problem.reason, `${combined.problem.message}${missing === '' ? '' : `: ${missing}`}`);
@@ -224,6 +224,13 @@ function describeMissing(outcomes: readonly TargetOutcome[]): string {
 
 function outcome(url: string, reading: ServiceReading): TargetOutcome {
   return 'value' in reading ? { url, value: reading.value } : { url, missing: reading.missing, detail: reading.detail };
+}
+
+/** The measurer reads one scrape round; windowed aggregations and the gate are answered elsewhere. */
+function aggregationOf(config: TriggerConfig): Aggregation {
+  const aggregation = (aggregations as Readonly<Record<string, Aggregation | undefined>>)[config.aggregation];
+  if (aggregation === undefined) throw new Error(`aggregation ${config.aggregation} does not read one scrape round`);
+  return aggregation;
 }
 
 const setName = (config: TriggerConfig): string => `${config.inferenceSetNamespace}/${config.inferenceSetName}`;
