@@ -6,9 +6,9 @@ import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
 import { aggregations, type Aggregation, type ServiceReading } from './aggregate.js';
 import { extractFamily, filterNames } from './extract.js';
-import { createLimiter } from './limiter.js';
+import { createLimiter, type Limiter } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
-import { SCRAPE_FAILURES, createScraper, filteredUrl } from './scrape.js';
+import { SCRAPE_FAILURES, createScraper, filteredUrl, type Scraper } from './scrape.js';
 import { createScrapeMetrics } from './scrape-metrics.js';
 
 /**
@@ -63,6 +63,9 @@ export interface MeasurerOptions {
   readonly maxBodyBytes?: number;
   /** Time kept before the deadline to aggregate and answer. */
   readonly deadlineMarginMs?: number;
+  /** The process's scrape cap and connections, when something besides the measurer scrapes too (the sampler). */
+  readonly limiter?: Limiter;
+  readonly scraper?: Scraper;
 }
 
 export const measurerDefaults = {
@@ -86,11 +89,13 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   const { log } = options;
   const maxConcurrency = options.maxConcurrency ?? measurerDefaults.maxConcurrency;
   const margin = options.deadlineMarginMs ?? measurerDefaults.deadlineMarginMs;
-  const limiter = createLimiter(maxConcurrency);
-  const scraper = createScraper({
-    maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
-    idleSocketMs: measurerDefaults.idleSocketMs,
-  });
+  const limiter = options.limiter ?? createLimiter(maxConcurrency);
+  const scraper =
+    options.scraper ??
+    createScraper({
+      maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
+      idleSocketMs: measurerDefaults.idleSocketMs,
+    });
   const metrics = createScrapeMetrics(options.registry, limiter);
   const rounds = new Map<string, Round>();
 

@@ -63,7 +63,7 @@ export const triggerMetadataSchema = {
       maxLength: 24,
       // A decimal number with at least one non-zero digit.
       pattern: '^(?=[0-9.]*[1-9])([0-9]+(\\.[0-9]+)?|\\.[0-9]+)$',
-      description: 'per-replica target value, a decimal number greater than 0 such as "10" or "2.5"',
+      description: 'per-replica target value, a decimal number greater than 0 such as "10" or "2.5"; required by aggregation "sum"',
       'x-reason': reason,
     },
     metricProtocol: {

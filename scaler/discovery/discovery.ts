@@ -19,6 +19,18 @@ export interface InferenceSetView {
   readonly allowedNamespaces: readonly string[];
   /** The replicas, without those being deleted. */
   readonly workspaces: readonly Workspace[];
+  /** From the InferenceSet (Kubernetes discovery only): the readiness gate reads them. */
+  readonly replicas?: Replicas;
+}
+
+/**
+ * `spec.replicas` (absent = 1, KAITO's default) and `status.readyReplicas` (KAITO omits it
+ * while none is ready: absent = 0). Never `status.replicas`, which KAITO sets to the
+ * desired count before the replicas exist.
+ */
+export interface Replicas {
+  readonly desired: number;
+  readonly ready: number;
 }
 
 export interface Discovery {

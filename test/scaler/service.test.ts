@@ -228,8 +228,8 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
     const { core, calls } = fakeCore(ok({ value: 0, active: false }));
     const counting: ScalerCore<FakeConfig> = {
       ...core,
-      async measure(config, urls, at) {
-        await core.measure(config, urls, at);
+      async measure(config, urls, at, view) {
+        await core.measure(config, urls, at, view);
         return outcomes.shift() ?? ok({ value: 0, active: false });
       },
     };
