@@ -5,7 +5,8 @@ import { abbreviate } from '../lib/text.js';
 import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
 import { aggregations, type Aggregation, type ServiceReading } from './aggregate.js';
-import { extractFamily, filterNames } from './extract.js';
+import { extractFamilyOrAlias, namesWithAlias } from './aliases.js';
+import { filterNames } from './extract.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
 import { SCRAPE_FAILURES, createScraper, filteredUrl, type Scraper } from './scrape.js';
@@ -31,7 +32,7 @@ export const MISSING_REASONS = [
 export type MissingReason = (typeof MISSING_REASONS)[number];
 
 export type TargetOutcome =
-  | { readonly url: string; readonly value: number }
+  | { readonly url: string; readonly value: number; /** The other vLLM name read, when the replica serves only that. */ readonly alias?: string }
   | { readonly url: string; readonly missing: MissingReason; readonly detail: string };
 
 export interface Measurement {
@@ -107,16 +108,31 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       const started = Date.now();
       const left = deadline - margin - started;
       if (left <= 0) return undefined;
-      const result = await scraper.fetch(filteredUrl(url, filterNames(config.metricName)), Math.min(config.scrapeTimeoutMs, left));
+      const names = namesWithAlias(config.metricName, (family) => filterNames(family));
+      const result = await scraper.fetch(filteredUrl(url, names), Math.min(config.scrapeTimeoutMs, left));
       metrics.scrapeDuration.observe(labels, (Date.now() - started) / 1000);
       return result;
     });
     if (!slot.ran || slot.value === undefined) return queueTimeout;
     const page = slot.value;
     if (!page.ok) return { url, missing: page.missing, detail: page.detail };
-    const family = extractFamily(page.body, config.metricName);
-    if (!family.ok) return { url, missing: family.problem.reason as MissingReason, detail: family.problem.message };
-    return outcome(url, aggregationOf(config).read(family.value, config.metricName));
+    const found = extractFamilyOrAlias(page.body, config.metricName);
+    if (!found.ok) return { url, missing: found.problem.reason as MissingReason, detail: found.problem.message };
+    const { family, alias } = found.value;
+    const read = outcome(url, aggregationOf(config).read(family, alias ?? config.metricName));
+    if (alias === undefined || !('value' in read)) return read;
+    noteAlias(url, config.metricName, alias);
+    return { ...read, alias };
+  };
+
+  // Said once per replica and name, not on every scrape.
+  const aliasesSeen = new Set<string>();
+  const noteAlias = (url: string, asked: string, alias: string) => {
+    const key = `${url} ${asked}`;
+    if (aliasesSeen.has(key)) return;
+    if (aliasesSeen.size >= 10_000) aliasesSeen.clear();
+    aliasesSeen.add(key);
+    log.info({ url, metric: asked, alias }, `replica serves "${alias}" for "${asked}" (renamed in vLLM): reading it`);
   };
 
   const startRound = (config: TriggerConfig, urls: readonly string[], deadline: number): Round => {
@@ -189,7 +205,9 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
             active,
             replicas: urls.length,
             sampled,
-            outcomes: outcomes.map((entry) => ('value' in entry ? { url: entry.url, value: entry.value } : { url: entry.url, reason: entry.missing })),
+            outcomes: outcomes.map((entry) =>
+              'value' in entry ? { url: entry.url, value: entry.value, ...(entry.alias !== undefined && { alias: entry.alias }) } : { url: entry.url, reason: entry.missing },
+            ),
           },
           'measured',
         );
