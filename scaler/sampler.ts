@@ -51,7 +51,7 @@ export const samplerDefaults = { idleMs: 20 * 60_000, deadlineMarginMs: 150 } as
 
 type Kind = 'histogram' | 'counter';
 
-const MAX_SHARED_KEYS = 1000;
+const MAX_SHARED = 1000;
 
 interface Tracked {
   readonly key: string;
@@ -64,8 +64,9 @@ interface Tracked {
   lastRoundAt: number;
   inFlight: Promise<void> | undefined;
   readonly histories: Map<string, Snapshot[]>;
-  /** Series keys seen, so that each sample shares one string instead of parsing a new one. */
+  /** Series keys and bucket layouts seen, so that each sample shares them instead of holding copies. */
   readonly seriesKeys: Map<string, string>;
+  readonly layouts: Map<string, readonly number[]>;
   /** The alias read on the last round, per replica. */
   readonly aliases: Map<string, string>;
   /** Why a replica gave no sample on the last round. */
@@ -113,7 +114,7 @@ export function createSampler(options: SamplerOptions): Sampler {
     }
     metrics.samples.inc({ outcome: 'ok' });
     const history = entry.histories.get(url) ?? [];
-    history.push({ at, series: series.value.map((reading) => shareKey(entry, reading)) });
+    history.push({ at, series: series.value.map((reading) => share(entry, reading)) });
     entry.histories.set(url, prune(history, at - entry.windowMs));
   };
 
@@ -187,6 +188,7 @@ export function createSampler(options: SamplerOptions): Sampler {
           inFlight: undefined,
           histories: new Map(),
           seriesKeys: new Map(),
+          layouts: new Map(),
           aliases: new Map(),
           problems: new Map(),
         };
@@ -252,15 +254,18 @@ function prune(history: Snapshot[], start: number): Snapshot[] {
   return keepFrom === 0 ? history : history.slice(keepFrom);
 }
 
-function shareKey(entry: Tracked, reading: SeriesReading): SeriesReading {
-  const shared = entry.seriesKeys.get(reading.key);
-  if (shared === undefined) {
-    // Label sets that never repeat (a misbehaving exporter) must not grow this for ever.
-    if (entry.seriesKeys.size >= MAX_SHARED_KEYS) entry.seriesKeys.clear();
-    entry.seriesKeys.set(reading.key, reading.key);
-    return reading;
-  }
-  return { ...reading, key: shared };
+/** The reading with its label set and bucket bounds shared with earlier samples: a window holds many. */
+function share(entry: Tracked, reading: SeriesReading): SeriesReading {
+  // Label sets and layouts that never repeat (a misbehaving exporter) must not grow these for ever.
+  if (entry.seriesKeys.size >= MAX_SHARED) entry.seriesKeys.clear();
+  if (entry.layouts.size >= MAX_SHARED) entry.layouts.clear();
+  let key = entry.seriesKeys.get(reading.key);
+  if (key === undefined) entry.seriesKeys.set(reading.key, (key = reading.key));
+  if (reading.buckets === undefined) return { ...reading, key };
+  const layout = reading.buckets.bounds.join(' ');
+  let bounds = entry.layouts.get(layout);
+  if (bounds === undefined) entry.layouts.set(layout, (bounds = reading.buckets.bounds));
+  return { ...reading, key, buckets: { bounds, counts: reading.buckets.counts } };
 }
 
 function samplerMetrics(registry: Registry, size: () => number) {

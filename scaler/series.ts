@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../lib/result.js';
 import type { Family } from './extract.js';
-import type { SeriesReading } from './windowed.js';
+import type { Buckets, SeriesReading } from './windowed.js';
 
 /**
  * A histogram's or counter's series on one page, as the windowed aggregations read them:
@@ -43,9 +43,14 @@ export function readSeries(family: Family, kind: 'histogram' | 'counter', withBu
       if (infinite === undefined) return fail('ParseError', `histogram series ${family.name}${key} has no _count`);
       entry.count = infinite;
     }
-    readings.push({ key, count: entry.count, sum: entry.sum, ...(entry.buckets !== undefined && { buckets: entry.buckets }) });
+    readings.push({ key, count: entry.count, sum: entry.sum, ...(entry.buckets !== undefined && { buckets: compact(entry.buckets) }) });
   }
   return ok(readings);
+}
+
+function compact(buckets: ReadonlyMap<number, number>): Buckets {
+  const bounds = [...buckets.keys()].sort((a, b) => a - b);
+  return { bounds, counts: Float64Array.from(bounds, (bound) => buckets.get(bound) as number) };
 }
 
 function parseBound(le: string): number {

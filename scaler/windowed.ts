@@ -19,7 +19,23 @@ export interface SeriesReading {
   /** A histogram's `_sum` (0 for a counter). */
   readonly sum: number;
   /** Cumulative bucket counts by upper bound (`le`), +Inf included; histograms read with buckets only. */
-  readonly buckets?: ReadonlyMap<number, number>;
+  readonly buckets?: Buckets;
+}
+
+/**
+ * A histogram's buckets, compact: thousands of replicas keep a window of them. `bounds`
+ * ascending (the same array for every sample of one layout), `counts` cumulative, one per bound.
+ */
+export interface Buckets {
+  readonly bounds: readonly number[];
+  readonly counts: Float64Array;
+}
+
+/** The cumulative count at `bound`, or undefined when the layout has no such bound. */
+function countAt(buckets: Buckets, bound: number, index: number): number | undefined {
+  if (buckets.bounds[index] === bound) return buckets.counts[index];
+  const found = buckets.bounds.indexOf(bound);
+  return found === -1 ? undefined : buckets.counts[found];
 }
 
 /** One replica's reading at one scrape: every value finite. */
@@ -78,11 +94,13 @@ export function increase(samples: readonly Snapshot[]): Increase | undefined {
       sum += restarted ? current.sum : current.sum - (before as SeriesReading).sum;
       if (current.buckets !== undefined) {
         buckets ??= new Map();
-        for (const [bound, cumulative] of current.buckets) {
-          const base = restarted ? 0 : (before?.buckets?.get(bound) ?? Number.NaN);
+        const { bounds, counts } = current.buckets;
+        for (let bucket = 0; bucket < bounds.length; bucket += 1) {
+          const bound = bounds[bucket] as number;
+          const cumulative = counts[bucket] as number;
           // A bound the previous sample lacked: the layout changed, which only a restart does.
-          const delta = Number.isNaN(base) ? cumulative : cumulative - base;
-          buckets.set(bound, (buckets.get(bound) ?? 0) + delta);
+          const base = restarted || before?.buckets === undefined ? 0 : (countAt(before.buckets, bound, bucket) ?? 0);
+          buckets.set(bound, (buckets.get(bound) ?? 0) + cumulative - base);
         }
       }
     }
@@ -93,9 +111,10 @@ export function increase(samples: readonly Snapshot[]): Increase | undefined {
 
 function bucketsWentDown(before: SeriesReading, current: SeriesReading): boolean {
   if (current.buckets === undefined || before.buckets === undefined) return false;
-  for (const [bound, cumulative] of current.buckets) {
-    const previous = before.buckets.get(bound);
-    if (previous !== undefined && cumulative < previous) return true;
+  const { bounds, counts } = current.buckets;
+  for (let bucket = 0; bucket < bounds.length; bucket += 1) {
+    const previous = countAt(before.buckets, bounds[bucket] as number, bucket);
+    if (previous !== undefined && (counts[bucket] as number) < previous) return true;
   }
   return false;
 }

@@ -74,7 +74,9 @@ describe('the sampler', () => {
     replica.state.count = 4;
     replica.state.sum = 10;
     await sleep(300);
-    expect(await sampler.read(thresholds, [url], far())).toEqual({ ok: true, value: expect.objectContaining({ value: 2.5, coverage: 1 }) });
+    const read = await sampler.read(thresholds, [url], far());
+    expect(read).toEqual({ ok: true, value: expect.objectContaining({ value: 2.5 }) });
+    expect(read.ok && read.value.reason).toBeUndefined();
     expect(sampler.size).toBe(1);
   });
 

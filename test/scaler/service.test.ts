@@ -83,6 +83,11 @@ describe('measureStatus: the gRPC code of a measuring problem', () => {
   const cases: Array<[string, status]> = [
     ['NoTargets', status.UNAVAILABLE],
     ['NoSamples', status.UNAVAILABLE],
+    // A windowed trigger without thresholds whose history cannot answer.
+    ['WarmingUp', status.UNAVAILABLE],
+    ['Stale', status.UNAVAILABLE],
+    ['TooManyKeys', status.UNAVAILABLE],
+    ['IncompatibleBuckets', status.UNAVAILABLE],
     ['UnsupportedMetricType', status.INVALID_ARGUMENT],
     ['SomethingElse', status.INTERNAL],
   ];

@@ -13,11 +13,12 @@ import {
 } from '../../scaler/windowed.js';
 
 const INF = Infinity;
+const layout = (buckets: Array<[number, number]>) => ({ bounds: buckets.map(([bound]) => bound), counts: Float64Array.from(buckets, ([, count]) => count) });
 const histogram = (count: number, sum: number, buckets?: Array<[number, number]>, key = ''): SeriesReading => ({
   key,
   count,
   sum,
-  ...(buckets && { buckets: new Map(buckets) }),
+  ...(buckets && { buckets: layout(buckets) }),
 });
 const at = (seconds: number, ...series: SeriesReading[]): Snapshot => ({ at: seconds * 1000, series });
 const counter = (value: number, key = ''): SeriesReading => ({ key, count: value, sum: 0 });
@@ -177,8 +178,8 @@ describe('readSeries: labelled histograms, every label set, every le', () => {
     expect(readSeries(family.value, 'histogram', true)).toEqual({
       ok: true,
       value: [
-        { key: '{engine="0",model_name="m"}', count: 10, sum: 4.5, buckets: new Map([[0.1, 3], [1, 8], [INF, 10]]) },
-        { key: '{engine="1",model_name="m"}', count: 2, sum: 3, buckets: new Map([[0.1, 1], [1, 1], [INF, 2]]) },
+        { key: '{engine="0",model_name="m"}', count: 10, sum: 4.5, buckets: layout([[0.1, 3], [1, 8], [INF, 10]]) },
+        { key: '{engine="1",model_name="m"}', count: 2, sum: 3, buckets: layout([[0.1, 1], [1, 1], [INF, 2]]) },
       ],
     });
   });
