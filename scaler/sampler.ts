@@ -41,8 +41,6 @@ export interface SamplerOptions {
   readonly log: Logger;
   /** Default 20 minutes. */
   readonly idleMs?: number;
-  /** Told whether each replica (by URL) answered its scrape: the gate of static targets reads it. */
-  readonly onScrape?: (url: string, answered: boolean) => void;
   /** Time kept before a call's deadline to answer. */
   readonly deadlineMarginMs?: number;
 }
@@ -62,6 +60,8 @@ interface Tracked {
   withBuckets: boolean;
   lastAsked: number;
   lastRoundAt: number;
+  /** When the sampler's next round of this key is due (epoch ms). */
+  nextDue: number;
   inFlight: Promise<void> | undefined;
   readonly histories: Map<string, Snapshot[]>;
   /** Series keys and bucket layouts seen, so that each sample shares them instead of holding copies. */
@@ -89,7 +89,6 @@ export function createSampler(options: SamplerOptions): Sampler {
     });
     const at = Date.now();
     const page = slot.ran ? slot.value : undefined;
-    options.onScrape?.(url, page?.ok === true);
     if (page === undefined || !page.ok) {
       const reason = page === undefined ? 'QueueTimeout' : page.missing;
       metrics.samples.inc({ outcome: reason });
@@ -121,6 +120,10 @@ export function createSampler(options: SamplerOptions): Sampler {
   const startRound = (entry: Tracked): Promise<void> => {
     if (entry.inFlight !== undefined) return entry.inFlight;
     const started = Date.now();
+    // The first round is a call's; the next ones come at a phase of their own within the
+    // interval, so that keys created together (every ScaledObject polled at once after a
+    // restart) do not all scrape at the same moment.
+    entry.nextDue = entry.lastRoundAt === -Infinity ? started + intervalMs * (1 + phase(entry.key)) : Math.max(entry.nextDue + intervalMs, started + intervalMs / 2);
     entry.lastRoundAt = started;
     const names = namesWithAlias(entry.config.metricName, (family) => filterNames(family, entry.withBuckets));
     // A round never runs into the next one.
@@ -145,7 +148,7 @@ export function createSampler(options: SamplerOptions): Sampler {
         tracked.delete(entry.key);
         metrics.dropped.inc({ reason: 'idle' });
         log.info({ key: entry.key }, 'sampling stopped: nobody asked for this metric for a while');
-      } else if (entry.inFlight === undefined && now - entry.lastRoundAt >= intervalMs) {
+      } else if (entry.inFlight === undefined && now >= entry.nextDue) {
         void startRound(entry);
       }
     }
@@ -185,6 +188,7 @@ export function createSampler(options: SamplerOptions): Sampler {
           withBuckets: aggregation === 'percentile',
           lastAsked: now,
           lastRoundAt: -Infinity,
+          nextDue: -Infinity,
           inFlight: undefined,
           histories: new Map(),
           seriesKeys: new Map(),
@@ -198,7 +202,9 @@ export function createSampler(options: SamplerOptions): Sampler {
       entry.urls = [...new Set(urls)];
       entry.windowMs = Math.max(entry.windowMs, config.windowMs);
       if (aggregation === 'percentile' && !entry.withBuckets) entry.withBuckets = true;
-      if (entry.inFlight !== undefined || now - entry.lastRoundAt >= intervalMs) {
+      // A call joins a round in flight, and starts one when the history has none yet or the
+      // sampler missed one (a round is at most two intervals apart otherwise).
+      if (entry.inFlight !== undefined || now - entry.lastRoundAt >= 2 * intervalMs) {
         await within(startRound(entry), deadline - margin - Date.now());
       }
       const answer = answerWindow(
@@ -244,6 +250,13 @@ function explained(config: TriggerConfig, urls: readonly string[], entry: Tracke
   return ok({ ...answer.value, ...(alias !== undefined && { alias }), explanation: answer.value.explanation + suffix });
 }
 
+/** A fraction of the interval in [0, 1), the same for a key every time. */
+function phase(key: string): number {
+  let hash = 2166136261;
+  for (let index = 0; index < key.length; index += 1) hash = Math.imul(hash ^ key.charCodeAt(index), 16777619);
+  return (hash >>> 0) / 2 ** 32;
+}
+
 /** Keeps what the largest window reads: samples after `start`, and the newest at or before it. */
 function prune(history: Snapshot[], start: number): Snapshot[] {
   let keepFrom = 0;
@@ -276,7 +289,7 @@ function samplerMetrics(registry: Registry, size: () => number) {
   new Gauge({ name: 'kks_sampler_keys', help: 'Windowed metrics the sampler tracks now.', registers, collect() { this.set(size()); } });
   return {
     samples: new Counter({ name: 'kks_sampler_samples_total', help: 'Replica scrapes of the sampler, by outcome: ok, or why no sample was kept.', labelNames: ['outcome'] as const, registers }),
-    dropped: new Counter({ name: 'kks_sampler_keys_dropped_total', help: 'Windowed metrics not (or no longer) sampled: idle (nobody asked for 20 min), cap (the key cap was reached).', labelNames: ['reason'] as const, registers }),
+    dropped: new Counter({ name: 'kks_sampler_keys_dropped_total', help: 'Windowed metrics dropped because nobody asked for them for 20 min (idle), and calls for a new one refused at the key cap (cap).', labelNames: ['reason'] as const, registers }),
     neutral: new Counter({ name: 'kks_sampler_neutral_answers_total', help: 'Windowed answers that gave the neutral value instead of a reading, by reason (WarmingUp, Stale, ...).', labelNames: ['reason'] as const, registers }),
   };
 }
