@@ -59,11 +59,6 @@ export function variableName(family: string): string {
   return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
 }
 
-/** True when `metrics` and/or any other composite annotation is set. */
-export function asksForComposite(annotations: Readonly<Record<string, string>>): boolean {
-  return annotations[COMPOSITE_ANNOTATIONS.metrics] !== undefined;
-}
-
 /**
  * The composite annotations, checked rule by rule; the first broken rule is the answer.
  * The replica bounds are checked here too (their rules are shared with single-threshold
