@@ -127,13 +127,8 @@ export interface BannerInput {
 /** What runs where, the ScaledObject the sync hook rendered, and the commands to try. */
 export function formatBanner(input: BannerInput): string[] {
   const so = input.scaledObject;
-  const until = input.durationSeconds > 0 ? `for ${input.durationSeconds} s (Ctrl-C stops it sooner)` : 'until Ctrl-C';
   return [
-    `keda-kaito-scaler dev: the whole system on this machine, ${until}`,
-    `  replicas      ${input.replicas.length} simulated vLLM server${input.replicas.length === 1 ? '' : 's'}, load ${input.pattern}: ${input.replicas.map((address) => `http://${address}/metrics`).join(' ')}`,
-    `  scaler        gRPC 127.0.0.1:${input.grpcPort} (mTLS), http://127.0.0.1:${input.httpPort}/metrics, targets ${input.targetsFile}`,
-    `  hooks         http://127.0.0.1:${input.hooksPort} (POST /sync, /customize, /certificates/sync)`,
-    `  certificates  ${input.tlsDir}: ${input.certificates}`,
+    ...formatBannerHead(input),
     '',
     `The sync hook rendered ScaledObject ${so.namespace}/${so.name} from ${input.inferenceSetFile}:`,
     `  trigger external -> ${so.scalerAddress}, metric ${so.metricName}, threshold ${number(so.threshold)}, replicas ${so.min}..${so.max}`,
@@ -143,5 +138,17 @@ export function formatBanner(input: BannerInput): string[] {
     `  $ ${input.commands.query}`,
     '',
     `Polling the scaler as KEDA does: GetMetricSpec once, then GetMetrics and IsActive every ${number(input.pollSeconds)} s.`,
+  ];
+}
+
+/** What runs where: the banner's first lines, in both modes. */
+export function formatBannerHead(input: Omit<BannerInput, 'scaledObject'>): string[] {
+  const until = input.durationSeconds > 0 ? `for ${input.durationSeconds} s (Ctrl-C stops it sooner)` : 'until Ctrl-C';
+  return [
+    `keda-kaito-scaler dev: the whole system on this machine, ${until}`,
+    `  replicas      ${input.replicas.length} simulated vLLM server${input.replicas.length === 1 ? '' : 's'}, load ${input.pattern}: ${input.replicas.map((address) => `http://${address}/metrics`).join(' ')}`,
+    `  scaler        gRPC 127.0.0.1:${input.grpcPort} (mTLS), http://127.0.0.1:${input.httpPort}/metrics, targets ${input.targetsFile}`,
+    `  hooks         http://127.0.0.1:${input.hooksPort} (POST /sync, /customize, /certificates/sync)`,
+    `  certificates  ${input.tlsDir}: ${input.certificates}`,
   ];
 }

@@ -10,13 +10,15 @@ import type { Logger } from '../lib/log.js';
 import { listenProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { command as scalerCommand, realParts, startScaler, type RunningScaler, type ScalerParts } from '../scaler/command.js';
-import { createMeasurer } from '../scaler/measure.js';
-import { parseTriggerMetadata, targetUrls, type TriggerConfig } from '../scaler/metadata.js';
+import { createCore } from '../scaler/core.js';
+import type { TriggerConfig } from '../scaler/metadata.js';
 import { createKedaClient, type Answer, type KedaClient } from '../scaler/query.js';
 import { TLS_FILES } from '../scaler/tls.js';
 import type { DevOptions } from '../schemas/dev-options.js';
 import { hooksCommand } from '../schemas/hooks-options.js';
-import { formatBanner, formatPoll, tryCommands, type TryCommands } from './display.js';
+import { readCompositePolicy } from '../hooks/composite.js';
+import { formatCompositeBanner, formatCompositePoll, readCompositeAnswer, type CompositeScaledObject, type TriggerPoll } from './composite.js';
+import { formatBanner, formatBannerHead, formatPoll, tryCommands, type TryCommands } from './display.js';
 import { loadAt, phaseAt } from './load-pattern.js';
 import { matchObserved, readings, type Observed } from './measurements.js';
 import { checkPortsFree, planPorts } from './ports.js';
@@ -35,7 +37,7 @@ const OBSERVED_KEPT = 32;
 
 export interface DevStack {
   readonly ports: { readonly hooks: number; readonly grpc: number; readonly http: number; readonly replicas: readonly number[] };
-  readonly scaledObject: RenderedScaledObject;
+  readonly scaledObject: RenderedScaledObject | CompositeScaledObject;
   readonly commands: TryCommands;
   /** What runs where and what to try, as printed at start. */
   readonly banner: readonly string[];
@@ -69,7 +71,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const free = await checkPortsFree(plan.value, HOST);
   if (!free.ok) return free;
 
-  const inferenceSetFile = options.inferenceSet ?? join(root, 'examples', 'inferenceset.yaml');
+  const inferenceSetFile = options.inferenceSet ?? join(root, 'examples', options.policy === 'composite' ? 'inferenceset-composite.yaml' : 'inferenceset.yaml');
   let inferenceSetText: string;
   try {
     inferenceSetText = await readFile(inferenceSetFile, 'utf8');
@@ -142,27 +144,32 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
 
   // The scaler, with a tap on its measurements for the poll lines.
   const observed: Observed[] = [];
+  // Why a composite trigger answered a neutral value, by metric, for the poll lines.
+  const reasons = new Map<string, string | undefined>();
   const parts: ScalerParts<TriggerConfig> = {
-    createCore({ registry, log: scalerLog, concurrency, maxBodyBytes }) {
+    createCore(coreOptions) {
       // Each poll line shows what the measurer warns about (replicas without a sample, a
       // failed measurement), so at the default level it only reports errors.
-      const measurerLog = options.logLevel === 'warn' ? scalerLog.child({}, { level: 'error' }) : scalerLog;
-      const measurer = createMeasurer({ registry, log: measurerLog, maxConcurrency: concurrency, maxBodyBytes });
+      const coreLog = options.logLevel === 'warn' ? coreOptions.log.child({}, { level: 'error' }) : coreOptions.log;
+      const core = createCore({ ...coreOptions, log: coreLog });
       return {
-        parseTriggerMetadata,
-        targetUrls,
-        async measure(config, urls, deadline) {
-          const result = await measurer.measure(config, urls, deadline);
-          observed.push({ at: Date.now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result });
-          observed.splice(0, Math.max(0, observed.length - OBSERVED_KEPT));
+        ...core,
+        async measure(config, urls, deadline, view) {
+          const result = await core.measure(config, urls, deadline, view);
+          // Measurements of one scrape round carry each replica's reading for the poll line.
+          if (!result.ok || 'outcomes' in result.value) {
+            observed.push({ at: Date.now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result: result as Observed['result'] });
+            observed.splice(0, Math.max(0, observed.length - OBSERVED_KEPT));
+          }
+          reasons.set(config.metricName, result.ok && 'reason' in result.value ? String(result.value.reason) : undefined);
           return result;
         },
-        close: () => measurer.close(),
       };
     },
     startDiscovery: (discoveryOptions) => realParts.startDiscovery(discoveryOptions),
   };
-  const scalerDefaults = scalerCommand.validate({ tlsDir: join(tlsDir, 'server'), targets: targetsFile, host: HOST, logLevel: options.logLevel, logFormat: options.logFormat });
+  // Windows fill in seconds, not minutes: the dev stack samples every second.
+  const scalerDefaults = scalerCommand.validate({ tlsDir: join(tlsDir, 'server'), targets: targetsFile, host: HOST, sampleInterval: 1, logLevel: options.logLevel, logFormat: options.logFormat });
   if (!scalerDefaults.ok) return abort(scalerDefaults);
   const scalerOptions = { ...scalerDefaults.value, grpcPort: plan.value.grpc.port, httpPort: plan.value.http.port, shutdownGraceMs: 3000 };
   const scaler = await startScaler(scalerOptions, log.child({ component: 'scaler' }), parts);
@@ -183,9 +190,14 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
 
   const answer = await postJson(`http://${HOST}:${hooks.value.port}/sync`, syncRequest(inferenceSet.value));
   if (!answer.ok) return abort(answer);
-  const scaledObject = readSyncAnswer(answer.value.status, answer.value.body, shown(inferenceSetFile));
+  const composite = readCompositeAnswer(answer.value.status, answer.value.body);
+  const annotations = (inferenceSet.value.object['metadata'] as { annotations?: Record<string, string> }).annotations ?? {};
+  const policy = composite === undefined ? undefined : readCompositePolicy(annotations);
+  if (policy !== undefined && !policy.ok) return abort(policy);
+  const scaledObject = composite === undefined ? readSyncAnswer(answer.value.status, answer.value.body, shown(inferenceSetFile)) : ok(composite);
   if (!scaledObject.ok) return abort(scaledObject);
   const so = scaledObject.value;
+  const firstMetadata = 'triggers' in so ? (so.triggers[0]?.metadata ?? {}) : so.metadata;
 
   const commands = tryCommands({
     hooksPort: hooks.value.port,
@@ -194,9 +206,9 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
     cli: shown(join(root, 'dist', 'cli.js')),
     clientTlsDir: join(tlsDir, 'client'),
     namespace: so.namespace,
-    metadata: so.metadata,
+    metadata: firstMetadata,
   });
-  const banner = formatBanner({
+  const bannerInput = {
     replicas: addresses,
     pattern: options.pattern,
     grpcPort: scaler.value.grpcPort,
@@ -206,57 +218,110 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
     certificates: certificatesText,
     targetsFile,
     inferenceSetFile: shown(inferenceSetFile),
-    scaledObject: so,
     commands,
     pollSeconds: options.pollInterval,
     durationSeconds: options.duration,
-  });
+  };
+  const banner =
+    'triggers' in so
+      ? formatCompositeBanner({ head: formatBannerHead(bannerInput), inferenceSetFile: shown(inferenceSetFile), scaledObject: so, commands, pollSeconds: options.pollInterval })
+      : formatBanner({ ...bannerInput, scaledObject: so });
 
-  let client: KedaClient | undefined;
+  let credentials: { ca: Buffer; cert: Buffer; key: Buffer };
   try {
     const [ca, cert, key] = await Promise.all([TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key].map((file) => readFile(join(tlsDir, 'client', file))));
-    client = createKedaClient({
-      address: `${HOST}:${scaler.value.grpcPort}`,
-      // The certificate names 127.0.0.1 too, but TLS's server name indication may not be an IP address.
-      serverName: 'localhost',
-      ca: ca as Buffer,
-      cert: cert as Buffer,
-      key: key as Buffer,
-      ref: { name: so.name, namespace: so.namespace, scalerMetadata: { ...so.metadata } },
-      timeoutMs: CALL_TIMEOUT_MS,
-    });
+    credentials = { ca: ca as Buffer, cert: cert as Buffer, key: key as Buffer };
   } catch (error) {
     return abort(fail('Certificates', `cannot read the client certificate in ${join(tlsDir, 'client')}: ${(error as Error).message}`));
   }
-  const keda = client;
-  stops.push(async () => keda.close());
+  const connect = (scalerMetadata: Readonly<Record<string, string>>): KedaClient => {
+    const client = createKedaClient({
+      address: `${HOST}:${scaler.value.grpcPort}`,
+      // The certificate names 127.0.0.1 too, but TLS's server name indication may not be an IP address.
+      serverName: 'localhost',
+      ...credentials,
+      ref: { name: so.name, namespace: so.namespace, scalerMetadata: { ...scalerMetadata } },
+      timeoutMs: CALL_TIMEOUT_MS,
+    });
+    stops.push(async () => client.close());
+    return client;
+  };
+  const elapsed = (at: number) => Math.floor((at - startedAt) / 1000);
+
+  /** What one poll of KEDA does: GetMetricSpec when it builds the HPA (`begin`), then GetMetrics every interval. */
+  interface Poller {
+    begin(out: (line: string) => void): Promise<void>;
+    poll(out: (line: string) => void): Promise<void>;
+  }
+  let poller: Poller;
+  if ('triggers' in so && policy?.ok) {
+    const clients = so.triggers.map((trigger) => ({ trigger, client: connect(trigger.metadata), metricName: '' }));
+    poller = {
+      async begin(out) {
+        for (const entry of clients) {
+          const spec = await entry.client.getMetricSpec();
+          entry.metricName = spec.ok ? (spec.value.metricSpecs[0]?.metricName ?? '') : '';
+          out(spec.ok ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}` : `GetMetricSpec ${entry.trigger.name} ${spec.code}: ${spec.message}`);
+        }
+      },
+      async poll(out) {
+        const since = Date.now();
+        const polls: TriggerPoll[] = [];
+        // KEDA asks each trigger in turn, then evaluates the formula.
+        for (const { trigger, client, metricName } of clients) {
+          const { metrics } = await client.poll(metricName);
+          const value: Answer<number> = metrics.ok
+            ? { ok: true, value: metrics.value.metricValues[0]?.metricValueFloat ?? Number.NaN }
+            : metrics;
+          const reason = reasons.get(trigger.metadata['metricName'] ?? '');
+          polls.push({ name: trigger.name, value, ...(reason !== undefined && { reason }) });
+        }
+        out(formatCompositePoll(elapsed(since), phaseAt(options.pattern, elapsed(since)), policy.value, polls));
+      },
+    };
+  } else if (!('triggers' in so)) {
+    const keda = connect(so.metadata);
+    let metricName = '';
+    poller = {
+      async begin(out) {
+        const spec = await keda.getMetricSpec();
+        metricName = spec.ok ? (spec.value.metricSpecs[0]?.metricName ?? '') : '';
+        out(
+          spec.ok
+            ? `GetMetricSpec ${spec.value.metricSpecs.map((entry) => `metricName=${entry.metricName} targetSizeFloat=${entry.targetSizeFloat}`).join(' ')}`
+            : `GetMetricSpec ${spec.code}: ${spec.message}`,
+        );
+      },
+      async poll(out) {
+        const since = Date.now();
+        const { metrics, active } = await keda.poll(metricName);
+        const value: Answer<number> = metrics.ok
+          ? metrics.value.metricValues[0]
+            ? { ok: true, value: metrics.value.metricValues[0].metricValueFloat }
+            : { ok: false, code: 'EMPTY', message: 'GetMetrics answered no metric value' }
+          : metrics;
+        const measured = matchObserved(observed, { namespace: so.metadata['inferenceSetNamespace'] ?? '', name: so.metadata['inferenceSetName'] ?? '', metricName: so.metricName, since, answer: value });
+        out(
+          formatPoll({
+            elapsedSeconds: elapsed(since),
+            phase: phaseAt(options.pattern, elapsed(since)),
+            replicas: measured?.result.ok ? readings(measured.result.value) : undefined,
+            value,
+            active: active.ok ? { ok: true, value: active.value.result } : active,
+            threshold: so.threshold,
+            bounds: { min: so.min, max: so.max },
+          }),
+        );
+      },
+    };
+  } else {
+    return abort(fail('BadSyncAnswer', 'the composite ScaledObject came without a readable policy'));
+  }
 
   let stopping: Promise<void> | undefined;
   let polling = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
-
-  const pollOnce = async (out: (line: string) => void, metricName: string) => {
-    const since = Date.now();
-    const { metrics, active } = await keda.poll(metricName);
-    const value: Answer<number> = metrics.ok
-      ? metrics.value.metricValues[0]
-        ? { ok: true, value: metrics.value.metricValues[0].metricValueFloat }
-        : { ok: false, code: 'EMPTY', message: 'GetMetrics answered no metric value' }
-      : metrics;
-    const measured = matchObserved(observed, { namespace: so.metadata['inferenceSetNamespace'] ?? '', name: so.metadata['inferenceSetName'] ?? '', metricName: so.metricName, since, answer: value });
-    out(
-      formatPoll({
-        elapsedSeconds: Math.floor((since - startedAt) / 1000),
-        phase: phaseAt(options.pattern, Math.floor((since - startedAt) / 1000)),
-        replicas: measured?.result.ok ? readings(measured.result.value) : undefined,
-        value,
-        active: active.ok ? { ok: true, value: active.value.result } : active,
-        threshold: so.threshold,
-        bounds: { min: so.min, max: so.max },
-      }),
-    );
-  };
 
   return ok({
     ports: { hooks: hooks.value.port, grpc: scaler.value.grpcPort, http: scaler.value.httpPort, replicas: replicas.map((replica) => replica.port) },
@@ -267,21 +332,15 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
       if (polling || stopping) return;
       polling = true;
       const intervalMs = options.pollInterval * 1000;
-      const loop = async (metricName: string) => {
+      const loop = async () => {
         const began = Date.now();
-        await pollOnce(out, metricName).catch((error: unknown) => log.error({ err: error }, 'dev stack: poll failed'));
+        await poller.poll(out).catch((error: unknown) => log.error({ err: error }, 'dev stack: poll failed'));
         if (stopping) return;
-        pollTimer = setTimeout(() => (inFlight = loop(metricName)), Math.max(0, intervalMs - (Date.now() - began)));
+        pollTimer = setTimeout(() => (inFlight = loop()), Math.max(0, intervalMs - (Date.now() - began)));
       };
       inFlight = (async () => {
-        const spec = await keda.getMetricSpec();
-        const metricName = spec.ok ? (spec.value.metricSpecs[0]?.metricName ?? '') : '';
-        out(
-          spec.ok
-            ? `GetMetricSpec ${spec.value.metricSpecs.map((entry) => `metricName=${entry.metricName} targetSizeFloat=${entry.targetSizeFloat}`).join(' ')}`
-            : `GetMetricSpec ${spec.code}: ${spec.message}`,
-        );
-        if (!stopping) await loop(metricName);
+        await poller.begin(out);
+        if (!stopping) await loop();
       })();
     },
     stop() {

@@ -1,5 +1,7 @@
 import { fail, ok, type Result } from '../lib/result.js';
 import { ANNOTATIONS, DEFAULT_METRIC_NAME, validateAnnotations } from '../schemas/annotations.js';
+import { COMPOSITE_ANNOTATIONS } from '../schemas/composite-annotations.js';
+import { readCompositePolicy, type CompositePolicy } from './composite.js';
 import type { KubeObject } from './objects.js';
 
 /** What an InferenceSet's annotations ask for, once checked. */
@@ -8,6 +10,13 @@ export interface Scaling {
   readonly metricName: string;
   readonly minReplicas: number;
   readonly maxReplicas: number;
+}
+
+/** What the annotations ask for in composite mode (`metrics`): several signals, one formula. */
+export interface CompositeScaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly policy: CompositePolicy;
 }
 
 /** maxReplicaCount is an int32 in KEDA's CRD. */
@@ -24,7 +33,7 @@ export const MAX_NAME_LENGTH = 54;
  * @param workspaces the InferenceSet's Workspaces, which say how many nodes one replica
  *   takes when `max-replicas` is derived from `spec.nodeCountLimit`.
  */
-export function readScaling(inferenceSet: KubeObject, workspaces: readonly KubeObject[]): Result<Scaling | undefined> {
+export function readScaling(inferenceSet: KubeObject, workspaces: readonly KubeObject[]): Result<Scaling | CompositeScaling | undefined> {
   const annotations = inferenceSet.metadata.annotations ?? {};
   if (annotations[ANNOTATIONS.autoProvision] !== 'true') return ok(undefined);
 
@@ -35,6 +44,14 @@ export function readScaling(inferenceSet: KubeObject, workspaces: readonly KubeO
       `InferenceSet name "${name}" has ${name.length} characters; KEDA names the HPA of a ScaledObject ` +
         `keda-hpa-<name>, which allows at most ${MAX_NAME_LENGTH}. Use a shorter name to autoscale it.`,
     );
+  }
+
+  if (annotations[COMPOSITE_ANNOTATIONS.metrics] !== undefined) {
+    const policy = readCompositePolicy(annotations);
+    if (!policy.ok) return policy;
+    const minReplicas = Math.max(1, Number(annotations[ANNOTATIONS.minReplicas] ?? '1'));
+    const maxReplicas = readMaxReplicas(inferenceSet, workspaces, minReplicas);
+    return maxReplicas.ok ? ok({ minReplicas, maxReplicas: maxReplicas.value, policy: policy.value }) : maxReplicas;
   }
 
   const checked = validateAnnotations({ ...annotations });

@@ -6,6 +6,7 @@ import { readScaling } from './annotations.js';
 import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
 import { conflictingAutoscaler } from './conflicts.js';
 import { renderScaledObject, type RenderConfig } from './render.js';
+import { renderCompositeScaledObject } from './render-composite.js';
 
 
 interface SyncInput {
@@ -58,7 +59,8 @@ function desiredScaledObjects({ inferenceSet, owned, related }: SyncInput, confi
   const conflict = conflictingAutoscaler(inferenceSet, owned, related);
   if (conflict !== undefined) return fail('ScaledObjectConflict', conflict);
   // The last line of defence: never a 200 with an object the API server would refuse.
-  const rendered = renderScaledObject(inferenceSet, scaling.value, config);
+  const { value } = scaling;
+  const rendered = 'policy' in value ? renderCompositeScaledObject(inferenceSet, value, config) : renderScaledObject(inferenceSet, value, config);
   const checked = validateRenderedScaledObject(rendered);
   return checked.ok ? ok([rendered]) : checked;
 }

@@ -1,11 +1,12 @@
 import { fail, ok, type Result } from '../lib/result.js';
 import type { Family, MetricType } from './extract.js';
+import { serviceAvg } from './service-avg.js';
 
 /**
  * How the replicas' readings become the one number KEDA gets, chosen by name
  * (`aggregation` in the trigger metadata). Pure: scraping happens elsewhere.
  */
-export type AggregationName = 'sum';
+export type AggregationName = 'sum' | 'service-avg';
 
 export type ServiceReading =
   | { readonly value: number }
@@ -88,7 +89,14 @@ export const sum: Aggregation = {
   },
 };
 
-export const aggregations: Readonly<Record<AggregationName, Aggregation>> = { sum };
+export const aggregations: Readonly<Record<AggregationName, Aggregation>> = {
+  sum,
+  // service-avg reads a replica as sum does, importing it from here: a getter keeps that
+  // import cycle safe whichever module loads first.
+  get 'service-avg'() {
+    return serviceAvg;
+  },
+};
 
 function formatLabels(labels: Readonly<Record<string, string>>): string {
   const pairs = Object.entries(labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`);

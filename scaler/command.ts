@@ -10,8 +10,8 @@ import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-optio
 import type { Discovery } from './discovery/discovery.js';
 import { startStaticDiscovery } from './discovery/static.js';
 import { createHealthServer } from './health.js';
-import { createMeasurer } from './measure.js';
-import { parseTriggerMetadata, targetUrls, type TriggerConfig } from './metadata.js';
+import { createCore, type CoreOptions } from './core.js';
+import type { TriggerConfig } from './metadata.js';
 import { startGrpcServer, type GrpcServer } from './server.js';
 import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
@@ -24,7 +24,7 @@ export const command = defineCommand<ScalerOptions>(
 
 /** What the shell needs from the scaler's core and discovery; tests pass their own. */
 export interface ScalerParts<C extends TriggerTarget> {
-  createCore(options: { registry: Registry; log: Logger; concurrency: number; maxBodyBytes: number }): ScalerCore<C> & { close(): void };
+  createCore(options: CoreOptions): ScalerCore<C> & { close(): void };
   startDiscovery(options: { targets?: string; kubeconfig?: string; registry: Registry; log: Logger }): Promise<Result<Discovery>>;
 }
 
@@ -68,7 +68,14 @@ export async function startScaler<C extends TriggerTarget>(
     },
   });
 
-  const core = parts.createCore({ registry, log, concurrency: options.scrapeConcurrency, maxBodyBytes: options.maxBodyBytes });
+  const core = parts.createCore({
+    registry,
+    log,
+    concurrency: options.scrapeConcurrency,
+    maxBodyBytes: options.maxBodyBytes,
+    sampleIntervalMs: options.sampleInterval * 1000,
+    maxSampledKeys: options.maxSampledKeys,
+  });
   const handlers = externalScalerHandlers(createScalerService(core, discovery.value), {
     log,
     registry,
@@ -129,15 +136,7 @@ const portUse = (property: 'grpcPort' | 'httpPort', port: number, what: string):
 
 /** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
 export const realParts: ScalerParts<TriggerConfig> = {
-  createCore({ registry, log, concurrency, maxBodyBytes }) {
-    const measurer = createMeasurer({ registry, log, maxConcurrency: concurrency, maxBodyBytes });
-    return {
-      parseTriggerMetadata,
-      targetUrls,
-      measure: (config, urls, deadline, desired) => measurer.measure(config, urls, deadline, desired),
-      close: () => measurer.close(),
-    };
-  },
+  createCore,
   async startDiscovery({ targets, kubeconfig, registry, log }) {
     if (targets) return startStaticDiscovery({ file: targets, log });
     // Loaded only here: a scaler with a targets file never pays for the Kubernetes client.

@@ -63,10 +63,11 @@ const TYPES: Readonly<Record<string, MetricType>> = {
  * The sample names to ask a server for (`?name[]=`): servers such as Python's
  * prometheus_client filter by sample name, so the bare name alone would hide a histogram
  * or summary (whose samples are `_sum`/`_count`) and an OpenMetrics counter (`_total`).
- * Buckets are left out: they are most of a histogram's bytes and no aggregation reads them.
+ * Buckets are asked for only when `withBuckets` (a percentile reads them): they are most
+ * of a histogram's bytes.
  */
-export function filterNames(family: string): string[] {
-  return [family, `${family}_sum`, `${family}_count`, `${family}_total`];
+export function filterNames(family: string, withBuckets = false): string[] {
+  return [family, `${family}_sum`, `${family}_count`, `${family}_total`, ...(withBuckets ? [`${family}_bucket`] : [])];
 }
 
 interface Candidate {

@@ -5,11 +5,12 @@ import { recentKeys, type RecentKeys } from '../lib/recent-keys.js';
 import { abbreviate } from '../lib/text.js';
 import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
-import { aggregations, type ServiceReading } from './aggregate.js';
-import { extractFamily, filterNames } from './extract.js';
-import { createLimiter, type LimiterShares } from './limiter.js';
+import { aggregations, type Aggregation, type ServiceReading } from './aggregate.js';
+import { extractFamilyOrAlias, namesWithAlias } from './aliases.js';
+import { filterNames } from './extract.js';
+import { createLimiter, type Limiter, type LimiterShares } from './limiter.js';
 import type { TriggerConfig } from './metadata.js';
-import { SCRAPE_FAILURES, createScraper, filteredUrl } from './scrape.js';
+import { SCRAPE_FAILURES, createScraper, filteredUrl, type Scraper } from './scrape.js';
 import { createScrapeMetrics, removeSetSeries } from './scrape-metrics.js';
 
 /**
@@ -32,7 +33,7 @@ export const MISSING_REASONS = [
 export type MissingReason = (typeof MISSING_REASONS)[number];
 
 export type TargetOutcome =
-  | { readonly url: string; readonly value: number }
+  | { readonly url: string; readonly value: number; /** The other vLLM name read, when the replica serves only that. */ readonly alias?: string }
   | { readonly url: string; readonly missing: MissingReason; readonly detail: string };
 
 export interface Measurement {
@@ -71,6 +72,9 @@ export interface MeasurerOptions {
   /** Series of an InferenceSet not measured for this long are removed (it was deleted, or is no longer asked about). */
   readonly forgetAfterMs?: number;
   readonly now?: () => number;
+  /** The process's scrape cap and connections, when something besides the measurer scrapes too (the sampler). */
+  readonly limiter?: Limiter;
+  readonly scraper?: Scraper;
 }
 
 export const measurerDefaults = {
@@ -99,11 +103,13 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   const { log } = options;
   const maxConcurrency = options.maxConcurrency ?? measurerDefaults.maxConcurrency;
   const margin = options.deadlineMarginMs ?? measurerDefaults.deadlineMarginMs;
-  const limiter = createLimiter(options.shares ?? maxConcurrency);
-  const scraper = createScraper({
-    maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
-    idleSocketMs: measurerDefaults.idleSocketMs,
-  });
+  const limiter = options.limiter ?? createLimiter(options.shares ?? maxConcurrency);
+  const scraper =
+    options.scraper ??
+    createScraper({
+      maxBodyBytes: options.maxBodyBytes ?? measurerDefaults.maxBodyBytes,
+      idleSocketMs: measurerDefaults.idleSocketMs,
+    });
   const metrics = createScrapeMetrics(options.registry, limiter);
   const rounds = new Map<string, Round>();
   const now = options.now ?? Date.now;
@@ -147,16 +153,31 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       const started = Date.now();
       const left = deadline - margin - started;
       if (left <= 0) return undefined;
-      const result = await scraper.fetch(filteredUrl(url, filterNames(config.metricName)), Math.min(config.scrapeTimeoutMs, left));
+      const names = namesWithAlias(config.metricName, (family) => filterNames(family));
+      const result = await scraper.fetch(filteredUrl(url, names), Math.min(config.scrapeTimeoutMs, left));
       metrics.scrapeDuration.observe(labels, (Date.now() - started) / 1000);
       return result;
     });
     if (!slot.ran || slot.value === undefined) return queueTimeout;
     const page = slot.value;
     if (!page.ok) return { url, missing: page.missing, detail: page.detail };
-    const family = extractFamily(page.body, config.metricName);
-    if (!family.ok) return { url, missing: family.problem.reason as MissingReason, detail: family.problem.message };
-    return outcome(url, aggregations[config.aggregation].read(family.value, config.metricName));
+    const found = extractFamilyOrAlias(page.body, config.metricName);
+    if (!found.ok) return { url, missing: found.problem.reason as MissingReason, detail: found.problem.message };
+    const { family, alias } = found.value;
+    const read = outcome(url, aggregationOf(config).read(family, alias ?? config.metricName));
+    if (alias === undefined || !('value' in read)) return read;
+    noteAlias(url, config.metricName, alias);
+    return { ...read, alias };
+  };
+
+  // Said once per replica and name, not on every scrape.
+  const aliasesSeen = new Set<string>();
+  const noteAlias = (url: string, asked: string, alias: string) => {
+    const key = `${url} ${asked}`;
+    if (aliasesSeen.has(key)) return;
+    if (aliasesSeen.size >= 10_000) aliasesSeen.clear();
+    aliasesSeen.add(key);
+    log.info({ url, metric: asked, alias }, `replica serves "${alias}" for "${asked}" (renamed in vLLM): reading it`);
   };
 
   const startRound = (config: TriggerConfig, urls: readonly string[], deadline: number): Round => {
@@ -233,7 +254,9 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
             active,
             replicas: urls.length,
             sampled,
-            outcomes: outcomes.map((entry) => ('value' in entry ? { url: entry.url, value: entry.value } : { url: entry.url, reason: entry.missing })),
+            outcomes: outcomes.map((entry) =>
+              'value' in entry ? { url: entry.url, value: entry.value, ...(entry.alias !== undefined && { alias: entry.alias }) } : { url: entry.url, reason: entry.missing },
+            ),
           },
           'measured',
         );
@@ -256,7 +279,7 @@ function combine(config: TriggerConfig, outcomes: readonly TargetOutcome[], desi
     return fail('UnsupportedMetricType', `${unsupported.detail} (replica ${unsupported.url})`);
   }
   const values = outcomes.flatMap((entry) => ('value' in entry ? [entry.value] : []));
-  const combined = aggregations[config.aggregation].combine(outcomes.length, values, config.threshold, desired);
+  const combined = aggregationOf(config).combine(outcomes.length, values, config.threshold, desired);
   if (!combined.ok) {
     const missing = describeMissing(outcomes);
     return fail(combined.problem.reason, `${combined.problem.message}${missing === '' ? '' : `: ${missing}`}`);
@@ -274,6 +297,13 @@ function describeMissing(outcomes: readonly TargetOutcome[]): string {
 
 function outcome(url: string, reading: ServiceReading): TargetOutcome {
   return 'value' in reading ? { url, value: reading.value } : { url, missing: reading.missing, detail: reading.detail };
+}
+
+/** The measurer reads one scrape round; windowed aggregations and the gate are answered elsewhere. */
+function aggregationOf(config: TriggerConfig): Aggregation {
+  const aggregation = (aggregations as Readonly<Record<string, Aggregation | undefined>>)[config.aggregation];
+  if (aggregation === undefined) throw new Error(`aggregation ${config.aggregation} does not read one scrape round`);
+  return aggregation;
 }
 
 const setName = (config: TriggerConfig): string => `${config.inferenceSetNamespace}/${config.inferenceSetName}`;

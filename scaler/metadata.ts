@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../lib/result.js';
-import { scrapeTimeoutRule, validateTriggerMetadata } from '../schemas/trigger-metadata.js';
+import { scrapeTimeoutRule, triggerMetadataSchema, validateTriggerMetadata } from '../schemas/trigger-metadata.js';
 import type { AggregationName } from './aggregate.js';
 import type { Workspace } from './discovery/discovery.js';
 
@@ -16,8 +16,22 @@ export interface TriggerConfig {
   /** Absolute path, possibly with a query. */
   readonly metricPath: string;
   readonly scrapeTimeoutMs: number;
-  readonly aggregation: AggregationName;
+  readonly aggregation: AggregationKind;
+  /** Composite mode's thresholds, when the trigger carries both (its neutral value lies between them). */
+  readonly upThreshold?: number;
+  readonly downThreshold?: number;
+  /** How far back a windowed aggregation reads. */
+  readonly windowMs: number;
+  /** Percentile only. */
+  readonly quantile?: number;
+  /** Percentile only: fewer observations in the window give 0. */
+  readonly minSamples: number;
 }
+
+/** Aggregations read from one scrape round (aggregate.ts), over a window of samples (windowed.ts), or the gate. */
+export type AggregationKind = AggregationName | 'windowed-avg' | 'percentile' | 'rate' | 'gate';
+
+export const WINDOWED: ReadonlySet<AggregationKind> = new Set(['windowed-avg', 'percentile', 'rate']);
 
 const MAX_SCRAPE_TIMEOUT_MS = 60_000;
 
@@ -31,16 +45,33 @@ export function parseTriggerMetadata(metadata: Readonly<Record<string, string>>)
   if (scrapeTimeoutMs === undefined || scrapeTimeoutMs < 1 || scrapeTimeoutMs > MAX_SCRAPE_TIMEOUT_MS) {
     return fail('InvalidMetadata', `metadata "scrapeTimeout" is ${JSON.stringify(raw.scrapeTimeout)}: ${scrapeTimeoutRule}`);
   }
+  if (raw.aggregation === 'sum' && raw.threshold === undefined) {
+    const rule = triggerMetadataSchema.properties.threshold.description;
+    return fail('InvalidMetadata', `metadata "threshold" is required: ${rule} (the sum aggregation reads it)`);
+  }
+  if (raw.aggregation === 'percentile' && raw.quantile === undefined) {
+    return fail('InvalidMetadata', 'metadata "quantile" is required: the percentile aggregation needs the quantile to read, e.g. "0.95"');
+  }
+  const up = raw.upThreshold === undefined ? undefined : Number(raw.upThreshold);
+  const down = raw.downThreshold === undefined ? undefined : Number(raw.downThreshold);
+  if (up !== undefined && down !== undefined && down > up) {
+    return fail('InvalidMetadata', `metadata "downThreshold" (${raw.downThreshold}) must not exceed "upThreshold" (${raw.upThreshold})`);
+  }
   return ok({
     inferenceSetName: raw.inferenceSetName,
     inferenceSetNamespace: raw.inferenceSetNamespace,
     metricName: raw.metricName,
-    threshold: Number(raw.threshold),
+    threshold: raw.threshold === undefined ? 1 : Number(raw.threshold),
     metricProtocol: raw.metricProtocol,
     metricPort: Number(raw.metricPort),
     metricPath: raw.metricPath,
     scrapeTimeoutMs,
     aggregation: raw.aggregation,
+    ...(up !== undefined && { upThreshold: up }),
+    ...(down !== undefined && { downThreshold: down }),
+    windowMs: Number(raw.metricCacheWindow) * 1000,
+    ...(raw.quantile !== undefined && { quantile: Number(raw.quantile) }),
+    minSamples: Number(raw.minSamples),
   });
 }
 

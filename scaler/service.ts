@@ -5,7 +5,7 @@ import type { Logger } from '../lib/log.js';
 import type { Result } from '../lib/result.js';
 import { abbreviate, untrusted } from '../lib/text.js';
 import { authorize } from './authorize.js';
-import type { Discovery, Workspace } from './discovery/discovery.js';
+import type { Discovery, InferenceSetView, Workspace } from './discovery/discovery.js';
 import type {
   ExternalScalerServer,
   GetMetricSpecResponse,
@@ -30,8 +30,8 @@ export interface MeasurementValue {
 export interface ScalerCore<C extends TriggerTarget> {
   parseTriggerMetadata(metadata: Readonly<Record<string, string>>): Result<C>;
   targetUrls(config: C, namespace: string, workspaces: readonly Workspace[]): string[];
-  /** `desired`: the InferenceSet's spec.replicas, undefined when unknown (static targets). */
-  measure(config: C, urls: readonly string[], deadline: number, desired: number | undefined): Promise<Result<MeasurementValue>>;
+  /** `view`: the InferenceSet as discovery sees it (the readiness gate reads it). */
+  measure(config: C, urls: readonly string[], deadline: number, view: InferenceSetView): Promise<Result<MeasurementValue>>;
 }
 
 /** Longest caller-supplied text in a log line. */
@@ -60,6 +60,11 @@ export function measureStatus(reason: string): status {
   switch (reason) {
     case 'NoTargets':
     case 'NoSamples':
+    // A windowed trigger without its thresholds, whose history cannot answer (yet).
+    case 'WarmingUp':
+    case 'Stale':
+    case 'TooManyKeys':
+    case 'IncompatibleBuckets':
       return status.UNAVAILABLE;
     case 'UnsupportedMetricType':
       return status.INVALID_ARGUMENT;
@@ -179,7 +184,7 @@ export function createScalerService<C extends TriggerTarget>(
       return failure(status.NOT_FOUND, 'InferenceSetNotFound', `InferenceSet ${namespace}/${name} does not exist: check inferenceSetName and inferenceSetNamespace`);
     }
     const urls = core.targetUrls(config, view.namespace, view.workspaces);
-    const measured = await core.measure(config, urls, deadline, view.replicas);
+    const measured = await core.measure(config, urls, deadline, view);
     if (!measured.ok) {
       const { reason, message } = measured.problem;
       return failure(measureStatus(reason), reason, `InferenceSet ${namespace}/${name}, metric ${config.metricName}: ${message}`);

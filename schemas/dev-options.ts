@@ -12,6 +12,7 @@ export interface DevOptions extends LoggingOptions {
   readonly replicaPort: number;
   readonly pollInterval: number;
   readonly dir: string;
+  readonly policy: 'single' | 'composite';
   readonly inferenceSet?: string;
 }
 
@@ -59,6 +60,12 @@ export const devOptionsSchema = {
       minLength: 1,
       default: '.dev',
       description: 'folder for the dev certificates (tls/, reused while valid) and the targets file',
+    },
+    policy: {
+      type: 'string',
+      enum: ['single', 'composite'],
+      default: 'single',
+      description: 'the example InferenceSet run without --inference-set: single (one threshold) or composite (several signals and a formula)',
     },
     inferenceSet: {
       type: 'string',

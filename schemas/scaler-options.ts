@@ -62,6 +62,20 @@ export const scalerOptionsSchema = {
       default: 10_000,
       description: 'on SIGTERM, how long calls in flight may take to finish, in milliseconds',
     },
+    sampleInterval: {
+      type: 'number',
+      minimum: 0.1,
+      maximum: 300,
+      default: 15,
+      description: 'seconds between two samples of each windowed metric (windowed-avg, percentile, rate)',
+    },
+    maxSampledKeys: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 10_000,
+      description: 'most windowed metrics (InferenceSet, family, scrape settings) sampled at once; beyond it a new one is refused',
+    },
     ...loggingOptions,
   },
 } as const;
@@ -77,4 +91,6 @@ export interface ScalerOptions extends LoggingOptions {
   readonly maxBodyBytes: number;
   readonly defaultDeadlineMs: number;
   readonly shutdownGraceMs: number;
+  readonly sampleInterval: number;
+  readonly maxSampledKeys: number;
 }

@@ -10,22 +10,32 @@ export interface TriggerMetadata {
   readonly inferenceSetName: string;
   readonly inferenceSetNamespace: string;
   readonly metricName: string;
-  readonly threshold: string;
+  readonly threshold?: string;
   readonly metricProtocol: 'http' | 'https';
   readonly metricPort: string;
   readonly metricPath: string;
   readonly scrapeTimeout: string;
-  readonly aggregation: 'sum';
+  readonly aggregation: 'sum' | 'service-avg' | 'windowed-avg' | 'percentile' | 'rate' | 'gate';
+  readonly upThreshold?: string;
+  readonly downThreshold?: string;
+  readonly metricCacheWindow: string;
+  readonly quantile?: string;
+  readonly minSamples: string;
+  readonly metricSource: 'modelpod';
 }
 
 const reason = 'InvalidMetadata';
+
+/** A decimal number, possibly negative, never in exponent form (as the hooks render thresholds). */
+const DECIMAL = '^-?([0-9]+(\\.[0-9]+)?|\\.[0-9]+)$';
 
 /** The rule for `scrapeTimeout`, also quoted when a duration parses but is out of range. */
 export const scrapeTimeoutRule = 'per-replica scrape timeout, a duration such as "3s", "500ms", "1.5s" or "1m" (units ms, s, m), from 1ms to 60s';
 
 export const triggerMetadataSchema = {
   type: 'object',
-  required: ['inferenceSetName', 'inferenceSetNamespace', 'metricName', 'threshold'],
+  // `threshold` is required for `sum` only: checked in code (scaler/metadata.ts).
+  required: ['inferenceSetName', 'inferenceSetNamespace', 'metricName'],
   properties: {
     inferenceSetName: {
       type: 'string',
@@ -55,7 +65,7 @@ export const triggerMetadataSchema = {
       pattern: '^(0*[1-9][0-9]*(\\.[0-9]+)?|0*\\.[0-9]{0,2}[1-9][0-9]*)$',
       description:
         'per-replica target value, a decimal number of at least 0.001 such as "10" or "2.5" (KEDA writes the target ' +
-        'into the HPA with three decimals: a smaller one would become 0)',
+        'into the HPA with three decimals: a smaller one would become 0); required by aggregation "sum"',
       'x-reason': reason,
     },
     metricProtocol: {
@@ -91,9 +101,52 @@ export const triggerMetadataSchema = {
     },
     aggregation: {
       type: 'string',
-      enum: ['sum'],
+      enum: ['sum', 'service-avg', 'windowed-avg', 'percentile', 'rate', 'gate'],
       default: 'sum',
-      description: 'how the replicas\' values become one number: "sum" (the only one so far)',
+      description:
+        'how the replicas\' values become one number: "sum", "service-avg" (gauges), "windowed-avg" or "percentile" ' +
+        '(histograms over a window), "rate" (counters over a window) or "gate" (1 when every replica is ready)',
+      'x-reason': reason,
+    },
+    upThreshold: {
+      type: 'string',
+      maxLength: 32,
+      pattern: DECIMAL,
+      description: 'the composite formula\'s scale-up threshold, a decimal number such as "10" or "-0.5"',
+      'x-reason': reason,
+    },
+    downThreshold: {
+      type: 'string',
+      maxLength: 32,
+      pattern: DECIMAL,
+      description: 'the composite formula\'s scale-down threshold, a decimal number not above upThreshold',
+      'x-reason': reason,
+    },
+    metricCacheWindow: {
+      type: 'string',
+      pattern: '^([1-9][0-9]{0,2}|[1-2][0-9]{3}|3[0-5][0-9]{2}|3600)$',
+      default: '300',
+      description: 'seconds of samples a windowed aggregation reads, a whole number from 1 to 3600',
+      'x-reason': reason,
+    },
+    quantile: {
+      type: 'string',
+      pattern: '^0?\\.[0-9]*[1-9][0-9]*$',
+      description: 'the quantile the percentile aggregation reads, a decimal between 0 and 1 exclusive such as "0.95"',
+      'x-reason': reason,
+    },
+    minSamples: {
+      type: 'string',
+      pattern: '^[0-9]{1,9}$',
+      default: '20',
+      description: 'fewest observations in the window for the percentile aggregation to read a quantile (fewer give 0), a whole number',
+      'x-reason': reason,
+    },
+    metricSource: {
+      type: 'string',
+      enum: ['modelpod'],
+      default: 'modelpod',
+      description: 'where the metric is read: "modelpod" (each replica\'s own /metrics page, the only source)',
       'x-reason': reason,
     },
   },

@@ -2,7 +2,7 @@ import { ok, type Result } from '../../lib/result.js';
 import { ANNOTATIONS, WORKSPACE_LABEL } from '../../schemas/annotations.js';
 import { compile } from '../../schemas/compile.js';
 import { kubernetesObjectSchema, type KubernetesObjectMetadata, type KubernetesObjectMetadataOnly } from '../../schemas/kubernetes-object.js';
-import type { InferenceSetView, Workspace } from './discovery.js';
+import type { InferenceSetView, Replicas, Workspace } from './discovery.js';
 
 
 export type Kind = 'InferenceSet' | 'Workspace';
@@ -15,10 +15,10 @@ export type Kind = 'InferenceSet' | 'Workspace';
  */
 export interface SlimObject {
   readonly metadata: Omit<KubernetesObjectMetadata, 'deletionTimestamp'>;
-  /** An InferenceSet's `spec.replicas`, when it is a whole number >= 0. */
-  readonly replicas?: number;
   /** `metadata.deletionTimestamp` is set: the object is going away. */
   readonly deleting?: true;
+  /** InferenceSets only. */
+  readonly replicas?: Replicas;
 }
 
 const validateObject = compile<KubernetesObjectMetadataOnly>(kubernetesObjectSchema, {
@@ -38,13 +38,17 @@ export function slimObject(kind: Kind, raw: unknown): Result<SlimObject> {
   } else {
     const allowed = annotations?.[ANNOTATIONS.allowedNamespaces];
     if (allowed !== undefined) metadata.annotations = { [ANNOTATIONS.allowedNamespaces]: allowed };
+    const replicas = replicasOf(raw as { spec?: { replicas?: unknown }; status?: { readyReplicas?: unknown } });
+    return ok(deletionTimestamp === undefined ? { metadata, replicas } : { metadata, deleting: true, replicas });
   }
-  const replicas = kind === 'InferenceSet' ? (raw as { spec?: { replicas?: unknown } }).spec?.replicas : undefined;
-  return ok({
-    metadata,
-    ...(typeof replicas === 'number' && Number.isSafeInteger(replicas) && replicas >= 0 ? { replicas } : {}),
-    ...(deletionTimestamp === undefined ? {} : { deleting: true as const }),
-  });
+  return ok(deletionTimestamp === undefined ? { metadata } : { metadata, deleting: true });
+}
+
+const count = (value: unknown, absent: number): number => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : absent);
+
+/** See `Replicas`: a value that is not a count reads as absent. */
+export function replicasOf(object: { spec?: { replicas?: unknown }; status?: { readyReplicas?: unknown } }): Replicas {
+  return { desired: count(object.spec?.replicas, 1), ready: count(object.status?.readyReplicas, 0) };
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -84,7 +88,7 @@ export interface DiscoveryIndex {
 const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 export function createDiscoveryIndex(): DiscoveryIndex {
-  const inferenceSets = new Map<string, { readonly allowedNamespaces: readonly string[]; readonly replicas: number | undefined }>();
+  const inferenceSets = new Map<string, { readonly allowedNamespaces: readonly string[]; readonly replicas: Replicas | undefined }>();
   const workspaces = new Map<string, WorkspaceEntry>();
   /** InferenceSet key -> names of the Workspaces labelled with it (same namespace). */
   const members = new Map<string, Set<string>>();
@@ -133,15 +137,15 @@ export function createDiscoveryIndex(): DiscoveryIndex {
     },
     lookup(namespace, name) {
       const key = keyOf(namespace, name);
-      const set = inferenceSets.get(key);
-      if (set === undefined) return undefined;
+      const entry = inferenceSets.get(key);
+      if (entry === undefined) return undefined;
       const targets: Workspace[] = [];
       for (const member of members.get(key) ?? []) {
         if (!workspaces.get(keyOf(namespace, member))?.deleting) targets.push({ name: member });
       }
       targets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const view = { namespace, name, allowedNamespaces: set.allowedNamespaces, workspaces: targets };
-      return set.replicas === undefined ? view : { ...view, replicas: set.replicas };
+      const view = { namespace, name, allowedNamespaces: entry.allowedNamespaces, workspaces: targets };
+      return entry.replicas === undefined ? view : { ...view, replicas: entry.replicas };
     },
     size(kind) {
       return kind === 'InferenceSet' ? inferenceSets.size : workspaces.size;

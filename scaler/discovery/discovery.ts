@@ -19,11 +19,19 @@ export interface InferenceSetView {
   readonly allowedNamespaces: readonly string[];
   /** The replicas, without those being deleted. */
   readonly workspaces: readonly Workspace[];
-  /**
-   * `spec.replicas`: how many replicas KAITO is asked for. During a surge upgrade there is
-   * one Workspace more until the new one is Ready. Absent for static targets.
-   */
-  readonly replicas?: number;
+  /** From the InferenceSet (Kubernetes discovery only): the readiness gate and the fallback read them. */
+  readonly replicas?: Replicas;
+}
+
+/**
+ * `spec.replicas` (absent = 1, KAITO's default) and `status.readyReplicas` (KAITO omits it
+ * while none is ready: absent = 0). Never `status.replicas`, which KAITO sets to the
+ * desired count before the replicas exist. During a surge upgrade there is one Workspace
+ * more than `desired` until the new one is Ready.
+ */
+export interface Replicas {
+  readonly desired: number;
+  readonly ready: number;
 }
 
 export interface Discovery {

@@ -24,6 +24,7 @@ afterAll(() => dir.remove());
 const options = (change: Partial<DevOptions> = {}): DevOptions => ({
   replicas: 3,
   pattern: 'burst',
+  policy: 'single',
   duration: 0,
   hooksPort: 0,
   grpcPort: 0,

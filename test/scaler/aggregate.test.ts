@@ -1,5 +1,6 @@
 import { aggregations, sum } from '../../scaler/aggregate.js';
 import type { Family, MetricType } from '../../scaler/extract.js';
+import { WINDOWED } from '../../scaler/metadata.js';
 import { triggerMetadataSchema } from '../../schemas/trigger-metadata.js';
 
 const MAX = Number.MAX_VALUE;
@@ -132,7 +133,9 @@ describe('sum: one replica\'s reading of its family', () => {
 
 describe('aggregations', () => {
   it('are chosen by the names the trigger metadata accepts', () => {
-    expect(Object.keys(aggregations)).toEqual([...triggerMetadataSchema.properties.aggregation.enum]);
+    // The rest read a window of samples (windowed.ts) or the InferenceSet's readiness (gate).
+    const elsewhere = [...WINDOWED, 'gate'];
+    expect([...Object.keys(aggregations), ...elsewhere].sort()).toEqual([...triggerMetadataSchema.properties.aggregation.enum].sort());
     for (const [name, aggregation] of Object.entries(aggregations)) expect(aggregation.name).toBe(name);
   });
 });

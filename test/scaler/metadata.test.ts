@@ -22,6 +22,8 @@ describe('parseTriggerMetadata: defaults', () => {
         metricPath: '/metrics',
         scrapeTimeoutMs: 3000,
         aggregation: 'sum',
+        windowMs: 300_000,
+        minSamples: 20,
       },
     });
   });

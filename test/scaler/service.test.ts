@@ -83,6 +83,11 @@ describe('measureStatus: the gRPC code of a measuring problem', () => {
   const cases: Array<[string, status]> = [
     ['NoTargets', status.UNAVAILABLE],
     ['NoSamples', status.UNAVAILABLE],
+    // A windowed trigger without thresholds whose history cannot answer.
+    ['WarmingUp', status.UNAVAILABLE],
+    ['Stale', status.UNAVAILABLE],
+    ['TooManyKeys', status.UNAVAILABLE],
+    ['IncompatibleBuckets', status.UNAVAILABLE],
     ['UnsupportedMetricType', status.INVALID_ARGUMENT],
     ['SomethingElse', status.INTERNAL],
   ];
@@ -128,7 +133,8 @@ function fakeCore(outcome: Result<MeasurementValue>) {
     },
     targetUrls: (config, namespace, workspaces: readonly Workspace[]) =>
       workspaces.map((ws) => `http://${ws.address ?? `${ws.name}.${namespace}.svc.cluster.local:${config.metricPort}`}/metrics`),
-    async measure(config, urls, deadline, desired) {
+    async measure(config, urls, deadline, view) {
+      const desired = view?.replicas?.desired;
       calls.push({ config, urls, deadline, ...(desired === undefined ? {} : { desired }) });
       return outcome;
     },
@@ -158,7 +164,7 @@ const deadline = 5_000_000;
 describe('createScalerService', () => {
   it("GetMetrics passes the InferenceSet's spec.replicas to the measurement (it bounds the fallback during a surge)", async () => {
     const { core, calls } = fakeCore(ok({ value: 14, active: true }));
-    const surging: InferenceSetView = { ...phi, workspaces: [...phi.workspaces, { name: 'phi-4-2' }], replicas: 2 };
+    const surging: InferenceSetView = { ...phi, workspaces: [...phi.workspaces, { name: 'phi-4-2' }], replicas: { desired: 2, ready: 2 } };
     const service = createScalerService(core, fakeDiscovery([surging]));
     await service.getMetrics({ scaledObjectRef: ref(), metricName: 'x' }, deadline);
     expect(calls.map((call) => [call.urls.length, call.desired])).toEqual([[3, 2]]);
@@ -236,8 +242,8 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
     const { core, calls } = fakeCore(ok({ value: 0, active: false }));
     const counting: ScalerCore<FakeConfig> = {
       ...core,
-      async measure(config, urls, at, desired) {
-        await core.measure(config, urls, at, desired);
+      async measure(config, urls, at, view) {
+        await core.measure(config, urls, at, view);
         return outcomes.shift() ?? ok({ value: 0, active: false });
       },
     };

@@ -1,7 +1,7 @@
 import {
   createDiscoveryIndex,
   parseAllowedNamespaces,
-  slimObject,
+  replicasOf, slimObject,
   type DiscoveryIndex,
   type Kind,
   type SlimObject,
@@ -59,6 +59,20 @@ const inferenceSetRaw = {
   spec: { replicas: 2 },
 };
 
+describe('replicasOf: what the readiness gate reads of an InferenceSet', () => {
+  it.each<[string, unknown, { desired: number; ready: number }]>([
+    ['both set', { spec: { replicas: 3 }, status: { readyReplicas: 2 } }, { desired: 3, ready: 2 }],
+    ['readyReplicas absent (KAITO omits it while none is ready) = 0', { spec: { replicas: 3 }, status: { replicas: 3 } }, { desired: 3, ready: 0 }],
+    ['spec.replicas absent = 1 (its default)', { status: { readyReplicas: 1 } }, { desired: 1, ready: 1 }],
+    ['status.replicas is never read', { spec: { replicas: 2 }, status: { replicas: 2 } }, { desired: 2, ready: 0 }],
+    ['nothing at all', {}, { desired: 1, ready: 0 }],
+    ['values that are not counts read as absent', { spec: { replicas: '3' }, status: { readyReplicas: -1 } }, { desired: 1, ready: 0 }],
+    ['scaled to zero', { spec: { replicas: 0 } }, { desired: 0, ready: 0 }],
+  ])('%s', (_name, object, expected) => {
+    expect(replicasOf(object as Parameters<typeof replicasOf>[0])).toEqual(expected);
+  });
+});
+
 describe('slimObject keeps only what discovery reads', () => {
   it.each<[string, Kind, unknown, SlimObject]>([
     [
@@ -71,15 +85,15 @@ describe('slimObject keeps only what discovery reads', () => {
       'an InferenceSet: name, namespace, resourceVersion, the allowed-namespaces annotation',
       'InferenceSet',
       inferenceSetRaw,
-      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } }, replicas: 2 },
+      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } }, replicas: { desired: 2, ready: 0 } },
     ],
     [
-      'an InferenceSet whose spec.replicas is not a whole number >= 0: kept without it',
+      'an InferenceSet whose spec.replicas is not a whole number >= 0: read as absent (1)',
       'InferenceSet',
       { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: '2' } },
-      { metadata: { name: 'i', namespace: 'n' } },
+      { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } },
     ],
-    ['an InferenceSet with spec.replicas -1', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: -1 } }, { metadata: { name: 'i', namespace: 'n' } }],
+    ['an InferenceSet with spec.replicas -1', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: -1 } }, { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } }],
     ["a Workspace's spec.replicas is not read", 'Workspace', { metadata: { name: 'w', namespace: 'n' }, spec: { replicas: 2 } }, { metadata: { name: 'w', namespace: 'n' } }],
     [
       'a Workspace being deleted',
@@ -88,7 +102,7 @@ describe('slimObject keeps only what discovery reads', () => {
       { metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [WORKSPACE_LABEL]: 'phi-4' } }, deleting: true },
     ],
     ['a Workspace without labels', 'Workspace', { metadata: { name: 'w', namespace: 'n' } }, { metadata: { name: 'w', namespace: 'n' } }],
-    ['an InferenceSet without annotations', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' } }, { metadata: { name: 'i', namespace: 'n' } }],
+    ['an InferenceSet without annotations', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' } }, { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } }],
   ])('%s', (_, kind, raw, expected) => {
     expect(slimObject(kind, raw)).toEqual({ ok: true, value: expected });
   });
@@ -193,8 +207,8 @@ describe('the discovery index', () => {
 
   it("keeps an InferenceSet's spec.replicas for the fallback, and forgets it when an update drops it", () => {
     const index = createDiscoveryIndex();
-    index.putInferenceSet({ ...set('a'), replicas: 2 });
-    expect(index.lookup('default', 'a')?.replicas).toBe(2);
+    index.putInferenceSet({ ...set('a'), replicas: { desired: 2, ready: 1 } });
+    expect(index.lookup('default', 'a')?.replicas).toEqual({ desired: 2, ready: 1 });
     index.putInferenceSet(set('a'));
     expect(index.lookup('default', 'a')).not.toHaveProperty('replicas');
   });

@@ -15,6 +15,9 @@ async function metric(registry: Registry, name: string, labels: Record<string, s
   return values.find((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))?.value;
 }
 
+/** What the harness's InferenceSets say: spec.replicas 2, status.readyReplicas 2. */
+const READY = { desired: 2, ready: 2 };
+
 describe('the initial list', () => {
   it('caches every InferenceSet and Workspace across namespaces and list pages', async () => {
     const { fake, discovery } = await setup.start({}, (fake) => {
@@ -35,10 +38,10 @@ describe('the initial list', () => {
       name: 'phi-4',
       allowedNamespaces: ['team-a', 'team-b'],
       workspaces: [{ name: 'phi-4-0' }, { name: 'phi-4-1' }, { name: 'phi-4-2' }],
-      replicas: 2,
+      replicas: { desired: 2, ready: 2 },
     });
-    expect(discovery.lookup('team-a', 'phi-4')).toEqual({ namespace: 'team-a', name: 'phi-4', allowedNamespaces: ['*'], workspaces: [{ name: 'phi-4-0' }], replicas: 2 });
-    expect(discovery.lookup('default', 'idle')).toEqual({ namespace: 'default', name: 'idle', allowedNamespaces: [], workspaces: [], replicas: 2 });
+    expect(discovery.lookup('team-a', 'phi-4')).toEqual({ namespace: 'team-a', name: 'phi-4', allowedNamespaces: ['*'], workspaces: [{ name: 'phi-4-0' }], replicas: READY });
+    expect(discovery.lookup('default', 'idle')).toEqual({ namespace: 'default', name: 'idle', allowedNamespaces: [], workspaces: [], replicas: READY });
     expect(discovery.lookup('default', 'unknown')).toBeUndefined();
     expect(discovery.lookup('team-a', 'gone')).toBeUndefined();
     expect(discovery.lookup('team-b', 'phi-4')).toBeUndefined();
@@ -87,7 +90,7 @@ describe('watch events flow into lookups', () => {
 
     fake.apply(IS, inferenceSet('default', 'other', '*'));
     await fake.until(() => discovery.lookup('default', 'other') !== undefined);
-    expect(discovery.lookup('default', 'other')).toEqual({ namespace: 'default', name: 'other', allowedNamespaces: ['*'], workspaces: [{ name: 'phi-4-0' }], replicas: 2 });
+    expect(discovery.lookup('default', 'other')).toEqual({ namespace: 'default', name: 'other', allowedNamespaces: ['*'], workspaces: [{ name: 'phi-4-0' }], replicas: READY });
 
     fake.remove(IS, 'default', 'phi-4');
     await fake.until(() => discovery.lookup('default', 'phi-4') === undefined);
