@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOpt
   query: () => import('./scaler/query.js'),
   scaler: () => import('./scaler/command.js'),
   dev: () => import('./dev/command.js'),
+  simulate: () => import('./simulate/command.js'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

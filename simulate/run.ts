@@ -64,6 +64,8 @@ export interface PolicySummary {
 
 export interface PolicyRun {
   readonly policy: string;
+  /** The HPA's minReplicas and maxReplicas. */
+  readonly bounds: { readonly min: number; readonly max: number };
   readonly rows: readonly TimelineRow[];
   readonly summary: PolicySummary;
 }
@@ -187,6 +189,7 @@ export function simulatePolicy(policy: Policy, scenario: Scenario, onProgress?: 
   }
   return {
     policy: policy.name,
+    bounds: { min: policy.hpa.minReplicas, max: policy.hpa.maxReplicas },
     rows,
     summary: {
       gpuHours: replicaSeconds / 3600,
