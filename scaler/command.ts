@@ -9,8 +9,9 @@ import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-optio
 import type { Discovery } from './discovery/discovery.js';
 import { startStaticDiscovery } from './discovery/static.js';
 import { createHealthServer } from './health.js';
-import { createMeasurer } from './measure.js';
+import { createMeasurer, type ObservedMeasurement } from './measure.js';
 import { parseTriggerMetadata, targetUrls, type TriggerConfig } from './metadata.js';
+import { createRecorder } from './record.js';
 import { startGrpcServer, type GrpcServer } from './server.js';
 import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
@@ -23,7 +24,13 @@ export const command = defineCommand<ScalerOptions>(
 
 /** What the shell needs from the scaler's core and discovery; tests pass their own. */
 export interface ScalerParts<C extends TriggerTarget> {
-  createCore(options: { registry: Registry; log: Logger; concurrency: number; maxBodyBytes: number }): ScalerCore<C> & { close(): void };
+  createCore(options: {
+    registry: Registry;
+    log: Logger;
+    concurrency: number;
+    maxBodyBytes: number;
+    observe?: (seen: ObservedMeasurement) => void;
+  }): ScalerCore<C> & { close(): void };
   startDiscovery(options: { targets?: string; kubeconfig?: string; registry: Registry; log: Logger }): Promise<Result<Discovery>>;
 }
 
@@ -67,7 +74,14 @@ export async function startScaler<C extends TriggerTarget>(
     },
   });
 
-  const core = parts.createCore({ registry, log, concurrency: options.scrapeConcurrency, maxBodyBytes: options.maxBodyBytes });
+  const recorder = options.record === undefined ? undefined : createRecorder({ dir: options.record, maxBytes: options.recordMaxBytes, files: options.recordFiles, log });
+  const core = parts.createCore({
+    registry,
+    log,
+    concurrency: options.scrapeConcurrency,
+    maxBodyBytes: options.maxBodyBytes,
+    ...(recorder && { observe: recorder.observe }),
+  });
   const handlers = externalScalerHandlers(createScalerService(core, discovery.value), {
     log,
     registry,
@@ -88,6 +102,7 @@ export async function startScaler<C extends TriggerTarget>(
   let health: Server | undefined;
   const stopRest = async () => {
     core.close();
+    recorder?.close();
     tls.close();
     await discovery.value.stop();
     if (health) await close(health, 1000);
@@ -121,8 +136,8 @@ export async function startScaler<C extends TriggerTarget>(
 
 /** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
 export const realParts: ScalerParts<TriggerConfig> = {
-  createCore({ registry, log, concurrency, maxBodyBytes }) {
-    const measurer = createMeasurer({ registry, log, maxConcurrency: concurrency, maxBodyBytes });
+  createCore({ registry, log, concurrency, maxBodyBytes, observe }) {
+    const measurer = createMeasurer({ registry, log, maxConcurrency: concurrency, maxBodyBytes, ...(observe && { observe }) });
     return {
       parseTriggerMetadata,
       targetUrls,

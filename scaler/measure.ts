@@ -54,9 +54,19 @@ export interface Measurer {
   close(): void;
 }
 
+/** What one measurement saw, for an observer (`scaler --record`). */
+export interface ObservedMeasurement {
+  readonly config: TriggerConfig;
+  /** One per replica scraped; empty when there was none to scrape. */
+  readonly outcomes: readonly TargetOutcome[];
+  readonly result: Result<Measurement>;
+}
+
 export interface MeasurerOptions {
   readonly registry: Registry;
   readonly log: Logger;
+  /** Called once each measurement completes; must not throw. */
+  readonly observe?: (seen: ObservedMeasurement) => void;
   /** Scrapes in flight at once, across every call of the process. */
   readonly maxConcurrency?: number;
   /** Bigger metrics pages count as missing. */
@@ -149,6 +159,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
     async measure(config, urls, callDeadline) {
       const deadline = Number.isNaN(callDeadline) ? Infinity : callDeadline;
       const labels = setLabels(config);
+      let seen: readonly TargetOutcome[] = [];
       const result = await (async (): Promise<Result<Measurement>> => {
         if (urls.length === 0) return combine(config, []);
         const unique = [...new Set(urls)].sort();
@@ -166,6 +177,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         const outcomes = urls.map(
           (url): TargetOutcome => round.outcomes.get(url) ?? { url, missing: 'Timeout', detail: 'no answer before the call deadline' },
         );
+        seen = outcomes;
         return combine(config, outcomes);
       })().catch((error: unknown) => fail<Measurement>('InternalError', `measuring failed: ${error instanceof Error ? error.message : String(error)}`));
 
@@ -192,6 +204,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         metrics.measurements.inc({ ...labels, outcome: result.problem.reason });
         log.warn({ inferenceSet: setName(config), metric: config.metricName, reason: result.problem.reason }, result.problem.message);
       }
+      options.observe?.({ config, outcomes: seen, result });
       return result;
     },
     close() {

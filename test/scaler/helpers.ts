@@ -24,6 +24,8 @@ export function testScalerOptions(overrides: Partial<ScalerOptions> & Pick<Scale
     maxBodyBytes: 1 << 20,
     defaultDeadlineMs: 3000,
     shutdownGraceMs: 2000,
+    recordMaxBytes: 1 << 20,
+    recordFiles: 1,
     logLevel: 'info',
     logFormat: 'json',
     ...overrides,
