@@ -38,7 +38,7 @@ export function changePoints(rows: readonly TimelineRow[], pick: (row: TimelineR
     if (value === undefined || Number.isNaN(value)) continue;
     const point: Point = [hours(row.t), value];
     if (previous === undefined || index === rows.length - 1 || value !== previous[1]) {
-      if (previous !== undefined && previous !== kept) points.push(previous);
+      if (previous !== undefined && previous !== kept && value !== previous[1]) points.push(previous);
       points.push(point);
       kept = point;
     }
@@ -76,7 +76,7 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
   const closed = context.capacity !== undefined;
   const series: unknown[] = [];
   const first = runs[0];
-  const loadName = 'load (replicas of capacity)';
+  const loadName = 'load';
   if (closed && first !== undefined) {
     series.push({
       name: loadName,
@@ -150,7 +150,9 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
     textStyle: { fontFamily: FONT },
     title: {
       text: context.title,
-      subtext: 'solid: replicas   dashed: replicas serving   dotted: HPA aim (within bounds)' + (closed ? '   grey: load' : ''),
+      subtext:
+        'solid: replicas   dashed: replicas serving   dotted: HPA aim (within bounds)' +
+        (closed ? "   grey: load, in replicas' worth of capacity" : ''),
       left: 12,
       top: 8,
       itemGap: 6,
@@ -162,7 +164,7 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
       right: 28,
       itemWidth: 24,
       itemHeight: 10,
-      itemGap: 20,
+      itemGap: 24,
       textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT },
       data: [...runs.map((run) => run.policy), ...(closed ? [loadName, sloName] : [])],
     },
@@ -213,7 +215,12 @@ export function metricOption(runs: readonly PolicyRun[], metric: string, extent:
   };
 }
 
-/** Server-side SVG rendering; deterministic for the same option and size. */
+/**
+ * Server-side SVG rendering. The same options give the same SVG but for its class names,
+ * which count the charts and styles of the process (zr0-cls-0, zr1-cls-5, ...) so that
+ * several SVGs can share one page: a process that renders the same charts in the same order
+ * writes the same files.
+ */
 export function renderSvg(option: Option, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
