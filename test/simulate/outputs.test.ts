@@ -85,7 +85,7 @@ describe('outputs as text', () => {
   it('the plots are the same SVG for the same run, and the report escapes what it quotes', () => {
     const option = () => replicasOption(runs, { title: 'a <b>', capacity: 4, sloSeconds: 10 }, 30);
     const svg = renderSvg(option(), 800, 400);
-    const unprefixed = (text: string) => text.replace(/zr\d+-cls-\d+/g, 'zr-cls');
+    const unprefixed = (text: string) => text.replace(/zr\d+-(cls-|c)\d+/g, 'zr-id');
     expect(unprefixed(renderSvg(option(), 800, 400))).toBe(unprefixed(svg));
     const html = reportHtml({ title: 'a <b>', settings: ['x & y'], overTarget: 'o', runs, plots: [svg] });
     expect(html).toContain('<h1>a &lt;b&gt;</h1>');
