@@ -87,8 +87,17 @@ export function advancePool(pool: Pool, now: number, seconds: number, arrivalsPe
  * gets an equal share); with none serving, the wait for the first to start plus its queue.
  */
 export function expectedQueueSeconds(pool: Pool, now: number, parameters: QueueParameters): number {
-  const serving = pool.replicas.filter((replica) => isReady(replica, now));
-  if (serving.length > 0) return serving.reduce((total, replica) => total + queueSeconds(replica.inSystem, parameters), 0) / serving.length;
-  const first = Math.min(...pool.replicas.map((replica) => replica.readyAt));
+  let serving = 0;
+  let total = 0;
+  let first = Infinity;
+  for (const replica of pool.replicas) {
+    if (isReady(replica, now)) {
+      serving += 1;
+      total += queueSeconds(replica.inSystem, parameters);
+    } else {
+      first = Math.min(first, replica.readyAt);
+    }
+  }
+  if (serving > 0) return total / serving;
   return (Number.isFinite(first) ? first - now : 0) + Math.max(0, pool.gateway - parameters.concurrency) / parameters.capacity;
 }

@@ -112,17 +112,29 @@ function combine(policy: Policy, targets: number, values: readonly number[]): Me
   return { value: combined.ok ? ok(combined.value.value) : combined };
 }
 
-/** Percentile of values each carrying a weight (p in 0..1); null without weight. */
+/**
+ * The smallest value v such that the values <= v carry at least p of the weight (p in
+ * 0..1); null without weight. A binary search over the sorted values: a day of seconds sorts
+ * natively instead of through a comparator.
+ */
 export function weightedPercentile(values: Float64Array, weights: Float64Array, count: number, p: number): number | null {
-  const order = Array.from({ length: count }, (_, index) => index).sort((a, b) => (values[a] as number) - (values[b] as number));
-  const total = order.reduce((sum, index) => sum + (weights[index] as number), 0);
+  let total = 0;
+  for (let index = 0; index < count; index += 1) total += weights[index] as number;
   if (total <= 0) return null;
-  let seen = 0;
-  for (const index of order) {
-    seen += weights[index] as number;
-    if (seen >= p * total) return values[index] as number;
+  const sorted = values.slice(0, count).sort();
+  const weightUpTo = (limit: number): number => {
+    let sum = 0;
+    for (let index = 0; index < count; index += 1) if ((values[index] as number) <= limit) sum += weights[index] as number;
+    return sum;
+  };
+  let low = 0;
+  let high = count - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (weightUpTo(sorted[middle] as number) >= p * total) high = middle;
+    else low = middle + 1;
   }
-  return values[order[order.length - 1] as number] as number;
+  return sorted[low] as number;
 }
 
 export function simulatePolicy(policy: Policy, scenario: Scenario, onProgress?: (seconds: number) => void): PolicyRun {
