@@ -180,37 +180,35 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
   };
 }
 
-/** The metric per replica as the HPA sees it (value / replicas) against each policy's threshold. */
+/**
+ * The metric per replica as the HPA sees it (value / replicas) against each policy's
+ * threshold, on a log axis (values below QUEUE_FLOOR show there).
+ */
 export function metricOption(runs: readonly PolicyRun[], metric: string, extent: number): Option {
   const series: unknown[] = [];
   runs.forEach((run, index) => {
     const colour = colourOf(index);
-    series.push({
-      name: `${run.policy} per replica`,
-      type: 'line',
-      symbol: 'none',
-      color: colour,
-      lineStyle: { width: 1.5, color: colour },
-      data: changePoints(run.rows, (row) => (row.value === undefined ? undefined : row.value / row.replicas)),
-    });
-    series.push({
-      name: `${run.policy} threshold`,
-      type: 'line',
-      symbol: 'none',
-      color: colour,
-      lineStyle: { width: 1, type: 'dashed', color: colour },
-      data: changePoints(run.rows, (row) => row.threshold),
-    });
+    const line = (width: number, type: string, data: Point[]) => ({ name: run.policy, type: 'line', symbol: 'none', color: colour, lineStyle: { width, type, color: colour }, data });
+    series.push(line(1.5, 'solid', changePoints(run.rows, (row) => (row.value === undefined ? undefined : Math.max(QUEUE_FLOOR, row.value / row.replicas)))));
+    series.push(line(1.2, 'dashed', changePoints(run.rows, (row) => row.threshold)));
   });
   return {
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: FONT },
-    title: { text: `${metric} per replica, against the threshold`, left: 12, top: 8, textStyle: { fontSize: 14, color: '#111827', fontFamily: FONT } },
-    legend: { top: 34, left: 12, textStyle: { fontSize: 11, fontFamily: FONT } },
-    grid: { left: 64, right: 24, top: 70, bottom: 48 },
+    title: {
+      text: `${metric}: value per replica against the threshold`,
+      subtext: 'solid: the scaler\'s answer divided by the replicas   dashed: the policy\'s threshold',
+      left: 12,
+      top: 8,
+      itemGap: 6,
+      textStyle: { fontSize: 14, fontWeight: 'bold', color: '#111827', fontFamily: FONT },
+      subtextStyle: { fontSize: 12, color: '#4b5563', fontFamily: FONT },
+    },
+    legend: { top: 10, right: 28, itemWidth: 24, itemHeight: 10, itemGap: 24, textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT }, data: runs.map((run) => run.policy) },
+    grid: { left: 64, right: 28, top: 80, bottom: 52 },
     xAxis: timeAxis(0, extent, true),
-    yAxis: { type: 'value', splitLine: { lineStyle: { color: '#e5e7eb' } } },
+    yAxis: { type: 'log', min: QUEUE_FLOOR, logBase: 10, splitLine: { lineStyle: { color: '#e5e7eb' } } },
     series,
   };
 }
