@@ -45,6 +45,33 @@ describe('keda-kaito-scaler simulate', () => {
     expect(html.replace(/xmlns(:\w+)?="[^"]*"/g, '')).not.toMatch(/(src|href)=|https?:\/\//);
   });
 
+  it('replays a recording of the scaler (open loop)', () => {
+    const lines = Array.from({ length: 40 }, (_, index) =>
+      JSON.stringify({
+        time: new Date(Date.UTC(2026, 2, 3, 10, 0, 0) + index * 15_000).toISOString(),
+        namespace: 'default',
+        inferenceSet: 'phi-4-mini',
+        metric: 'vllm:num_requests_waiting',
+        aggregation: 'sum',
+        threshold: 10,
+        replicas: [{ url: 'http://ws-0/metrics', value: index < 20 ? 45 : 0 }],
+        value: index < 20 ? 45 : 0,
+      }),
+    );
+    const file = join(dir, 'recording.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const out = join(dir, 'replay');
+    const result = simulate('--policy', 'examples/policies/conservative.yaml', '--replay', file, '--out', out);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.overTarget).toBe("seconds with the recorded value per replica above the policy's threshold");
+    expect(summary.policies.conservative).toMatchObject({ p95QueueSeconds: null, scaleUps: 1, maxReplicas: 2 });
+    const rows = readFileSync(join(out, 'timeline.csv'), 'utf8').trim().split('\n').slice(1);
+    // A new HPA has no recommendation yet to stabilize against: one Pod up at once, still starting.
+    expect(rows[0]).toBe('0,conservative,2,1,5,45,10,,,,,ScaleUpLimit');
+  });
+
   it('refuses a policy the hooks refuse, with their reason and message', () => {
     const extra = { 'scaledobject.kaito.sh/min-replicas': '5', 'scaledobject.kaito.sh/max-replicas': '3' };
     const file = join(dir, 'bad.yaml');
