@@ -43,7 +43,7 @@ export const simulateOptionsSchema = {
       minItems: 1,
       maxItems: 6,
       items: { type: 'string', minLength: 1 },
-      description: 'an annotated InferenceSet YAML file whose scaling policy to rehearse; repeat to compare (up to 6)',
+      description: 'an annotated InferenceSet (or a ScaledObject for this scaler) in a YAML file: a policy to rehearse; repeat to compare (up to 6)',
     },
     load: {
       type: 'string',

@@ -17,7 +17,7 @@ describe('readPolicy: an InferenceSet rendered by the hooks, read by the scaler,
   });
 
   it('reads the example policies shipped with the project', () => {
-    for (const file of ['examples/policies/conservative.yaml', 'examples/policies/running.yaml']) {
+    for (const file of ['examples/policies/conservative.yaml', 'examples/policies/running.yaml', 'examples/policies/faster.yaml']) {
       expect(readPolicy(readFileSync(file, 'utf8'), file, render).ok).toBe(true);
     }
   });
@@ -43,5 +43,28 @@ describe('readPolicy: an InferenceSet rendered by the hooks, read by the scaler,
   ])('refuses a file %s', (_, text, reason) => {
     const read = readPolicy(text, 'p.yaml', render);
     expect(read.ok || read.problem.reason).toBe(reason);
+  });
+
+  describe('a ScaledObject written by hand', () => {
+    const faster = readFileSync('examples/policies/faster.yaml', 'utf8');
+
+    it('is taken as it is, named by its own name', () => {
+      const read = readPolicy(faster, 'faster.yaml', render);
+      expect(read.ok && [read.value.name, read.value.trigger.inferenceSetName, read.value.hpa.scaleUp.policies]).toEqual([
+        'faster',
+        'phi-4-mini',
+        [{ type: 'Pods', value: 2, periodSeconds: 60 }],
+      ]);
+    });
+
+    it.each<[string, string, string]>([
+      ['a second trigger', faster.replace('  triggers:\n', '  triggers:\n    - type: cpu\n      metadata: {value: "50"}\n'), 'UnsupportedPolicy'],
+      ['a trigger of another scaler', faster.replace('type: external', 'type: prometheus'), 'UnsupportedPolicy'],
+      ['metadata the scaler refuses', faster.replace('threshold: "10"', 'threshold: "ten"'), 'InvalidMetadata'],
+      ['a behaviour the HPA refuses', faster.replace('type: Pods\n              value: 2', 'type: Nodes\n              value: 2'), 'InvalidScaledObject'],
+    ])('refuses %s', (_, text, reason) => {
+      const read = readPolicy(text, 'faster.yaml', render);
+      expect(read.ok || read.problem.reason).toBe(reason);
+    });
   });
 });
