@@ -2,7 +2,7 @@ import { shapeLoad } from '../../simulate/load.js';
 import type { Policy } from '../../simulate/policy.js';
 import { parseRecording } from '../../simulate/replay.js';
 import { checkModelled, simulatePolicy, weightedPercentile, type Scenario } from '../../simulate/run.js';
-import { policy } from './support.js';
+import { examplePolicy, policy } from './support.js';
 
 const step = shapeLoad('step', 14); // 3.5 replicas' worth at 4 requests/s each
 const scenario: Scenario = {
@@ -15,13 +15,8 @@ const scenario: Scenario = {
 };
 
 const conservative = policy('conservative', { 'scaledobject.kaito.sh/max-replicas': '6' });
-/** The same policy with a scale-up of 4 Pods per minute and no stabilization. */
-const faster: Policy = {
-  ...policy('faster', { 'scaledobject.kaito.sh/max-replicas': '6' }),
-  get hpa() {
-    return { ...conservative.hpa, scaleUp: { ...conservative.hpa.scaleUp, stabilizationWindowSeconds: 0, policies: [{ type: 'Pods' as const, value: 4, periodSeconds: 60 }] } };
-  },
-};
+/** examples/policies/faster.yaml: the same trigger, up to 2 Pods a minute up, no scale-up window. */
+const faster = examplePolicy('examples/policies/faster.yaml');
 
 describe('closed loop under --load step', () => {
   const slow = simulatePolicy(conservative, scenario);

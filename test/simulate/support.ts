@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { sync } from '../../hooks/sync.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
@@ -24,3 +25,10 @@ export function policy(name: string, extra: Record<string, string | undefined> =
 /** What the sync hook answers for the same InferenceSet. */
 export const hookAnswer = (name: string, extra: Record<string, string | undefined>) =>
   sync({ object: inferenceSet(autoscaled(extra), {}, name), attachments: {}, related: {}, finalizing: false }, render);
+
+/** The policy of a file of the project; throws when it cannot be read. */
+export function examplePolicy(file: string): Policy {
+  const read = readPolicy(readFileSync(file, 'utf8'), file, render);
+  if (!read.ok) throw new Error(read.problem.message);
+  return read.value;
+}
