@@ -74,7 +74,10 @@ export async function startScaler<C extends TriggerTarget>(
     },
   });
 
-  const recorder = options.record === undefined ? undefined : createRecorder({ dir: options.record, maxBytes: options.recordMaxBytes, files: options.recordFiles, log });
+  const recorder =
+    options.record === undefined
+      ? undefined
+      : createRecorder({ dir: options.record, maxBytes: options.recordMaxBytes, files: options.recordFiles, log });
   const core = parts.createCore({
     registry,
     log,

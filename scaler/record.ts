@@ -38,7 +38,9 @@ export function recordOf(seen: ObservedMeasurement, time: number): RecordedMeasu
     metric: config.metricName,
     aggregation: config.aggregation,
     threshold: config.threshold,
-    replicas: outcomes.map((outcome) => ('value' in outcome ? { url: outcome.url, value: outcome.value } : { url: outcome.url, reason: outcome.missing })),
+    replicas: outcomes.map((outcome) =>
+      'value' in outcome ? { url: outcome.url, value: outcome.value } : { url: outcome.url, reason: outcome.missing },
+    ),
     ...(result.ok ? { value: result.value.value } : { problem: result.problem }),
   };
 }

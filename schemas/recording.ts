@@ -34,7 +34,12 @@ export const recordingLineSchema = {
   'x-reason': reason,
   description: 'a recorded measurement: {time, namespace, inferenceSet, metric, aggregation, threshold, replicas, value | problem}',
   properties: {
-    time: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T', 'x-reason': reason, description: 'when the measurement completed, ISO 8601' },
+    time: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T',
+      'x-reason': reason,
+      description: 'when the measurement completed, ISO 8601',
+    },
     namespace: { type: 'string', pattern: NAMESPACE, 'x-reason': reason, description: "the InferenceSet's namespace" },
     inferenceSet: { type: 'string', pattern: OBJECT_NAME, 'x-reason': reason, description: "the InferenceSet's name" },
     metric: { type: 'string', minLength: 1, 'x-reason': reason, description: 'the metric family measured' },

@@ -18,14 +18,15 @@ export interface SimulateOptions extends LoggingOptions {
 }
 
 /** A duration as written on the command line: "90s", "6m", "1h30m", "4h". */
-export const DURATION = '^([0-9]+(\\.[0-9]+)?(s|m|h))+$';
+const DURATION = '^([0-9]+(\\.[0-9]+)?(s|m|h))+$';
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
 
 /** Seconds of a duration that matches DURATION. */
 export function durationSeconds(text: string): number {
   let total = 0;
-  for (const [, amount, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(s|m|h)/g)) total += Number(amount) * (UNIT_SECONDS[unit as string] as number);
+  for (const [, amount, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(s|m|h)/g))
+    total += Number(amount) * (UNIT_SECONDS[unit as string] as number);
   return total;
 }
 
@@ -43,7 +44,8 @@ export const simulateOptionsSchema = {
       minItems: 1,
       maxItems: 6,
       items: { type: 'string', minLength: 1 },
-      description: 'an annotated InferenceSet (or a ScaledObject for this scaler) in a YAML file: a policy to rehearse; repeat to compare (up to 6)',
+      description:
+        'an annotated InferenceSet (or a ScaledObject for this scaler) in a YAML file: a policy to rehearse; repeat to compare (up to 6)',
     },
     load: {
       type: 'string',

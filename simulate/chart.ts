@@ -7,7 +7,7 @@ import type { PolicyRun, TimelineRow } from './run.js';
  * dotted = what the HPA aimed at; the load is the grey area behind.
  */
 
-export const POLICY_COLOURS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'] as const;
+const POLICY_COLOURS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'] as const;
 const LOAD_COLOUR = '#9ca3af';
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
@@ -106,7 +106,12 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
     });
     series.push({ ...line(2.5, 'solid'), data: changePoints(run.rows, (row) => row.replicas) });
     series.push({ ...line(1.5, 'dashed'), data: changePoints(run.rows, (row) => row.ready) });
-    series.push({ ...line(1.2, 'dotted'), data: changePoints(run.rows, (row) => (row.aim === undefined ? undefined : Math.min(Math.max(row.aim, run.bounds.min), run.bounds.max))) });
+    series.push({
+      ...line(1.2, 'dotted'),
+      data: changePoints(run.rows, (row) =>
+        row.aim === undefined ? undefined : Math.min(Math.max(row.aim, run.bounds.min), run.bounds.max),
+      ),
+    });
     if (closed) {
       series.push({
         name: run.policy,
@@ -136,14 +141,21 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
       ],
     });
   }
-  const top = Math.max(...runs.map((run) => Math.max(run.bounds.max, ...run.rows.map((row) => (closed ? row.arrivals / (context.capacity as number) : 0)))));
+  const top = Math.max(
+    ...runs.map((run) => Math.max(run.bounds.max, ...run.rows.map((row) => (closed ? row.arrivals / (context.capacity as number) : 0)))),
+  );
   const grids = closed
     ? [
         { left: 64, right: 28, top: 92, height: '48%' },
         { left: 64, right: 28, top: '71%', bottom: 52 },
       ]
     : [{ left: 64, right: 28, top: 92, bottom: 52 }];
-  const axisName = (text: string) => ({ name: text, nameLocation: 'end', nameGap: 10, nameTextStyle: { color: '#374151', align: 'left', padding: [0, 0, 0, -40] } });
+  const axisName = (text: string) => ({
+    name: text,
+    nameLocation: 'end',
+    nameGap: 10,
+    nameTextStyle: { color: '#374151', align: 'left', padding: [0, 0, 0, -40] },
+  });
   return {
     animation: false,
     backgroundColor: '#ffffff',
@@ -171,9 +183,26 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
     grid: grids,
     xAxis: grids.map((_, index) => timeAxis(index, extent, index === grids.length - 1)),
     yAxis: [
-      { type: 'value', gridIndex: 0, min: 0, max: Math.ceil(top) + 1, minInterval: 1, ...axisName('replicas'), splitLine: { lineStyle: { color: '#e5e7eb' } } },
+      {
+        type: 'value',
+        gridIndex: 0,
+        min: 0,
+        max: Math.ceil(top) + 1,
+        minInterval: 1,
+        ...axisName('replicas'),
+        splitLine: { lineStyle: { color: '#e5e7eb' } },
+      },
       ...(closed
-        ? [{ type: 'log', gridIndex: 1, min: QUEUE_FLOOR, logBase: 10, ...axisName('queue time (s)'), splitLine: { lineStyle: { color: '#e5e7eb' } } }]
+        ? [
+            {
+              type: 'log',
+              gridIndex: 1,
+              min: QUEUE_FLOOR,
+              logBase: 10,
+              ...axisName('queue time (s)'),
+              splitLine: { lineStyle: { color: '#e5e7eb' } },
+            },
+          ]
         : []),
     ],
     series,
@@ -188,9 +217,28 @@ export function metricOption(runs: readonly PolicyRun[], metric: string, extent:
   const series: unknown[] = [];
   runs.forEach((run, index) => {
     const colour = colourOf(index);
-    const line = (width: number, type: string, data: Point[]) => ({ name: run.policy, type: 'line', symbol: 'none', color: colour, lineStyle: { width, type, color: colour }, data });
-    series.push(line(1.5, 'solid', changePoints(run.rows, (row) => (row.value === undefined ? undefined : Math.max(QUEUE_FLOOR, row.value / row.replicas)))));
-    series.push(line(1.2, 'dashed', changePoints(run.rows, (row) => row.threshold)));
+    const line = (width: number, type: string, data: Point[]) => ({
+      name: run.policy,
+      type: 'line',
+      symbol: 'none',
+      color: colour,
+      lineStyle: { width, type, color: colour },
+      data,
+    });
+    series.push(
+      line(
+        1.5,
+        'solid',
+        changePoints(run.rows, (row) => (row.value === undefined ? undefined : Math.max(QUEUE_FLOOR, row.value / row.replicas))),
+      ),
+    );
+    series.push(
+      line(
+        1.2,
+        'dashed',
+        changePoints(run.rows, (row) => row.threshold),
+      ),
+    );
   });
   return {
     animation: false,
@@ -198,14 +246,22 @@ export function metricOption(runs: readonly PolicyRun[], metric: string, extent:
     textStyle: { fontFamily: FONT },
     title: {
       text: `${metric}: value per replica against the threshold`,
-      subtext: 'solid: the scaler\'s answer divided by the replicas   dashed: the policy\'s threshold',
+      subtext: "solid: the scaler's answer divided by the replicas   dashed: the policy's threshold",
       left: 12,
       top: 8,
       itemGap: 6,
       textStyle: { fontSize: 14, fontWeight: 'bold', color: '#111827', fontFamily: FONT },
       subtextStyle: { fontSize: 12, color: '#4b5563', fontFamily: FONT },
     },
-    legend: { top: 10, right: 28, itemWidth: 24, itemHeight: 10, itemGap: 24, textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT }, data: runs.map((run) => run.policy) },
+    legend: {
+      top: 10,
+      right: 28,
+      itemWidth: 24,
+      itemHeight: 10,
+      itemGap: 24,
+      textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT },
+      data: runs.map((run) => run.policy),
+    },
     grid: { left: 64, right: 28, top: 80, bottom: 52 },
     xAxis: timeAxis(0, extent, true),
     yAxis: { type: 'log', min: QUEUE_FLOOR, logBase: 10, splitLine: { lineStyle: { color: '#e5e7eb' } } },

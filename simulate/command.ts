@@ -15,7 +15,7 @@ import { reportHtml } from './report.js';
 import { checkModelled, simulatePolicy, type PolicyRun, type Scenario, type Source } from './run.js';
 
 /** The HPA's sync period (kube-controller-manager --horizontal-pod-autoscaler-sync-period). */
-export const SYNC_SECONDS = 15;
+const SYNC_SECONDS = 15;
 const PLOT = { width: 1100, height: 620 } as const;
 
 export interface Rehearsal {
@@ -47,7 +47,11 @@ export async function prepare(options: SimulateOptions, read: ReadText): Promise
     const policy = readPolicy(text.value, file, render.value);
     if (!policy.ok) return fail(policy.problem.reason, `policy ${file}: ${policy.problem.message}`);
     const twin = policies.find((other) => other.name === policy.value.name);
-    if (twin) return fail('DuplicatePolicyName', `policy ${file} is named ${twin.name} like another one: policies are told apart by their InferenceSet's name`);
+    if (twin)
+      return fail(
+        'DuplicatePolicyName',
+        `policy ${file} is named ${twin.name} like another one: policies are told apart by their InferenceSet's name`,
+      );
     policies.push(policy.value);
   }
 
@@ -82,14 +86,17 @@ export async function prepare(options: SimulateOptions, read: ReadText): Promise
     }
     source = { kind: 'load', load };
     length = load.duration;
-    settings.push(`each replica: ${options.capacity} requests/s with ${options.concurrency} running at once; SLO: queue time <= ${options.slo}`);
+    settings.push(
+      `each replica: ${options.capacity} requests/s with ${options.concurrency} running at once; SLO: queue time <= ${options.slo}`,
+    );
   }
   for (const policy of policies) {
     const modelled = checkModelled(policy, source);
     if (!modelled.ok) return modelled;
   }
   const duration = options.duration === undefined ? length : durationSeconds(options.duration);
-  if (!(duration >= SYNC_SECONDS)) return fail('InvalidOption', `the run lasts ${duration} s: it needs at least one HPA sync (${SYNC_SECONDS} s)`);
+  if (!(duration >= SYNC_SECONDS))
+    return fail('InvalidOption', `the run lasts ${duration} s: it needs at least one HPA sync (${SYNC_SECONDS} s)`);
   settings.push(
     `${(duration / 3600).toFixed(1)} h in HPA syncs of ${SYNC_SECONDS} s; new replicas serve after ${options.startup}` +
       (options.failureRate > 0 ? `; ${options.failureRate} failures per replica-hour (seed ${options.seed})` : ''),
@@ -113,7 +120,7 @@ export async function prepare(options: SimulateOptions, read: ReadText): Promise
   });
 }
 
-export function overTargetMeaning(scenario: Scenario): string {
+function overTargetMeaning(scenario: Scenario): string {
   return scenario.source.kind === 'load'
     ? `seconds with a queue time above the SLO (${scenario.sloSeconds} s)`
     : "seconds with the recorded value per replica above the policy's threshold";

@@ -81,7 +81,7 @@ export const milli = (value: number): number => Math.round(value * 1000);
 export const averageValueReplicas = (value: number, target: number): number => Math.ceil(milli(value) / Math.max(1, milli(target)));
 
 /** Whether a usage ratio is close enough to 1 that the HPA keeps the current count. */
-export const withinTolerance = (ratio: number, up: number, down: number): boolean => 1 - down <= ratio && ratio <= 1 + up;
+const withinTolerance = (ratio: number, up: number, down: number): boolean => 1 - down <= ratio && ratio <= 1 + up;
 
 /**
  * One metric's proposal (replica_calculator.go):
@@ -105,7 +105,7 @@ export function metricProposal(metric: HpaMetric, value: number, current: number
  * The highest proposal of the metrics that answered. As the HPA does, it holds (a
  * problem) when every metric failed, or when some failed and the others would scale down.
  */
-export function metricsProposal(spec: HpaSpec, input: SyncInput): Result<number> {
+function metricsProposal(spec: HpaSpec, input: SyncInput): Result<number> {
   let proposal: number | undefined;
   let firstProblem: Result<number> | undefined;
   spec.metrics.forEach((metric, index) => {
@@ -126,12 +126,13 @@ const changedWithin = (events: readonly Timestamped[], now: number, periodSecond
   events.reduce((total, event) => (event.at > now - periodSeconds ? total + event.replicas : total), 0);
 
 /** The most replicas the scale-up policies allow now (calculateScaleUpLimitWithScalingRules). */
-export function scaleUpLimit(rules: ScalingRules, current: number, state: HpaState, now: number): number {
+function scaleUpLimit(rules: ScalingRules, current: number, state: HpaState, now: number): number {
   if (rules.selectPolicy === 'Disabled') return current;
   const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
   let limit = rules.selectPolicy === 'Min' ? Infinity : -Infinity;
   for (const policy of rules.policies) {
-    const start = current - changedWithin(state.scaleUps, now, policy.periodSeconds) + changedWithin(state.scaleDowns, now, policy.periodSeconds);
+    const start =
+      current - changedWithin(state.scaleUps, now, policy.periodSeconds) + changedWithin(state.scaleDowns, now, policy.periodSeconds);
     const proposed = policy.type === 'Pods' ? start + policy.value : Math.ceil(start * (1 + policy.value / 100));
     limit = pick(limit, proposed);
   }
@@ -139,13 +140,14 @@ export function scaleUpLimit(rules: ScalingRules, current: number, state: HpaSta
 }
 
 /** The fewest replicas the scale-down policies allow now (calculateScaleDownLimitWithBehaviors). */
-export function scaleDownLimit(rules: ScalingRules, current: number, state: HpaState, now: number): number {
+function scaleDownLimit(rules: ScalingRules, current: number, state: HpaState, now: number): number {
   if (rules.selectPolicy === 'Disabled') return current;
   // "Min" selects the smallest change, which for a scale-down is the highest count.
   const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
   let limit = rules.selectPolicy === 'Min' ? -Infinity : Infinity;
   for (const policy of rules.policies) {
-    const start = current - changedWithin(state.scaleUps, now, policy.periodSeconds) + changedWithin(state.scaleDowns, now, policy.periodSeconds);
+    const start =
+      current - changedWithin(state.scaleUps, now, policy.periodSeconds) + changedWithin(state.scaleDowns, now, policy.periodSeconds);
     const proposed = policy.type === 'Pods' ? start - policy.value : Math.trunc(start * (1 - policy.value / 100));
     limit = pick(limit, proposed);
   }

@@ -14,7 +14,7 @@ import type { HpaMetric, HpaSpec, ScalingPolicy, ScalingRules } from './hpa.js';
  * scale down after a 300 s window by up to 100 % per 15 s; tolerance 0.1.
  */
 
-export const DEFAULT_TOLERANCE = 0.1;
+const DEFAULT_TOLERANCE = 0.1;
 
 const defaultScaleUp: ScalingRules = {
   stabilizationWindowSeconds: 0,
@@ -58,7 +58,8 @@ function readRules(written: unknown, defaults: ScalingRules, direction: string):
   if (written === undefined) return ok(defaults);
   if (!isMapping(written)) return fail('InvalidScaledObject', `behavior.${direction} must be a mapping`);
   const tolerance = written['tolerance'] === undefined ? defaults.tolerance : parseQuantity(written['tolerance']);
-  if (tolerance === undefined) return fail('InvalidScaledObject', `behavior.${direction}.tolerance ${JSON.stringify(written['tolerance'])} is not a quantity`);
+  if (tolerance === undefined)
+    return fail('InvalidScaledObject', `behavior.${direction}.tolerance ${JSON.stringify(written['tolerance'])} is not a quantity`);
   const window = written['stabilizationWindowSeconds'] ?? defaults.stabilizationWindowSeconds;
   if (!Number.isInteger(window) || (window as number) < 0) {
     return fail('InvalidScaledObject', `behavior.${direction}.stabilizationWindowSeconds must be a whole number >= 0`);
@@ -69,7 +70,10 @@ function readRules(written: unknown, defaults: ScalingRules, direction: string):
   }
   const policies = written['policies'] ?? defaults.policies;
   if (!Array.isArray(policies) || !policies.every(isPolicy)) {
-    return fail('InvalidScaledObject', `behavior.${direction}.policies must be a list of {type: Pods|Percent, value > 0, periodSeconds 1..1800}`);
+    return fail(
+      'InvalidScaledObject',
+      `behavior.${direction}.policies must be a list of {type: Pods|Percent, value > 0, periodSeconds 1..1800}`,
+    );
   }
   return ok({ stabilizationWindowSeconds: window as number, selectPolicy, policies, tolerance });
 }
@@ -77,7 +81,14 @@ function readRules(written: unknown, defaults: ScalingRules, direction: string):
 function isPolicy(value: unknown): value is ScalingPolicy {
   if (!isMapping(value)) return false;
   const { type, value: amount, periodSeconds: period } = value;
-  return (type === 'Pods' || type === 'Percent') && Number.isInteger(amount) && (amount as number) > 0 && Number.isInteger(period) && (period as number) > 0 && (period as number) <= 1800;
+  return (
+    (type === 'Pods' || type === 'Percent') &&
+    Number.isInteger(amount) &&
+    (amount as number) > 0 &&
+    Number.isInteger(period) &&
+    (period as number) > 0 &&
+    (period as number) <= 1800
+  );
 }
 
 /**
@@ -89,7 +100,10 @@ export function hpaOf(scaledObject: { readonly spec?: Mapping }, targetOf: Trigg
   if (!isMapping(spec)) return fail('InvalidScaledObject', 'the ScaledObject has no spec');
   const advanced = isMapping(spec['advanced']) ? spec['advanced'] : {};
   if (advanced['scalingModifiers'] !== undefined) {
-    return fail('UnsupportedScalingModifiers', 'simulate does not evaluate advanced.scalingModifiers formulas yet; render a ScaledObject without them');
+    return fail(
+      'UnsupportedScalingModifiers',
+      'simulate does not evaluate advanced.scalingModifiers formulas yet; render a ScaledObject without them',
+    );
   }
   const hpaConfig = isMapping(advanced['horizontalPodAutoscalerConfig']) ? advanced['horizontalPodAutoscalerConfig'] : {};
   const behavior = isMapping(hpaConfig['behavior']) ? hpaConfig['behavior'] : {};

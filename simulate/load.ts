@@ -30,7 +30,11 @@ export function shapeLoad(shape: Shape, peak: number): Load {
     case 'burst':
       return { name: 'burst', duration: 3 * HOUR, rateAt: (t) => (t >= 0.5 * HOUR && (t - 0.5 * HOUR) % HOUR < 600 ? peak : 0.25 * peak) };
     case 'diurnal':
-      return { name: 'diurnal', duration: 24 * HOUR, rateAt: (t) => peak * (0.1 + 0.9 * (1 - Math.cos((2 * Math.PI * t) / (24 * HOUR))) / 2) };
+      return {
+        name: 'diurnal',
+        duration: 24 * HOUR,
+        rateAt: (t) => peak * (0.1 + (0.9 * (1 - Math.cos((2 * Math.PI * t) / (24 * HOUR)))) / 2),
+      };
   }
 }
 
@@ -50,7 +54,8 @@ export function parseTrace(text: string, file: string): Result<Load> {
     if (times.length === 0 && /^t_seconds\s*,\s*arrivals_per_second$/.test(line)) continue;
     const where = `${file} line ${index + 1}`;
     const cells = line.split(',').map((cell) => cell.trim());
-    if (cells.length !== 2) return fail('InvalidTrace', `${where}: expected "t_seconds,arrivals_per_second", got ${JSON.stringify(line.slice(0, 80))}`);
+    if (cells.length !== 2)
+      return fail('InvalidTrace', `${where}: expected "t_seconds,arrivals_per_second", got ${JSON.stringify(line.slice(0, 80))}`);
     const row = validateTraceRow({ t_seconds: toNumber(cells[0]), arrivals_per_second: toNumber(cells[1]) });
     if (!row.ok) return fail(row.problem.reason, `${where}: ${row.problem.message}`);
     const last = times[times.length - 1];

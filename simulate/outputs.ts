@@ -2,7 +2,7 @@ import type { PolicyRun, PolicySummary, TimelineRow } from './run.js';
 
 /** The files and the table of a rehearsal, as text: pure, so tests read them as users do. */
 
-export const TIMELINE_COLUMNS = [
+const TIMELINE_COLUMNS = [
   't_seconds',
   'policy',
   'replicas',
@@ -94,6 +94,8 @@ export function summaryTable(runs: readonly PolicyRun[]): string {
   const { headers, rows } = summaryCells(runs);
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] as string).length)));
   const line = (cells: readonly string[]) =>
-    cells.map((text, column) => (column === 0 ? text.padEnd(widths[column] as number) : text.padStart(widths[column] as number))).join('  ');
+    cells
+      .map((text, column) => (column === 0 ? text.padEnd(widths[column] as number) : text.padStart(widths[column] as number)))
+      .join('  ');
   return [line(headers), ...rows.map(line)].join('\n');
 }

@@ -26,7 +26,10 @@ export interface Policy {
 export function readPolicy(text: string, file: string, render: RenderConfig): Result<Policy> {
   const document = readInferenceSet(text, file);
   if (!document.ok) return document;
-  const scaledObject = document.value.object['kind'] === 'ScaledObject' ? ok(document.value.object as unknown as KubeObject) : rendered(document.value, file, render);
+  const scaledObject =
+    document.value.object['kind'] === 'ScaledObject'
+      ? ok(document.value.object as unknown as KubeObject)
+      : rendered(document.value, file, render);
   if (!scaledObject.ok) return scaledObject;
   const triggers = scaledObject.value.spec?.['triggers'];
   const only = Array.isArray(triggers) && triggers.length === 1 ? (triggers[0] as { type?: unknown; metadata?: unknown }) : undefined;
@@ -49,6 +52,7 @@ function rendered(inferenceSet: InferenceSetDocument, file: string, render: Rend
   if (scaledObject !== undefined) return ok(scaledObject);
   return fail(
     'NotAutoscaled',
-    `the hooks render no ScaledObject for ${file}: annotate it with scaledobject.kaito.sh/auto-provision: "true" and a scaledobject.kaito.sh/threshold`,
+    `the hooks render no ScaledObject for ${file}: annotate it with scaledobject.kaito.sh/auto-provision: "true" ` +
+      'and a scaledobject.kaito.sh/threshold',
   );
 }

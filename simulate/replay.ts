@@ -27,17 +27,22 @@ export function parseRecording(text: string, file: string, only?: string): Resul
     const record = validateRecordingLine(data);
     if (!record.ok) return fail(record.problem.reason, `${file} line ${index + 1}: ${record.problem.message}`);
     const time = Date.parse(record.value.time);
-    if (Number.isNaN(time)) return fail('InvalidRecording', `${file} line ${index + 1}: time ${JSON.stringify(record.value.time)} is not an ISO 8601 time`);
+    if (Number.isNaN(time))
+      return fail('InvalidRecording', `${file} line ${index + 1}: time ${JSON.stringify(record.value.time)} is not an ISO 8601 time`);
     const key = `${record.value.namespace}/${record.value.inferenceSet}`;
     bySet.set(key, [...(bySet.get(key) ?? []), { ...record.value, at: time }]);
   }
   if (bySet.size === 0) return fail('EmptyRecording', `${file} holds no recorded measurement`);
   if (only === undefined && bySet.size > 1) {
-    return fail('AmbiguousRecording', `${file} holds measurements of ${[...bySet.keys()].sort().join(', ')}: choose one with --replay-inference-set`);
+    return fail(
+      'AmbiguousRecording',
+      `${file} holds measurements of ${[...bySet.keys()].sort().join(', ')}: choose one with --replay-inference-set`,
+    );
   }
   const name = only ?? ([...bySet.keys()][0] as string);
   const chosen = bySet.get(name);
-  if (chosen === undefined) return fail('EmptyRecording', `${file} holds no measurement of ${name} (it has ${[...bySet.keys()].sort().join(', ')})`);
+  if (chosen === undefined)
+    return fail('EmptyRecording', `${file} holds no measurement of ${name} (it has ${[...bySet.keys()].sort().join(', ')})`);
   chosen.sort((a, b) => a.at - b.at);
   const start = (chosen[0] as { at: number }).at;
   const records = chosen.map((record) => ({ ...record, at: (record.at - start) / 1000 }));

@@ -40,7 +40,8 @@ export const startingPool = (replicas: number, seed: number): Pool => ({
 
 export const isReady = (replica: Replica, now: number): boolean => replica.readyAt <= now;
 
-export const readyCount = (pool: Pool, now: number): number => pool.replicas.reduce((count, replica) => count + (isReady(replica, now) ? 1 : 0), 0);
+export const readyCount = (pool: Pool, now: number): number =>
+  pool.replicas.reduce((count, replica) => count + (isReady(replica, now) ? 1 : 0), 0);
 
 /** Adds replicas that start now, or removes replicas: those still starting first, then the newest. */
 export function scalePool(pool: Pool, count: number, now: number, parameters: PoolParameters): Pool {
@@ -77,7 +78,9 @@ export function advancePool(pool: Pool, now: number, seconds: number, arrivalsPe
   const handedOut = gateway / serving;
   const share = arrivalsPerSecond / serving;
   replicas = replicas.map((replica) =>
-    isReady(replica, now) ? { readyAt: replica.readyAt, inSystem: advanceQueue(replica.inSystem + handedOut, share, seconds, parameters) } : replica,
+    isReady(replica, now)
+      ? { readyAt: replica.readyAt, inSystem: advanceQueue(replica.inSystem + handedOut, share, seconds, parameters) }
+      : replica,
   );
   return { replicas, gateway: 0, seed, failures };
 }

@@ -5,7 +5,16 @@ import { hpaSync, initialHpaState, type HpaState } from './hpa.js';
 import type { Load } from './load.js';
 import type { Policy } from './policy.js';
 import { running, waiting } from './queue.js';
-import { advancePool, expectedQueueSeconds, isReady, readyCount, scalePool, startingPool, type Pool, type PoolParameters } from './replicas.js';
+import {
+  advancePool,
+  expectedQueueSeconds,
+  isReady,
+  readyCount,
+  scalePool,
+  startingPool,
+  type Pool,
+  type PoolParameters,
+} from './replicas.js';
 
 /**
  * The rehearsal loop of one policy, in virtual time. Every `syncSeconds` the replicas are
@@ -86,30 +95,33 @@ export function checkModelled(policy: Policy, source: Source): Result<void> {
   );
 }
 
-interface Measured {
-  readonly value: Result<number>;
-}
-
-function measureModel(policy: Policy, pool: Pool, now: number, parameters: PoolParameters): Measured {
+function measureModel(policy: Policy, pool: Pool, now: number, parameters: PoolParameters): Result<number> {
   const read = MODELLED[policy.trigger.metricName] as (typeof MODELLED)[string];
   const values = pool.replicas.filter((replica) => isReady(replica, now)).map((replica) => read(replica.inSystem, parameters));
   return combine(policy, pool.replicas.length, values);
 }
 
-function measureReplay(policy: Policy, source: Extract<Source, { kind: 'replay' }>, cursor: { index: number }, now: number, syncSeconds: number): Measured {
+function measureReplay(
+  policy: Policy,
+  source: Extract<Source, { kind: 'replay' }>,
+  cursor: { index: number },
+  now: number,
+  syncSeconds: number,
+): Result<number> {
   const { records } = source;
   while (cursor.index + 1 < records.length && (records[cursor.index + 1] as { at: number }).at <= now) cursor.index += 1;
   const record = records[cursor.index];
   if (record === undefined || record.at > now || record.at <= now - 3 * syncSeconds) {
-    return { value: fail('NoRecording', `no measurement recorded within ${3 * syncSeconds} s before t=${now}`) };
+    return fail('NoRecording', `no measurement recorded within ${3 * syncSeconds} s before t=${now}`);
   }
   const values = record.replicas.flatMap((replica) => (replica.value === undefined ? [] : [replica.value]));
   return combine(policy, record.replicas.length, values);
 }
 
-function combine(policy: Policy, targets: number, values: readonly number[]): Measured {
+/** The scaler's own aggregation of the replicas' values (T = every replica, starting ones included). */
+function combine(policy: Policy, targets: number, values: readonly number[]): Result<number> {
   const combined = aggregations[policy.trigger.aggregation].combine(targets, values, policy.trigger.threshold);
-  return { value: combined.ok ? ok(combined.value.value) : combined };
+  return combined.ok ? ok(combined.value.value) : combined;
 }
 
 /**
@@ -163,8 +175,8 @@ export function simulatePolicy(policy: Policy, scenario: Scenario, onProgress?: 
       const current = pool.replicas.length;
       const ready = readyCount(pool, now);
       const measured = closed ? measureModel(policy, pool, now, parameters) : measureReplay(policy, source, cursor, now, syncSeconds);
-      lastValue = measured.value.ok ? measured.value.value : undefined;
-      const synced = hpaSync(policy.hpa, hpa, { now, current, ready, values: [measured.value] });
+      lastValue = measured.ok ? measured.value : undefined;
+      const synced = hpaSync(policy.hpa, hpa, { now, current, ready, values: [measured] });
       hpa = synced.state;
       const { replicas } = synced.decision;
       if (replicas > current) scaleUps += 1;
@@ -184,7 +196,7 @@ export function simulatePolicy(policy: Policy, scenario: Scenario, onProgress?: 
         waiting: closed ? serving.reduce((total, replica) => total + waiting(replica.inSystem, parameters), pool.gateway) : NaN,
         running: closed ? serving.reduce((total, replica) => total + running(replica.inSystem, parameters), 0) : NaN,
         queueSeconds: closed ? expectedQueueSeconds(pool, now, parameters) : NaN,
-        reason: measured.value.ok ? synced.decision.reason : measured.value.problem.reason,
+        reason: measured.ok ? synced.decision.reason : measured.problem.reason,
       });
       onProgress?.(now);
     }

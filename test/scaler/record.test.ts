@@ -28,7 +28,13 @@ describe('recordOf: what one measurement saw, as a line simulate --replay reads'
     [
       'an answer: each replica value or reason, and the value KEDA got',
       seen(2),
-      { value: 12, replicas: [{ url: 'http://a/metrics', value: 2 }, { url: 'http://b/metrics', reason: 'Timeout' }] },
+      {
+        value: 12,
+        replicas: [
+          { url: 'http://a/metrics', value: 2 },
+          { url: 'http://b/metrics', reason: 'Timeout' },
+        ],
+      },
     ],
     [
       'no answer: the reason KEDA got instead',
@@ -82,7 +88,8 @@ describe('createRecorder', () => {
     expect(readdirSync(dir.path).sort()).toEqual(['measurements.1.jsonl', 'measurements.2.jsonl', RECORD_FILE]);
     for (const file of readdirSync(dir.path)) {
       expect(statSync(join(dir.path, file)).size).toBeLessThanOrEqual(4096);
-      for (const line of readFileSync(join(dir.path, file), 'utf8').trim().split('\n')) expect(validateRecordingLine(JSON.parse(line)).ok).toBe(true);
+      for (const line of readFileSync(join(dir.path, file), 'utf8').trim().split('\n'))
+        expect(validateRecordingLine(JSON.parse(line)).ok).toBe(true);
     }
     // The newest line is in the current file, the lines just before it in .1.
     const last = readFileSync(join(dir.path, RECORD_FILE), 'utf8').trim().split('\n').at(-1);
@@ -120,7 +127,10 @@ describe('the measurer reports each measurement to its observer', () => {
         [3, 'Unreachable'],
         ['Unreachable'],
       ]);
-      expect(observed.map((entry) => (entry.result.ok ? entry.result.value.value : entry.result.problem.reason))).toEqual([13, 'NoSamples']);
+      expect(observed.map((entry) => (entry.result.ok ? entry.result.value.value : entry.result.problem.reason))).toEqual([
+        13,
+        'NoSamples',
+      ]);
     } finally {
       measurer.close();
       await target.close();
@@ -134,7 +144,10 @@ describe('scaler --record', () => {
     const target = await startTarget(page(waiting(4)));
     const ca = createAuthority();
     await writeTlsDir(join(dir.path, 'tls'), [ca], ca.serverLeaf());
-    writeFileSync(join(dir.path, 'targets.yaml'), `inferenceSets:\n  - namespace: default\n    name: phi-4\n    workspaces: [${target.origin.replace('http://', '')}]\n`);
+    writeFileSync(
+      join(dir.path, 'targets.yaml'),
+      `inferenceSets:\n  - namespace: default\n    name: phi-4\n    workspaces: [${target.origin.replace('http://', '')}]\n`,
+    );
     const start = (record?: string) =>
       startScaler(
         testScalerOptions({ tlsDir: join(dir.path, 'tls'), targets: join(dir.path, 'targets.yaml'), ...(record && { record }) }),
@@ -145,7 +158,10 @@ describe('scaler --record', () => {
       const keda = scalerClient(port, { ca: ca.certificate, ...ca.clientLeaf() });
       try {
         // The scaler refuses connections until it has loaded its TLS folder.
-        await eventually('GetMetrics answers', async () => (await keda.getMetrics({ name: 'so', namespace: 'default', scalerMetadata: triggerMetadata() })).ok);
+        await eventually(
+          'GetMetrics answers',
+          async () => (await keda.getMetrics({ name: 'so', namespace: 'default', scalerMetadata: triggerMetadata() })).ok,
+        );
       } finally {
         keda.close();
       }
@@ -161,8 +177,16 @@ describe('scaler --record', () => {
       if (!recording.ok) throw new Error(recording.problem.message);
       await call(recording.value.grpcPort);
       await recording.value.stop();
-      const lines = readFileSync(join(dir.path, 'rec', RECORD_FILE), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-      expect(lines.at(-1)).toMatchObject({ inferenceSet: 'phi-4', metric: 'vllm:num_requests_waiting', value: 4, replicas: [{ value: 4 }] });
+      const lines = readFileSync(join(dir.path, 'rec', RECORD_FILE), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines.at(-1)).toMatchObject({
+        inferenceSet: 'phi-4',
+        metric: 'vllm:num_requests_waiting',
+        value: 4,
+        replicas: [{ value: 4 }],
+      });
     } finally {
       await target.close();
       await dir.remove();

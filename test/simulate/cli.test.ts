@@ -18,10 +18,26 @@ const simulate = (...args: string[]) => spawnSync(process.execPath, [CLI, 'simul
 describe('keda-kaito-scaler simulate', () => {
   it('compares two policies and writes the report, the plots, the timeline and the summary', () => {
     const out = join(dir, 'out');
-    const result = simulate('--policy', 'examples/policies/conservative.yaml', '--policy', 'examples/policies/running.yaml', '--load', 'burst', '--duration', '1h', '--out', out);
+    const result = simulate(
+      '--policy',
+      'examples/policies/conservative.yaml',
+      '--policy',
+      'examples/policies/running.yaml',
+      '--load',
+      'burst',
+      '--duration',
+      '1h',
+      '--out',
+      out,
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout.split('\n').slice(0, 3).map((line) => line.split(/\s{2,}/)[0])).toEqual(['policy', 'conservative', 'running-24']);
+    expect(
+      result.stdout
+        .split('\n')
+        .slice(0, 3)
+        .map((line) => line.split(/\s{2,}/)[0]),
+    ).toEqual(['policy', 'conservative', 'running-24']);
     expect(result.stdout).toContain(`report: ${join(out, 'report.html')}`);
 
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -31,7 +47,9 @@ describe('keda-kaito-scaler simulate', () => {
     );
 
     const timeline = readFileSync(join(out, 'timeline.csv'), 'utf8').trim().split('\n');
-    expect(timeline[0]).toBe('t_seconds,policy,replicas,ready_replicas,hpa_aim,value,threshold,arrivals_per_second,waiting,running,queue_seconds,reason');
+    expect(timeline[0]).toBe(
+      't_seconds,policy,replicas,ready_replicas,hpa_aim,value,threshold,arrivals_per_second,waiting,running,queue_seconds,reason',
+    );
     expect(timeline.slice(1, 3).map((line) => line.split(',').slice(0, 2).join(','))).toEqual(['0,conservative', '0,running-24']);
     expect(timeline).toHaveLength(1 + (2 * 3600) / 15);
 
@@ -86,8 +104,16 @@ describe('keda-kaito-scaler simulate', () => {
 
   it.each<[string, string[], RegExp]>([
     ['a missing file', ['--policy', 'nope.yaml'], /CannotRead: cannot read nope.yaml/],
-    ['two policies of one name', ['--policy', 'examples/policies/running.yaml', '--policy', 'examples/policies/running.yaml'], /DuplicatePolicyName/],
-    ['both --load and --replay', ['--policy', 'examples/policies/running.yaml', '--load', 'step', '--replay', 'x.jsonl'], /ConflictingOptions/],
+    [
+      'two policies of one name',
+      ['--policy', 'examples/policies/running.yaml', '--policy', 'examples/policies/running.yaml'],
+      /DuplicatePolicyName/,
+    ],
+    [
+      'both --load and --replay',
+      ['--policy', 'examples/policies/running.yaml', '--load', 'step', '--replay', 'x.jsonl'],
+      /ConflictingOptions/,
+    ],
     ['a run shorter than a sync', ['--policy', 'examples/policies/running.yaml', '--duration', '10s'], /InvalidOption: the run lasts 10 s/],
   ])('refuses %s', (_, args, message) => {
     const result = simulate(...args, '--out', join(dir, 'refused'));

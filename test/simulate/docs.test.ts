@@ -8,7 +8,9 @@ const docs = readFileSync(new URL('../../docs/simulate.md', import.meta.url), 'u
 const script = readFileSync(new URL('../../scripts/docs-images.sh', import.meta.url), 'utf8');
 
 /** Each documented `keda-kaito-scaler simulate` command, with the summary block after it. */
-const examples = [...docs.matchAll(/```sh\n(keda-kaito-scaler simulate[\s\S]*?)\n```\s*<!-- simulate summary -->\s*```text\n([\s\S]*?)\n```/g)].map((match) => ({
+const examples = [
+  ...docs.matchAll(/```sh\n(keda-kaito-scaler simulate[\s\S]*?)\n```\s*<!-- simulate summary -->\s*```text\n([\s\S]*?)\n```/g),
+].map((match) => ({
   command: (match[1] as string).replace(/\\\n\s*/g, ''),
   summary: match[2] as string,
 }));
@@ -19,7 +21,8 @@ function optionsOf(command: string): Record<string, string | string[]> {
   const options: Record<string, string | string[]> = {};
   for (let index = 0; index < args.length; index += 2) {
     const name = (args[index] as string).replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    options[name] = name === 'policy' ? [...((options[name] as string[] | undefined) ?? []), args[index + 1] as string] : (args[index + 1] as string);
+    options[name] =
+      name === 'policy' ? [...((options[name] as string[] | undefined) ?? []), args[index + 1] as string] : (args[index + 1] as string);
   }
   return options;
 }

@@ -96,7 +96,12 @@ describe('HPA scaling policies: the examples of the Kubernetes HPA documentation
   });
 
   it("the project's conservative scale-up: 1 Pod per 300 s", () => {
-    const up: ScalingRules = { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }], tolerance: 0.1 };
+    const up: ScalingRules = {
+      stabilizationWindowSeconds: 60,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }],
+      tolerance: 0.1,
+    };
     const counts = run(spec({ scaleUp: up }), 1, every(15, 45), () => 4);
     // The first sync sees no recommendation older than itself; the 60 s window holds the
     // lowest recent recommendation, here 4 from the start, so it moves at once: 2 at 15 s.

@@ -31,7 +31,10 @@ describe('changePoints: the points of a line where it changes', () => {
     [[1, 1, 1, 1], [[0, 1], [0.0125, 1]]],
     [[1, 1, 2, 2, 2, 3], [[0, 1], [0.00416667, 1], [0.00833333, 2], [0.01666667, 2], [0.02083333, 3]]],
   ])('%p', (values, expected) => {
-    const points = changePoints(values.map((value, index) => row(index * 15, value)), (entry) => entry.replicas);
+    const points = changePoints(
+      values.map((value, index) => row(index * 15, value)),
+      (entry) => entry.replicas,
+    );
     expect(points.map(([t, value]) => [Math.round(t * 1e8) / 1e8, value])).toEqual(expected);
   });
 
@@ -41,7 +44,10 @@ describe('changePoints: the points of a line where it changes', () => {
 });
 
 describe('outputs as text', () => {
-  const runs = [run('a', [row(0, 1), row(15, 2, { aim: undefined, value: undefined, reason: 'NoSamples' })]), run('b', [row(0, 1), row(15, 1)])];
+  const runs = [
+    run('a', [row(0, 1), row(15, 2, { aim: undefined, value: undefined, reason: 'NoSamples' })]),
+    run('b', [row(0, 1), row(15, 1)]),
+  ];
 
   it('timeline.csv: one row per sync per policy, empty cells for what is missing', () => {
     expect(timelineCsv(runs).split('\n')).toEqual([

@@ -11,8 +11,18 @@ describe('readPolicy: an InferenceSet rendered by the hooks, read by the scaler,
       minReplicas: 2,
       maxReplicas: 4,
       metrics: [{ name: 'keda-kaito-scaler', type: 'AverageValue', target: 8 }],
-      scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }], tolerance: 0.1 },
-      scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 600 }], tolerance: 0.5 },
+      scaleUp: {
+        stabilizationWindowSeconds: 60,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }],
+        tolerance: 0.1,
+      },
+      scaleDown: {
+        stabilizationWindowSeconds: 300,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: 1, periodSeconds: 600 }],
+        tolerance: 0.5,
+      },
     });
   });
 
@@ -58,10 +68,18 @@ describe('readPolicy: an InferenceSet rendered by the hooks, read by the scaler,
     });
 
     it.each<[string, string, string]>([
-      ['a second trigger', faster.replace('  triggers:\n', '  triggers:\n    - type: cpu\n      metadata: {value: "50"}\n'), 'UnsupportedPolicy'],
+      [
+        'a second trigger',
+        faster.replace('  triggers:\n', '  triggers:\n    - type: cpu\n      metadata: {value: "50"}\n'),
+        'UnsupportedPolicy',
+      ],
       ['a trigger of another scaler', faster.replace('type: external', 'type: prometheus'), 'UnsupportedPolicy'],
       ['metadata the scaler refuses', faster.replace('threshold: "10"', 'threshold: "ten"'), 'InvalidMetadata'],
-      ['a behaviour the HPA refuses', faster.replace('type: Pods\n              value: 2', 'type: Nodes\n              value: 2'), 'InvalidScaledObject'],
+      [
+        'a behaviour the HPA refuses',
+        faster.replace('type: Pods\n              value: 2', 'type: Nodes\n              value: 2'),
+        'InvalidScaledObject',
+      ],
     ])('refuses %s', (_, text, reason) => {
       const read = readPolicy(text, 'faster.yaml', render);
       expect(read.ok || read.problem.reason).toBe(reason);

@@ -22,13 +22,18 @@ describe('the fluid queue of one replica', () => {
 
   it('is exact: one long step equals many short ones, and never negative', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 500, noNaN: true }), fc.double({ min: 0, max: 12, noNaN: true }), fc.integer({ min: 1, max: 600 }), (q, arrivals, seconds) => {
-        const once = advanceQueue(q, arrivals, seconds, replica);
-        let stepped = q;
-        for (let index = 0; index < seconds; index += 1) stepped = advanceQueue(stepped, arrivals, 1, replica);
-        expect(once).toBeGreaterThanOrEqual(0);
-        expect(Math.abs(once - stepped)).toBeLessThanOrEqual(1e-6 * Math.max(1, once));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.double({ min: 0, max: 12, noNaN: true }),
+        fc.integer({ min: 1, max: 600 }),
+        (q, arrivals, seconds) => {
+          const once = advanceQueue(q, arrivals, seconds, replica);
+          let stepped = q;
+          for (let index = 0; index < seconds; index += 1) stepped = advanceQueue(stepped, arrivals, 1, replica);
+          expect(once).toBeGreaterThanOrEqual(0);
+          expect(Math.abs(once - stepped)).toBeLessThanOrEqual(1e-6 * Math.max(1, once));
+        },
+      ),
     );
   });
 });

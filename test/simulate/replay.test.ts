@@ -17,7 +17,11 @@ const line = (inferenceSet: string, second: number, extra: Record<string, unknow
 describe('parseRecording: the measurements of one InferenceSet, oldest first', () => {
   it('orders them and counts seconds from the first', () => {
     const recording = parseRecording([line('a', 30), line('a', 0), '', line('a', 15)].join('\n'), 'r.jsonl');
-    expect(recording.ok && [recording.value.name, recording.value.duration, recording.value.records.map((record) => record.at)]).toEqual(['default/a', 30, [0, 15, 30]]);
+    expect(recording.ok && [recording.value.name, recording.value.duration, recording.value.records.map((record) => record.at)]).toEqual([
+      'default/a',
+      30,
+      [0, 15, 30],
+    ]);
   });
 
   it('chooses one of several with --replay-inference-set', () => {
@@ -27,12 +31,42 @@ describe('parseRecording: the measurements of one InferenceSet, oldest first', (
 
   it.each<[string, string, string | undefined, string, string]>([
     ['not JSON', `${line('a', 0)}\n{"time":`, undefined, 'InvalidRecording', 'r.jsonl line 2 is not JSON'],
-    ['a line without replicas', JSON.stringify({ ...JSON.parse(line('a', 0)), replicas: undefined }), undefined, 'InvalidRecording', 'r.jsonl line 1: "replicas" is required'],
-    ['a negative reading', line('a', 0, { replicas: [{ url: 'u', value: -1 }] }), undefined, 'InvalidRecording', 'r.jsonl line 1: "replicas.0.value" is -1'],
-    ['a time that is none', line('a', 0, { time: '2026-13-45T99:00:00Z' }), undefined, 'InvalidRecording', 'r.jsonl line 1: time "2026-13-45T99:00:00Z" is not'],
+    [
+      'a line without replicas',
+      JSON.stringify({ ...JSON.parse(line('a', 0)), replicas: undefined }),
+      undefined,
+      'InvalidRecording',
+      'r.jsonl line 1: "replicas" is required',
+    ],
+    [
+      'a negative reading',
+      line('a', 0, { replicas: [{ url: 'u', value: -1 }] }),
+      undefined,
+      'InvalidRecording',
+      'r.jsonl line 1: "replicas.0.value" is -1',
+    ],
+    [
+      'a time that is none',
+      line('a', 0, { time: '2026-13-45T99:00:00Z' }),
+      undefined,
+      'InvalidRecording',
+      'r.jsonl line 1: time "2026-13-45T99:00:00Z" is not',
+    ],
     ['nothing', '\n\n', undefined, 'EmptyRecording', 'r.jsonl holds no recorded measurement'],
-    ['several InferenceSets', `${line('a', 0)}\n${line('b', 0)}`, undefined, 'AmbiguousRecording', 'r.jsonl holds measurements of default/a, default/b: choose one with --replay-inference-set'],
-    ['another InferenceSet than asked', line('a', 0), 'default/c', 'EmptyRecording', 'r.jsonl holds no measurement of default/c (it has default/a)'],
+    [
+      'several InferenceSets',
+      `${line('a', 0)}\n${line('b', 0)}`,
+      undefined,
+      'AmbiguousRecording',
+      'r.jsonl holds measurements of default/a, default/b: choose one with --replay-inference-set',
+    ],
+    [
+      'another InferenceSet than asked',
+      line('a', 0),
+      'default/c',
+      'EmptyRecording',
+      'r.jsonl holds no measurement of default/c (it has default/a)',
+    ],
   ])('refuses %s', (_, text, only, reason, message) => {
     const recording = parseRecording(text, 'r.jsonl', only);
     expect(recording.ok).toBe(false);

@@ -43,7 +43,9 @@ describe('closed loop under --load step', () => {
     // Syncs with replicas still starting (and no scale at that sync, so the row's queues are
     // the ones measured): the answer is the scaler's sum over the serving replicas, with
     // each starting one counted at θ = 10 while the serving ones are below target.
-    const starting = slow.rows.filter((row, index) => row.replicas > row.ready && row.ready > 0 && slow.rows[index - 1]?.replicas === row.replicas);
+    const starting = slow.rows.filter(
+      (row, index) => row.replicas > row.ready && row.ready > 0 && slow.rows[index - 1]?.replicas === row.replicas,
+    );
     const belowTarget = starting.filter((row) => row.waiting / row.ready < 10);
     expect(belowTarget.length).toBeGreaterThan(0);
     for (const row of starting) {
@@ -82,7 +84,9 @@ describe('open loop: --replay', () => {
       metric: 'vllm:num_requests_waiting',
       aggregation: 'sum',
       threshold: 10,
-      replicas: values.map((value, index) => (typeof value === 'number' ? { url: `http://r${index}/metrics`, value } : { url: `http://r${index}/metrics`, reason: value })),
+      replicas: values.map((value, index) =>
+        typeof value === 'number' ? { url: `http://r${index}/metrics`, value } : { url: `http://r${index}/metrics`, reason: value },
+      ),
     });
   const text = [line(0, [35]), line(15, [35]), line(30, ['Timeout']), line(45, [5]), line(59, [5])].join('\n');
   const recording = parseRecording(text, 'day.jsonl');
@@ -90,7 +94,10 @@ describe('open loop: --replay', () => {
   const replay: Scenario = { ...scenario, source: { kind: 'replay', ...recording.value }, duration: 60 };
 
   it('replays the recorded values through the aggregation into the HPA; a failed measurement holds', () => {
-    const fast: Policy = { ...conservative, hpa: { ...conservative.hpa, scaleUp: { ...conservative.hpa.scaleUp, stabilizationWindowSeconds: 0 } } };
+    const fast: Policy = {
+      ...conservative,
+      hpa: { ...conservative.hpa, scaleUp: { ...conservative.hpa.scaleUp, stabilizationWindowSeconds: 0 } },
+    };
     const run = simulatePolicy(fast, replay);
     expect(run.rows.map((row) => [row.t, row.value, row.aim, row.replicas, row.reason])).toEqual([
       [0, 35, 4, 2, 'ScaleUpLimit'],
@@ -99,7 +106,9 @@ describe('open loop: --replay', () => {
       [45, 5, 1, 2, 'ScaleDownStabilized'], // 5 / (10 · 2) is below 1 − 0.5: aim 1, held by the 300 s window
     ]);
     expect(run.summary.p95QueueSeconds).toBeNull();
-    expect(checkModelled(policy('other', { 'scaledobject.kaito.sh/metricName': 'vllm:gpu_cache_usage_perc' }), replay.source).ok).toBe(true);
+    expect(checkModelled(policy('other', { 'scaledobject.kaito.sh/metricName': 'vllm:gpu_cache_usage_perc' }), replay.source).ok).toBe(
+      true,
+    );
   });
 
   it('holds when nothing was recorded lately', () => {
