@@ -12,7 +12,7 @@ import { svgToPng } from './png.js';
 import { createProgress } from './progress.js';
 import { parseRecording } from './replay.js';
 import { reportHtml } from './report.js';
-import { checkModelled, simulatePolicy, type PolicyRun, type Scenario, type Source } from './run.js';
+import { checkSource, simulatePolicy, type PolicyRun, type Scenario, type Source } from './run.js';
 
 /** The HPA's sync period (kube-controller-manager --horizontal-pod-autoscaler-sync-period). */
 const SYNC_SECONDS = 15;
@@ -91,7 +91,7 @@ export async function prepare(options: SimulateOptions, read: ReadText): Promise
     );
   }
   for (const policy of policies) {
-    const modelled = checkModelled(policy, source);
+    const modelled = checkSource(policy, source);
     if (!modelled.ok) return modelled;
   }
   const duration = options.duration === undefined ? length : durationSeconds(options.duration);

@@ -27,7 +27,10 @@ import {
 export type Source =
   | { readonly kind: 'load'; readonly load: Load }
   /** Measurements of one InferenceSet, oldest first, with `at` in seconds since the first. */
-  | { readonly kind: 'replay'; readonly name: string; readonly records: readonly (RecordedMeasurement & { readonly at: number })[] };
+  | { readonly kind: 'replay'; readonly name: string; readonly records: readonly Recorded[] };
+
+/** A recorded measurement, `at` seconds after the first of the recording. */
+type Recorded = RecordedMeasurement & { readonly at: number };
 
 export interface Scenario {
   readonly source: Source;
@@ -85,12 +88,22 @@ const MODELLED: Readonly<Record<string, (inSystem: number, pool: PoolParameters)
   'vllm:num_requests_running': running,
 };
 
-/** Problem `UnmodelledMetric` when a closed loop cannot produce the policy's metric. */
-export function checkModelled(policy: Policy, source: Source): Result<void> {
-  if (source.kind === 'replay' || MODELLED[policy.trigger.metricName] !== undefined) return ok(undefined);
+/**
+ * Whether the source can give the policy's metric: problem `UnmodelledMetric` when a load
+ * cannot (the load model produces waiting and running requests), `UnrecordedMetric` when
+ * the recording holds no measurement of it.
+ */
+export function checkSource(policy: Policy, source: Source): Result<void> {
+  const metric = policy.trigger.metricName;
+  if (source.kind === 'replay') {
+    if (source.records.some((record) => record.metric === metric)) return ok(undefined);
+    const recorded = [...new Set(source.records.map((record) => record.metric))].join(', ');
+    return fail('UnrecordedMetric', `policy ${policy.name} scales on ${metric}; the recording of ${source.name} holds ${recorded}`);
+  }
+  if (MODELLED[metric] !== undefined) return ok(undefined);
   return fail(
     'UnmodelledMetric',
-    `policy ${policy.name} scales on ${policy.trigger.metricName}; the load model produces ${Object.keys(MODELLED).join(' and ')}: ` +
+    `policy ${policy.name} scales on ${metric}; the load model produces ${Object.keys(MODELLED).join(' and ')}: ` +
       'rehearse it with --replay on a recording of that metric',
   );
 }
@@ -101,15 +114,9 @@ function measureModel(policy: Policy, pool: Pool, now: number, parameters: PoolP
   return combine(policy, pool.replicas.length, values);
 }
 
-function measureReplay(
-  policy: Policy,
-  source: Extract<Source, { kind: 'replay' }>,
-  cursor: { index: number },
-  now: number,
-  syncSeconds: number,
-): Result<number> {
-  const { records } = source;
-  while (cursor.index + 1 < records.length && (records[cursor.index + 1] as { at: number }).at <= now) cursor.index += 1;
+/** The latest measurement of the policy's metric (`records`) at most 3 syncs old, through the policy's aggregation. */
+function measureReplay(policy: Policy, records: readonly Recorded[], cursor: { index: number }, now: number, syncSeconds: number): Result<number> {
+  while (cursor.index + 1 < records.length && (records[cursor.index + 1] as Recorded).at <= now) cursor.index += 1;
   const record = records[cursor.index];
   if (record === undefined || record.at > now || record.at <= now - 3 * syncSeconds) {
     return fail('NoRecording', `no measurement recorded within ${3 * syncSeconds} s before t=${now}`);
@@ -157,6 +164,7 @@ export function simulatePolicy(policy: Policy, scenario: Scenario, onProgress?: 
   let hpa: HpaState = initialHpaState;
   const rows: TimelineRow[] = [];
   const cursor = { index: 0 };
+  const records = source.kind === 'replay' ? source.records.filter((record) => record.metric === policy.trigger.metricName) : [];
   const steps = Math.ceil(duration / step);
   const queueTimes = new Float64Array(closed ? steps : 0);
   const weights = new Float64Array(closed ? steps : 0);
@@ -174,7 +182,7 @@ export function simulatePolicy(policy: Policy, scenario: Scenario, onProgress?: 
     if (now % syncSeconds === 0) {
       const current = pool.replicas.length;
       const ready = readyCount(pool, now);
-      const measured = closed ? measureModel(policy, pool, now, parameters) : measureReplay(policy, source, cursor, now, syncSeconds);
+      const measured = closed ? measureModel(policy, pool, now, parameters) : measureReplay(policy, records, cursor, now, syncSeconds);
       lastValue = measured.ok ? measured.value : undefined;
       const synced = hpaSync(policy.hpa, hpa, { now, current, ready, values: [measured] });
       hpa = synced.state;

@@ -1,7 +1,7 @@
 import { shapeLoad } from '../../simulate/load.js';
 import type { Policy } from '../../simulate/policy.js';
 import { parseRecording } from '../../simulate/replay.js';
-import { checkModelled, simulatePolicy, weightedPercentile, type Scenario } from '../../simulate/run.js';
+import { checkSource, simulatePolicy, weightedPercentile, type Scenario } from '../../simulate/run.js';
 import { examplePolicy, policy } from './support.js';
 
 const step = shapeLoad('step', 14); // 3.5 replicas' worth at 4 requests/s each
@@ -106,9 +106,22 @@ describe('open loop: --replay', () => {
       [45, 5, 1, 2, 'ScaleDownStabilized'], // 5 / (10 · 2) is below 1 − 0.5: aim 1, held by the 300 s window
     ]);
     expect(run.summary.p95QueueSeconds).toBeNull();
-    expect(checkModelled(policy('other', { 'scaledobject.kaito.sh/metricName': 'vllm:gpu_cache_usage_perc' }), replay.source).ok).toBe(
-      true,
-    );
+  });
+
+  it('replays only the measurements of the policy metric, and refuses a metric never recorded', () => {
+    const other = line(30, [1000]).replace('vllm:num_requests_waiting', 'vllm:num_requests_running');
+    const mixed = parseRecording([text, other].join('\n'), 'day.jsonl');
+    if (!mixed.ok) throw new Error(mixed.problem.message);
+    const scenario: Scenario = { ...replay, source: { kind: 'replay', ...mixed.value } };
+    expect(simulatePolicy(conservative, scenario).rows).toEqual(simulatePolicy(conservative, replay).rows);
+    const unrecorded = checkSource(policy('cache', { 'scaledobject.kaito.sh/metricName': 'vllm:kv_cache_usage_perc' }), replay.source);
+    expect(unrecorded).toEqual({
+      ok: false,
+      problem: {
+        reason: 'UnrecordedMetric',
+        message: 'policy cache scales on vllm:kv_cache_usage_perc; the recording of default/phi-4 holds vllm:num_requests_waiting',
+      },
+    });
   });
 
   it('holds when nothing was recorded lately', () => {
@@ -117,13 +130,13 @@ describe('open loop: --replay', () => {
   });
 });
 
-describe('checkModelled: the load model produces waiting and running requests only', () => {
+describe('checkSource: a load produces waiting and running requests only', () => {
   it.each<[string, boolean]>([
     ['vllm:num_requests_waiting', true],
     ['vllm:num_requests_running', true],
     ['vllm:kv_cache_usage_perc', false],
   ])('%s -> %p', (metricName, modelled) => {
-    const result = checkModelled(policy('p', { 'scaledobject.kaito.sh/metricName': metricName }), scenario.source);
+    const result = checkSource(policy('p', { 'scaledobject.kaito.sh/metricName': metricName }), scenario.source);
     expect(result.ok || result.problem.reason).toBe(modelled ? true : 'UnmodelledMetric');
   });
 });
