@@ -115,7 +115,13 @@ function measureModel(policy: Policy, pool: Pool, now: number, parameters: PoolP
 }
 
 /** The latest measurement of the policy's metric (`records`) at most 3 syncs old, through the policy's aggregation. */
-function measureReplay(policy: Policy, records: readonly Recorded[], cursor: { index: number }, now: number, syncSeconds: number): Result<number> {
+function measureReplay(
+  policy: Policy,
+  records: readonly Recorded[],
+  cursor: { index: number },
+  now: number,
+  syncSeconds: number,
+): Result<number> {
   while (cursor.index + 1 < records.length && (records[cursor.index + 1] as Recorded).at <= now) cursor.index += 1;
   const record = records[cursor.index];
   if (record === undefined || record.at > now || record.at <= now - 3 * syncSeconds) {
