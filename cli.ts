@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOpt
   query: () => import('./scaler/query.js'),
   scaler: () => import('./scaler/command.js'),
   dev: () => import('./dev/command.js'),
+  simulate: () => import('./simulate/command.js'),
 };
 
 // dist/cli.js and the image's /app/dist/cli.js both sit one folder below package.json.

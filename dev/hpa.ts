@@ -1,9 +1,11 @@
+import { averageValueReplicas } from '../simulate/hpa.js';
+
 /**
  * What the Horizontal Pod Autoscaler that KEDA creates would ask for, given the scaler's
- * answer: for an `AverageValue` external metric, ceil(value / threshold) replicas, within
- * the ScaledObject's minReplicaCount and maxReplicaCount. The HPA computes in milli-units
- * (resource.Quantity), so 1.1 / 0.1 is 11 here, not the 12 that floating point would give.
- * Its tolerance and stabilization windows are not modelled: this is the count it aims at.
+ * answer: for an `AverageValue` external metric, ceil(value / threshold) replicas (in
+ * milli-units, as the emulated HPA of `simulate` computes it), within the ScaledObject's
+ * minReplicaCount and maxReplicaCount. Tolerance, stabilization and policies are left to
+ * that emulation: this is the count the HPA aims at.
  */
 export interface ReplicaBounds {
   readonly min: number;
@@ -18,15 +20,13 @@ export interface DesiredReplicas {
   readonly by: 'ratio' | 'min' | 'max' | 'inactive';
 }
 
-const milli = (value: number): number => Math.round(value * 1000);
-
 /**
  * value: the scaler's answer (finite, >= 0); threshold: the trigger's (> 0);
  * active: the IsActive answer. KEDA scales to zero only with minReplicaCount 0 and an
  * inactive trigger; otherwise the HPA, whose minimum is at least 1, decides.
  */
 export function desiredReplicas(value: number, threshold: number, active: boolean, bounds: ReplicaBounds): DesiredReplicas {
-  const wanted = Math.ceil(milli(value) / Math.max(1, milli(threshold)));
+  const wanted = averageValueReplicas(value, threshold);
   if (bounds.min === 0 && !active) return { replicas: 0, wanted, by: 'inactive' };
   const lowest = Math.max(1, bounds.min);
   if (wanted < lowest) return { replicas: lowest, wanted, by: 'min' };

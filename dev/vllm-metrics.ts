@@ -1,3 +1,4 @@
+import { nextRandom } from '../lib/random.js';
 import { formatValue, type Family, type MetricType, type Sample } from './exposition.js';
 
 /**
@@ -95,13 +96,11 @@ export function createVllmState(options: { model?: string; engines?: number; now
   };
 }
 
-/** A small deterministic generator (mulberry32), so simulated pages are reproducible. */
+/** The next number of the state's deterministic sequence, so simulated pages are reproducible. */
 function random(state: VllmState): number {
-  state.seed = (state.seed + 0x6d2b79f5) | 0;
-  let t = state.seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  const next = nextRandom(state.seed);
+  state.seed = next.seed;
+  return next.value;
 }
 
 /**

@@ -98,6 +98,11 @@ export const aggregations: Readonly<Record<AggregationName, Aggregation>> = {
   },
 };
 
+/** The aggregation that reads one scrape round by that name; undefined for windowed ones and the gate. */
+export function oneRoundAggregation(name: string): Aggregation | undefined {
+  return Object.hasOwn(aggregations, name) ? aggregations[name as AggregationName] : undefined;
+}
+
 function formatLabels(labels: Readonly<Record<string, string>>): string {
   const pairs = Object.entries(labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
   return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;

@@ -12,6 +12,7 @@ import { startStaticDiscovery } from './discovery/static.js';
 import { createHealthServer } from './health.js';
 import { createCore, type CoreOptions } from './core.js';
 import type { TriggerConfig } from './metadata.js';
+import { createRecorder } from './record.js';
 import { startGrpcServer, type GrpcServer } from './server.js';
 import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
@@ -68,6 +69,10 @@ export async function startScaler<C extends TriggerTarget>(
     },
   });
 
+  const recorder =
+    options.record === undefined
+      ? undefined
+      : createRecorder({ dir: options.record, maxBytes: options.recordMaxBytes, files: options.recordFiles, log });
   const core = parts.createCore({
     registry,
     log,
@@ -75,6 +80,7 @@ export async function startScaler<C extends TriggerTarget>(
     maxBodyBytes: options.maxBodyBytes,
     sampleIntervalMs: options.sampleInterval * 1000,
     maxSampledKeys: options.maxSampledKeys,
+    ...(recorder && { observe: recorder.observe }),
   });
   const handlers = externalScalerHandlers(createScalerService(core, discovery.value), {
     log,
@@ -96,6 +102,7 @@ export async function startScaler<C extends TriggerTarget>(
   let health: Server | undefined;
   const stopRest = async () => {
     core.close();
+    recorder?.close();
     tls.close();
     await discovery.value.stop();
     if (health) await close(health, 1000);

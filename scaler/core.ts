@@ -4,7 +4,7 @@ import { ok } from '../lib/result.js';
 import type { InferenceSetView } from './discovery/discovery.js';
 import { gate } from './gate.js';
 import { createLimiter } from './limiter.js';
-import { createMeasurer, measurerDefaults } from './measure.js';
+import { createMeasurer, measurerDefaults, type ObservedMeasurement } from './measure.js';
 import { parseTriggerMetadata, targetUrls, WINDOWED, type TriggerConfig } from './metadata.js';
 import { createSampler } from './sampler.js';
 import { createScraper, type Scraper } from './scrape.js';
@@ -17,6 +17,8 @@ export interface CoreOptions {
   readonly maxBodyBytes: number;
   readonly sampleIntervalMs: number;
   readonly maxSampledKeys: number;
+  /** Called once each one-round measurement completes (`scaler --record`); must not throw. */
+  readonly observe?: (seen: ObservedMeasurement) => void;
 }
 
 /**
@@ -30,7 +32,7 @@ export function createCore(options: CoreOptions): ScalerCore<TriggerConfig> & { 
   const limiter = createLimiter(options.concurrency);
   const answered = new Map<string, boolean>();
   const scraper = noteAnswers(createScraper({ maxBodyBytes: options.maxBodyBytes, idleSocketMs: measurerDefaults.idleSocketMs }), answered);
-  const measurer = createMeasurer({ registry, log, maxConcurrency: options.concurrency, limiter, scraper });
+  const measurer = createMeasurer({ registry, log, maxConcurrency: options.concurrency, limiter, scraper, ...(options.observe && { observe: options.observe }) });
   const sampler = createSampler({ intervalMs: options.sampleIntervalMs, maxKeys: options.maxSampledKeys, limiter, scraper, registry, log });
 
   return {

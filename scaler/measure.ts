@@ -5,7 +5,7 @@ import { recentKeys, type RecentKeys } from '../lib/recent-keys.js';
 import { abbreviate } from '../lib/text.js';
 import { within } from '../lib/wait.js';
 import { scalerOptionsSchema } from '../schemas/scaler-options.js';
-import { aggregations, type Aggregation, type ServiceReading } from './aggregate.js';
+import { oneRoundAggregation, type Aggregation, type ServiceReading } from './aggregate.js';
 import { extractFamilyOrAlias, namesWithAlias } from './aliases.js';
 import { filterNames } from './extract.js';
 import { createLimiter, type Limiter, type LimiterShares } from './limiter.js';
@@ -58,9 +58,19 @@ export interface Measurer {
   close(): void;
 }
 
+/** What one measurement saw, for an observer (`scaler --record`). */
+export interface ObservedMeasurement {
+  readonly config: TriggerConfig;
+  /** One per replica scraped; empty when there was none to scrape. */
+  readonly outcomes: readonly TargetOutcome[];
+  readonly result: Result<Measurement>;
+}
+
 export interface MeasurerOptions {
   readonly registry: Registry;
   readonly log: Logger;
+  /** Called once each measurement completes; must not throw. */
+  readonly observe?: (seen: ObservedMeasurement) => void;
   /** Scrapes in flight at once, across every call of the process; shares per namespace and InferenceSet follow from it. */
   readonly maxConcurrency?: number;
   /** Explicit shares instead of those `maxConcurrency` implies (benchmarks compare the rules). */
@@ -217,6 +227,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       const noted = note(config);
       const deadline = Number.isNaN(callDeadline) ? Infinity : callDeadline;
       const labels = setLabels(config);
+      let seen: readonly TargetOutcome[] = [];
       const result = await (async (): Promise<Result<Measurement>> => {
         if (urls.length === 0) return combine(config, [], desired);
         const unique = [...new Set(urls)].sort();
@@ -234,6 +245,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         const outcomes = urls.map(
           (url): TargetOutcome => round.outcomes.get(url) ?? { url, missing: 'Timeout', detail: 'no answer before the call deadline' },
         );
+        seen = outcomes;
         return combine(config, outcomes, desired);
       })().catch((error: unknown) => fail<Measurement>('InternalError', `measuring failed: ${error instanceof Error ? error.message : String(error)}`));
 
@@ -264,6 +276,7 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         metrics.measurements.inc({ ...labels, outcome: result.problem.reason });
         log.warn({ inferenceSet: setName(config), metric: config.metricName, reason: result.problem.reason }, result.problem.message);
       }
+      options.observe?.({ config, outcomes: seen, result });
       return result;
     },
     close() {
@@ -301,7 +314,7 @@ function outcome(url: string, reading: ServiceReading): TargetOutcome {
 
 /** The measurer reads one scrape round; windowed aggregations and the gate are answered elsewhere. */
 function aggregationOf(config: TriggerConfig): Aggregation {
-  const aggregation = (aggregations as Readonly<Record<string, Aggregation | undefined>>)[config.aggregation];
+  const aggregation = oneRoundAggregation(config.aggregation);
   if (aggregation === undefined) throw new Error(`aggregation ${config.aggregation} does not read one scrape round`);
   return aggregation;
 }

@@ -76,6 +76,25 @@ export const scalerOptionsSchema = {
       default: 10_000,
       description: 'most windowed metrics (InferenceSet, family, scrape settings) sampled at once; beyond it a new one is refused',
     },
+    record: {
+      type: 'string',
+      minLength: 1,
+      description: 'folder in which to record every measurement as JSON lines, for `simulate --replay` (default: not recorded)',
+    },
+    recordMaxBytes: {
+      type: 'integer',
+      minimum: 4096,
+      maximum: 1024 * 1024 * 1024,
+      default: 16 * 1024 * 1024,
+      description: 'size at which the record file is rotated, in bytes',
+    },
+    recordFiles: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      default: 4,
+      description: 'rotated record files kept besides the current one (the oldest is deleted)',
+    },
     ...loggingOptions,
   },
 } as const;
@@ -93,4 +112,7 @@ export interface ScalerOptions extends LoggingOptions {
   readonly shutdownGraceMs: number;
   readonly sampleInterval: number;
   readonly maxSampledKeys: number;
+  readonly record?: string;
+  readonly recordMaxBytes: number;
+  readonly recordFiles: number;
 }

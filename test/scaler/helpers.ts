@@ -26,6 +26,8 @@ export function testScalerOptions(overrides: Partial<ScalerOptions> & Pick<Scale
     shutdownGraceMs: 2000,
     sampleInterval: 1,
     maxSampledKeys: 1000,
+    recordMaxBytes: 1 << 20,
+    recordFiles: 1,
     logLevel: 'info',
     logFormat: 'json',
     ...overrides,
