@@ -44,7 +44,7 @@ export const recordingLineSchema = {
     inferenceSet: { type: 'string', pattern: OBJECT_NAME, 'x-reason': reason, description: "the InferenceSet's name" },
     metric: { type: 'string', minLength: 1, 'x-reason': reason, description: 'the metric family measured' },
     aggregation: { type: 'string', minLength: 1, 'x-reason': reason, description: 'the aggregation that combined the replicas' },
-    threshold: { type: 'number', exclusiveMinimum: 0, 'x-reason': reason, description: 'the per-replica target, > 0' },
+    threshold: { type: 'number', exclusiveMinimum: 0, 'x-reason': reason, description: 'the per-replica target' },
     replicas: {
       type: 'array',
       'x-reason': reason,
@@ -61,7 +61,7 @@ export const recordingLineSchema = {
         },
       },
     },
-    value: { type: 'number', minimum: 0, 'x-reason': reason, description: 'the value KEDA got, >= 0' },
+    value: { type: 'number', minimum: 0, 'x-reason': reason, description: 'the value KEDA got' },
     problem: {
       type: 'object',
       required: ['reason', 'message'],
@@ -85,8 +85,8 @@ export const validateTraceRow = compile<TraceRow>(
     type: 'object',
     required: ['t_seconds', 'arrivals_per_second'],
     properties: {
-      t_seconds: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'seconds since the start of the trace, >= 0' },
-      arrivals_per_second: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'requests arriving per second, >= 0' },
+      t_seconds: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'seconds since the start of the trace' },
+      arrivals_per_second: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'requests arriving per second' },
     },
   },
   { reason: 'InvalidTrace' },
