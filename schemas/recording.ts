@@ -85,8 +85,8 @@ export const validateTraceRow = compile<TraceRow>(
     type: 'object',
     required: ['t_seconds', 'arrivals_per_second'],
     properties: {
-      t_seconds: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'seconds since the start of the trace' },
-      arrivals_per_second: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'requests arriving per second' },
+      t_seconds: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'seconds since the start of the trace, a number' },
+      arrivals_per_second: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'requests arriving per second, a number' },
     },
   },
   { reason: 'InvalidTrace' },

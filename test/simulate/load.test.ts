@@ -23,8 +23,8 @@ describe('parseTrace: t_seconds,arrivals_per_second', () => {
   });
 
   it.each<[string, string]>([
-    ['0,1\n10,-2\n', 'day.csv line 2: "arrivals_per_second" is -2: requests arriving per second (allowed: at least 0)'],
-    ['0,1\nten,2\n', 'day.csv line 2: "t_seconds" is "ten": seconds since the start of the trace (allowed: at least 0)'],
+    ['0,1\n10,-2\n', 'day.csv line 2: "arrivals_per_second" is -2: requests arriving per second, a number (allowed: at least 0)'],
+    ['0,1\nten,2\n', 'day.csv line 2: "t_seconds" is "ten": seconds since the start of the trace, a number'],
     ['0,1\n0,2\n', 'day.csv line 2: t_seconds 0 must be greater than the line before (0)'],
     ['0,1,2\n', 'day.csv line 1: expected "t_seconds,arrivals_per_second", got "0,1,2"'],
     ['0,1\n', 'day.csv needs at least two lines of t_seconds,arrivals_per_second'],
