@@ -40,20 +40,30 @@ function shownDefault(property: PropertySchema, required: boolean): string {
 const table = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
+/** The rule in words, and the allowed values when the words do not name each of them. */
+function rule(name: string, property: PropertySchema): string {
+  const words = describe(name, property);
+  const values = Array.isArray(property['enum']) ? property['enum'].map(String) : [];
+  const unnamed = values.some((value) => !words.includes(value));
+  return unnamed ? `${words} (one of ${values.map(code).join(', ')})` : words;
+}
+
 /**
- * One row per key: the key, whether it is required, its default and its rule; with `reasons`, also the
- * reason code a value that breaks the rule is refused with.
+ * One row per key: the key, whether it is required, its default (a column only when some key has one) and
+ * its rule; with `reasons`, also the reason code a value that breaks the rule is refused with.
  */
 export function keysTable(schema: ObjectSchema, keyHeader: string, keyName: (key: string) => string, reasons = false): string {
   const required = new Set(schema.required ?? []);
-  const rows = Object.entries(schema.properties).map(([key, property]) => [
+  const properties = Object.entries(schema.properties);
+  const defaults = properties.some(([, property]) => property['default'] !== undefined);
+  const rows = properties.map(([key, property]) => [
     code(keyName(key)),
     required.has(key) ? 'yes' : 'no',
-    shownDefault(property, false),
-    describe(key, property),
+    ...(defaults ? [shownDefault(property, false)] : []),
+    rule(key, property),
     ...(reasons ? [typeof property['x-reason'] === 'string' ? code(property['x-reason']) : '–'] : []),
   ]);
-  return table([keyHeader, 'required', 'default', 'rule', ...(reasons ? ['refused as'] : [])], rows);
+  return table([keyHeader, 'required', ...(defaults ? ['default'] : []), 'rule', ...(reasons ? ['refused as'] : [])], rows);
 }
 
 /** One row per option of a command: its flag, its environment variable, its default (or that it is required) and its rule. */

@@ -42,17 +42,38 @@ describe('keysTable', () => {
     properties: {
       name: { type: 'string', description: 'the name', 'x-reason': 'BadName' },
       mode: { type: 'string', enum: ['a', 'b'], default: 'a', description: 'a | b,\n  the mode' },
+      level: { type: 'string', enum: ['low', 'high'], description: 'the level' },
     },
   };
 
   it.each([
-    [false, '| key | required | default | rule |\n|---|---|---|---|\n| `name` | yes | – | the name |\n| `mode` | no | `a` | a \\| b, the mode |'],
+    [
+      false,
+      [
+        '| key | required | default | rule |',
+        '|---|---|---|---|',
+        '| `name` | yes | – | the name |',
+        '| `mode` | no | `a` | a \\| b, the mode |',
+        '| `level` | no | – | the level (one of `low`, `high`) |',
+      ],
+    ],
     [
       true,
-      '| key | required | default | rule | refused as |\n|---|---|---|---|---|\n| `name` | yes | – | the name | `BadName` |\n| `mode` | no | `a` | a \\| b, the mode | – |',
+      [
+        '| key | required | default | rule | refused as |',
+        '|---|---|---|---|---|',
+        '| `name` | yes | – | the name | `BadName` |',
+        '| `mode` | no | `a` | a \\| b, the mode | – |',
+        '| `level` | no | – | the level (one of `low`, `high`) | – |',
+      ],
     ],
   ])('with reasons %s', (reasons, expected) => {
-    expect(keysTable(schema, 'key', (key) => key, reasons)).toBe(expected);
+    expect(keysTable(schema, 'key', (key) => key, reasons).split('\n')).toEqual(expected);
+  });
+
+  it('has no default column when no key has a default', () => {
+    const table = keysTable({ properties: { name: { description: 'the name' } } }, 'annotation', (key) => `x/${key}`);
+    expect(table.split('\n')).toEqual(['| annotation | required | rule |', '|---|---|---|', '| `x/name` | no | the name |']);
   });
 
   it('refuses a key without a description', () => {
