@@ -3,7 +3,7 @@ import { MISSING_REASONS } from '../../scaler/measure.js';
 import { doc, tableAfter } from '../support/docs.js';
 import { HOSTILE_CATALOGUE } from './catalogue.js';
 
-/** The README's Reliability tables say what the reliability suite checks, row for row. */
+/** The tables of docs/reliability.md say what the reliability suite checks, row for row. */
 
 /** The rows of the table after `<!-- reliability: <name> -->`. */
 const table = (name: string): string[][] => tableAfter(doc('docs/reliability.md'), `<!-- reliability: ${name} -->`);

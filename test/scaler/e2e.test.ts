@@ -157,7 +157,7 @@ describe('end to end: KEDA -> scaler -> replicas', () => {
 describe('docs/scaler.md: the query example', () => {
   const block = (marker: string) => blockAfter(doc('docs/scaler.md'), `<!-- example: ${marker}`);
 
-  it('prints what the README shows, against the README\'s targets file', async () => {
+  it('prints what docs/scaler.md shows, against its targets file', async () => {
     const targets = block('targets file').replace('127.0.0.1:9001', replicas.a.address).replace('127.0.0.1:9002', replicas.b.address);
     expect(targets).not.toContain('127.0.0.1:900');
     await writeFile(join(dir.path, 'readme-targets.yaml'), targets);
