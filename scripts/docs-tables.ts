@@ -105,7 +105,10 @@ export function regenerate(text: string, tables: ReadonlyMap<string, string>): R
   });
   const starts = [...text.matchAll(/<!-- generated: /g)].length;
   const blocks = [...text.matchAll(BLOCK)].length;
-  if (starts !== blocks) problems.push(`${starts - blocks} generated block(s) have no end marker, or a start marker of another form than "${startMarker('<name>')}"`);
+  if (starts !== blocks) {
+    const form = startMarker('<name>');
+    problems.push(`${starts - blocks} generated block(s) have no end marker, or a start marker of another form than "${form}"`);
+  }
   return problems.length === 0 ? ok(replaced) : fail('InvalidGeneratedBlock', problems.join('; '));
 }
 

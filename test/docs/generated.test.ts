@@ -77,7 +77,8 @@ describe('keysTable', () => {
   });
 
   it('refuses a key without a description', () => {
-    expect(() => keysTable({ properties: { bare: { type: 'string' } } }, 'key', (key) => key)).toThrow('schema property bare has no description');
+    const bare = { properties: { bare: { type: 'string' } } };
+    expect(() => keysTable(bare, 'key', (key) => key)).toThrow('schema property bare has no description');
   });
 });
 

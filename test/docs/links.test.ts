@@ -13,7 +13,8 @@ describe('links between README.md and docs/', () => {
   it.each(links.map((link) => [link.file, link.target, link]))('%s: %s resolves', (_file, _target, link) => {
     const { file, path, anchor } = link as (typeof links)[number];
     const target = path === '' ? file : normalize(join(dirname(file), path));
-    expect({ target, exists: !target.startsWith('..') && existsSync(new URL(`../../${target}`, import.meta.url)) }).toEqual({ target, exists: true });
+    const exists = !target.startsWith('..') && existsSync(new URL(`../../${target}`, import.meta.url));
+    expect({ target, exists }).toEqual({ target, exists: true });
     if (anchor !== undefined) {
       expect(target.endsWith('.md')).toBe(true);
       expect({ anchor, found: headingAnchors(doc(target)).has(anchor) }).toEqual({ anchor, found: true });

@@ -31,7 +31,8 @@ describe('README: Two ways to autoscale', () => {
   const example = parse(file) as Manifest;
 
   it('shows examples/scaledobject.yaml as it is (without its header comment)', () => {
-    const shown = /<!-- examples\/scaledobject.yaml -->\n```yaml\n([\s\S]*?)```/.exec(docSection('docs/scaler.md', 'Write the ScaledObject yourself'))?.[1];
+    const page = docSection('docs/scaler.md', 'Write the ScaledObject yourself');
+    const shown = /<!-- examples\/scaledobject.yaml -->\n```yaml\n([\s\S]*?)```/.exec(page)?.[1];
     expect(shown).toBe(file.replace(/^(#.*\n)+/, ''));
   });
 

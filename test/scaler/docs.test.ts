@@ -40,10 +40,12 @@ describe('docs/trigger-metadata.md', () => {
   });
 });
 
-describe('docs/how-the-number-is-computed.md', () => {
-  const text = docSection('docs/how-the-number-is-computed.md', 'How the number is computed');
+const computed = () => docSection('docs/how-the-number-is-computed.md', 'How the number is computed');
 
-  it.each(tableAfter(docSection('docs/how-the-number-is-computed.md', 'How the number is computed'), '<!-- sum examples -->'))('θ = %s, replicas %s -> %s', (threshold, replicas, answer) => {
+describe('docs/how-the-number-is-computed.md', () => {
+  const text = computed();
+
+  it.each(tableAfter(computed(), '<!-- sum examples -->'))('θ = %s, replicas %s -> %s', (threshold, replicas, answer) => {
     const targets = replicas === '(no Workspaces)' ? [] : (replicas as string).split(', ');
     const values = targets.filter((target) => /^-?\d/.test(target)).map(Number);
     const result = sum.combine(targets.length, values, Number(threshold));
@@ -56,7 +58,7 @@ describe('docs/how-the-number-is-computed.md', () => {
     }
   });
 
-  it.each(tableAfter(docSection('docs/how-the-number-is-computed.md', 'How the number is computed'), '<!-- surge examples -->'))(
+  it.each(tableAfter(computed(), '<!-- surge examples -->'))(
     'θ = %s, spec.replicas %s, replicas %s -> %s',
     (threshold, desired, replicas, answer) => {
       const targets = (replicas as string).split(', ');

@@ -75,7 +75,8 @@ export function relativeLinks(text: string): DocLink[] {
     .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target))
     .map((target) => {
       const hash = target.indexOf('#');
-      return hash === -1 ? { target, path: target, anchor: undefined } : { target, path: target.slice(0, hash), anchor: target.slice(hash + 1) };
+      if (hash === -1) return { target, path: target, anchor: undefined };
+      return { target, path: target.slice(0, hash), anchor: target.slice(hash + 1) };
     });
 }
 
