@@ -1,17 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { atLeast, summaryLines } from '../../bench/support/report.js';
+import { docSection } from '../support/docs.js';
 
 const root = new URL('../../', import.meta.url);
-const readme = readFileSync(new URL('README.md', root), 'utf8');
-const section = readme.slice(readme.indexOf('## Performance'));
+const section = docSection('docs/performance.md', 'Performance');
 const benchmarks = readdirSync(fileURLToPath(new URL('bench/', root)))
   .filter((file) => file.endsWith('.ts') && file !== 'run.ts')
   .map((file) => file.slice(0, -3))
   .sort();
 const summaryRows = [...(section.split('<!-- bench summary -->')[1] ?? '').matchAll(/^\| `([a-z-]+)` \|[^|]+\| (\S+) (\S+) \| ([^|]+) \|$/gm)];
 
-describe('README: Performance', () => {
+describe('docs/performance.md', () => {
   it('lists every benchmark in bench/, and only those', () => {
     expect(summaryRows.map((row) => row[1]).sort()).toEqual(benchmarks);
   });

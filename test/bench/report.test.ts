@@ -38,7 +38,7 @@ describe('summaryLines', () => {
     expect(summaryLines('scrape-round', main, checks)).toEqual({ lines, met });
   });
 
-  it('writes the line the run script and the README look for', () => {
+  it('writes the line the run script and docs/performance.md look for', () => {
     const { lines } = summaryLines('memory', atLeast('200 MB / RSS', 1.2345, 1));
     expect(lines.at(-1)).toMatch(/^BENCH [a-z-]+ ratio=\S+ target=(>=|<=)\S+ (met|MISSED)$/);
   });

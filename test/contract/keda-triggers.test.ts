@@ -5,7 +5,7 @@ import { sync } from '../../hooks/sync.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { autoscaled, inferenceSet } from '../hooks/builders.js';
 import { dialOf, type ResolvedAuth, type Trigger } from '../support/keda-trigger.js';
-import { blockAfter, section } from '../support/readme.js';
+import { blockAfter, doc } from '../support/docs.js';
 
 const defaults = hooksCommand.validate({});
 if (!defaults.ok) throw new Error(defaults.problem.message);
@@ -29,7 +29,7 @@ describe('every trigger we render or show, read as KEDA v2.20.2 reads it', () =>
   const sources: Array<[string, () => Trigger[]]> = [
     ['rendered by the sync hook', renderedTriggers],
     ['examples/scaledobject.yaml', handWritten],
-    ['the README trigger metadata example', () => (parse(blockAfter(section('Trigger metadata'), '<!-- trigger metadata example -->')) as { triggers: Trigger[] }).triggers],
+    ['the docs/trigger-metadata.md example', () => (parse(blockAfter(doc('docs/trigger-metadata.md'), '<!-- trigger metadata example -->')) as { triggers: Trigger[] }).triggers],
   ];
 
   it.each(sources)('%s: the scaler address, TLS with the Secrets found', (_name, triggers) => {

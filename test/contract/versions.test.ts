@@ -3,13 +3,14 @@ import { customize } from '../../hooks/customize.js';
 import { ANNOTATIONS } from '../../schemas/annotations.js';
 import { autoscaled, inferenceSet } from '../hooks/builders.js';
 import { selectionError } from '../support/metacontroller-decoder.js';
-import { readme, section, tableAfter } from '../support/readme.js';
+import { doc, docFiles, docSection, tableAfter } from '../support/docs.js';
 
 /**
  * The README's Versions table and docs/compatibility.md against what the code and the other
  * projects' source say: each line of the table is a claim a test can hold.
  */
-const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
+const compatibility = doc('docs/compatibility.md');
+const section = (heading: string) => docSection('README.md', heading);
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 const rows = new Map(tableAfter(section('Install'), '<!-- versions -->').map(([component, minimum, checked, note]) => [component, { minimum, checked, note: note ?? '' }]));
 const row = (component: string) => {
@@ -42,8 +43,8 @@ describe('README: Versions', () => {
 
   it('Kubernetes: tolerance needs the HPAConfigurableTolerance gate, not just a version', () => {
     expect(row('Kubernetes').note).toMatch(/HPAConfigurableTolerance/);
-    expect(flat(readme)).not.toMatch(/tolerance, Kubernetes 1\.33\+/);
-    expect(flat(section('Auto-provision: annotate an InferenceSet'))).toMatch(/KEDA 2\.18\+ and Kubernetes' `HPAConfigurableTolerance` feature gate/);
+    for (const file of docFiles()) expect(flat(doc(file))).not.toMatch(/tolerance, Kubernetes 1\.33\+/);
+    expect(flat(docSection('docs/hooks.md', 'The ScaledObject'))).toMatch(/KEDA 2\.18\+ and Kubernetes' `HPAConfigurableTolerance` feature gate/);
   });
 
   it('KAITO: v0.8.0, and the feature gate v0.8 to v0.10 need', () => {
@@ -62,8 +63,8 @@ describe('docs/compatibility.md', () => {
 
   it('no longer says KEDA re-reads rotated certificates on every release', () => {
     expect(text).toMatch(/Certificate rotation, 2\.17 to 2\.19\.\*\* These releases keep one gRPC connection per `scalerAddress`/);
-    expect(flat(section('Certificates'))).toMatch(/KEDA 2\.17 to 2\.19 keep the first certificates for the operator's lifetime/);
-    expect(flat(section('Certificates'))).not.toMatch(/KEDA keeps the credentials it read until a call fails/);
+    expect(flat(docSection('docs/certificates.md', 'Certificates'))).toMatch(/KEDA 2\.17 to 2\.19 keep the first certificates for the operator's lifetime/);
+    expect(flat(docSection('docs/certificates.md', 'Certificates'))).not.toMatch(/KEDA keeps the credentials it read until a call fails/);
   });
 
   it("names KEDA's namespace as a parameter and why the install lives there", () => {
@@ -73,7 +74,7 @@ describe('docs/compatibility.md', () => {
 
   it('tells the truth about deadlines: the scale loop sets none', () => {
     expect(text).toMatch(/scale loop calls the scaler with no gRPC deadline/);
-    expect(flat(section('The external scaler'))).toMatch(/KEDA's scale loop \(every `pollingInterval`\) calls with no deadline/);
+    expect(flat(docSection('docs/scaler.md', 'The external scaler'))).toMatch(/KEDA's scale loop \(every `pollingInterval`\) calls with no deadline/);
     const proto = flat(readFileSync(new URL('../../proto/externalscaler.proto', import.meta.url), 'utf8'));
     expect(proto).toMatch(/strips that prefix again before it calls/);
   });

@@ -33,7 +33,7 @@ export function parsePollLine(line: string): PollLine | undefined {
 }
 
 /**
- * Problems of a poll line with itself, computed here from the README's rules rather than
+ * Problems of a poll line with itself, computed here from the rules of docs/development.md rather than
  * with the project's functions: the value is the sum of the readings shown, with missing
  * replicas filled in by max(Σ, min(Σ + θ·(T−s), θ·T)); IsActive is false only when every
  * replica answered and the sum is 0; the HPA wants ceil(value / threshold) within the bounds.

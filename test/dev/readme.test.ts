@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { docSection } from '../support/docs.js';
 import { formatBanner, tryCommands } from '../../dev/display.js';
 import { loadAt, phaseAt } from '../../dev/load-pattern.js';
 import { portProblem } from '../../lib/ports.js';
@@ -12,14 +13,12 @@ import { metricSpecFor, metricValueFor } from '../../scaler/service.js';
 import { devOptionsSchema } from '../../schemas/dev-options.js';
 import { inconsistencies, parsePollLine } from './poll-lines.js';
 
-/** README "Local development": its output, commands and options are what the code prints and reads. */
+/** docs/development.md, "Local development": its output, commands and options are what the code prints and reads. */
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const start = readme.indexOf('\n## Local development\n');
-const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+const section = docSection('docs/development.md', 'Local development');
 const block = (marker: string): string => {
   const found = new RegExp(`${marker}\\n\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``).exec(section);
-  if (!found) throw new Error(`README "Local development" has no block after ${marker}`);
+  if (!found) throw new Error(`docs/development.md "Local development" has no block after ${marker}`);
   return found[1]!;
 };
 const blocks = [...section.matchAll(/```\w*\n([\s\S]*?)```/g)].map((match) => match[1]!);
@@ -41,7 +40,7 @@ const commands = tryCommands({
   metadata: so.metadata,
 });
 
-describe('README: Local development', () => {
+describe('docs/development.md: Local development', () => {
   const output = block('<!-- npm start output \\(excerpt\\) -->').split('\n');
 
   it('shows the banner npm start prints with the defaults', () => {

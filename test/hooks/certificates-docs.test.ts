@@ -10,18 +10,18 @@ import { SECRET_NAMES, type CertificatesResponse } from '../../hooks/certificate
 import { envName, flagName } from '../../lib/flags.js';
 import { certsCommand } from '../../schemas/certs-options.js';
 import { loggingOptions } from '../../schemas/logging-options.js';
+import { docSection } from '../support/docs.js';
 import { hooksApp } from './hooks-app.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const readme = read('README.md');
-const section = readme.slice(readme.indexOf('\n## Certificates\n'));
+const section = docSection('docs/certificates.md', 'Certificates');
 const block = (marker: string, language = '') => {
   const match = new RegExp(`<!-- ${marker} -->\\n\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(section);
-  if (!match) throw new Error(`README has no block after <!-- ${marker} -->`);
+  if (!match) throw new Error(`docs/certificates.md has no block after <!-- ${marker} -->`);
   return match[1] as string;
 };
 
-describe('README: Certificates', () => {
+describe('docs/certificates.md', () => {
   it('shows the summary of the real answer to the example request (the jq filter it prints)', async () => {
     const response = await request(hooksApp()).post('/certificates/sync').set('content-type', 'application/json').send(read('examples/certificates-sync.json'));
     expect(response.status).toBe(200);

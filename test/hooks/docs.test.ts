@@ -6,13 +6,15 @@ import { ANNOTATIONS, ANNOTATION_PREFIX } from '../../schemas/annotations.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { loggingOptions } from '../../schemas/logging-options.js';
 import { crdValidator } from '../support/crd-schema.js';
+import { doc } from '../support/docs.js';
 import { hooksApp } from './hooks-app.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const readme = read('README.md');
+const readme = doc('README.md');
+const hooksPage = doc('docs/hooks.md');
 
-describe('README', () => {
-  it.each([...readme.matchAll(/<!-- answer of POST (\S+) (\S+) -->\n```yaml\n([\s\S]*?)```/g)].map((m) => [m[1], m[2], m[3]]))(
+describe('README.md and docs/hooks.md', () => {
+  it.each([...hooksPage.matchAll(/<!-- answer of POST (\S+) (\S+) -->\n```yaml\n([\s\S]*?)```/g)].map((m) => [m[1], m[2], m[3]]))(
     'shows the real answer of POST %s %s',
     async (path, file, shown) => {
       const response = await request(hooksApp()).post(path as string).set('content-type', 'application/json').send(read(file as string));
@@ -22,14 +24,14 @@ describe('README', () => {
   );
 
   it('has at least one answer to check', () => {
-    expect(readme).toContain('<!-- answer of POST /sync examples/sync-decorator.json -->');
+    expect(hooksPage).toContain('<!-- answer of POST /sync examples/sync-decorator.json -->');
   });
 
   it("documents every hooks option with its variable and default", () => {
     for (const [property, schema] of Object.entries(hooksCommand.options.properties)) {
       if (property in loggingOptions) continue;
       const row = `| \`--${flagName(property)}\` | \`${envName(property)}\` | \`${String(schema['default'])}\` |`;
-      expect(readme).toContain(row);
+      expect(hooksPage).toContain(row);
     }
   });
 

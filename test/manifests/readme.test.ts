@@ -3,19 +3,15 @@ import { parse } from 'yaml';
 import { parseTriggerMetadata } from '../../scaler/metadata.js';
 import { ANNOTATIONS, validateAnnotations } from '../../schemas/annotations.js';
 import { crdValidator, findCrd } from '../support/crd-schema.js';
+import { doc, docSection } from '../support/docs.js';
 import { copy, find, kustomize, readRepositoryFile, repositoryRoot, type Manifest } from './render.js';
 import { ingressAllowed, namespace } from './rules.js';
 
 // The README's Install, Two ways to autoscale, Verify, Troubleshooting and Uninstall sections
 // against the files and objects they speak of.
 
-const readme = readRepositoryFile('README.md');
-const section = (title: string) => {
-  const start = readme.indexOf(`\n## ${title}\n`);
-  if (start < 0) throw new Error(`README has no section "${title}"`);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
-};
+const readme = doc('README.md');
+const section = (title: string) => docSection('README.md', title);
 const shellBlocks = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
 const commands = (text: string) =>
   shellBlocks(text)
@@ -35,7 +31,8 @@ describe('README: Two ways to autoscale', () => {
   const example = parse(file) as Manifest;
 
   it('shows examples/scaledobject.yaml as it is (without its header comment)', () => {
-    const shown = /<!-- examples\/scaledobject.yaml -->\n```yaml\n([\s\S]*?)```/.exec(text)?.[1];
+    const page = docSection('docs/scaler.md', 'Write the ScaledObject yourself');
+    const shown = /<!-- examples\/scaledobject.yaml -->\n```yaml\n([\s\S]*?)```/.exec(page)?.[1];
     expect(shown).toBe(file.replace(/^(#.*\n)+/, ''));
   });
 

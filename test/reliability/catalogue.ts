@@ -12,7 +12,7 @@ export type HostileExpectation =
 
 export interface HostileEntry {
   readonly behaviour: Behaviour;
-  /** The fault as the README's Reliability table names it. */
+  /** The fault as the tables of docs/reliability.md name it. */
   readonly fault: string;
   readonly expect: HostileExpectation;
 }

@@ -22,7 +22,7 @@ jest.setTimeout(60_000);
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const DEFAULT_DEADLINE_MS = 1500;
-/** The codes a caller can get, by design (README, "The external scaler" and "Reliability"). */
+/** The codes a caller can get, by design (docs/scaler.md and docs/reliability.md). */
 const DESIGNED = ['OK', 'INVALID_ARGUMENT', 'PERMISSION_DENIED', 'NOT_FOUND', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED'];
 
 let dir: Awaited<ReturnType<typeof tempDir>>;

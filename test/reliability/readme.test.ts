@@ -1,14 +1,14 @@
 import { status } from '@grpc/grpc-js';
 import { MISSING_REASONS } from '../../scaler/measure.js';
-import { readme, tableAfter } from '../support/readme.js';
+import { doc, tableAfter } from '../support/docs.js';
 import { HOSTILE_CATALOGUE } from './catalogue.js';
 
-/** The README's Reliability tables say what the reliability suite checks, row for row. */
+/** The tables of docs/reliability.md say what the reliability suite checks, row for row. */
 
 /** The rows of the table after `<!-- reliability: <name> -->`. */
-const table = (name: string): string[][] => tableAfter(readme, `<!-- reliability: ${name} -->`);
+const table = (name: string): string[][] => tableAfter(doc('docs/reliability.md'), `<!-- reliability: ${name} -->`);
 
-describe('README: Reliability', () => {
+describe('docs/reliability.md', () => {
   it('lists every hostile replica of the suite, in its order, with the reason the suite checks', () => {
     const rows = table('replicas');
     expect(rows.map((row) => row[0])).toEqual(HOSTILE_CATALOGUE.map((entry) => entry.fault));

@@ -5,12 +5,12 @@ import { sum } from '../../scaler/aggregate.js';
 import { createMeasurer, measurerDefaults, MISSING_REASONS } from '../../scaler/measure.js';
 import { parseTriggerMetadata } from '../../scaler/metadata.js';
 import { triggerMetadataSchema } from '../../schemas/trigger-metadata.js';
-import { section, tableAfter } from '../support/readme.js';
+import { docSection, tableAfter } from '../support/docs.js';
 
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 
-describe('README: Trigger metadata', () => {
-  const text = section('Trigger metadata');
+describe('docs/trigger-metadata.md', () => {
+  const text = docSection('docs/trigger-metadata.md', 'Trigger metadata');
 
   it('has one row per key, with its rule, default and whether it is required', () => {
     const rows = tableAfter(text, 'the listed ones are checked strictly:');
@@ -40,10 +40,12 @@ describe('README: Trigger metadata', () => {
   });
 });
 
-describe('README: How the number is computed', () => {
-  const text = section('How the number is computed');
+const computed = () => docSection('docs/how-the-number-is-computed.md', 'How the number is computed');
 
-  it.each(tableAfter(section('How the number is computed'), '<!-- sum examples -->'))('θ = %s, replicas %s -> %s', (threshold, replicas, answer) => {
+describe('docs/how-the-number-is-computed.md', () => {
+  const text = computed();
+
+  it.each(tableAfter(computed(), '<!-- sum examples -->'))('θ = %s, replicas %s -> %s', (threshold, replicas, answer) => {
     const targets = replicas === '(no Workspaces)' ? [] : (replicas as string).split(', ');
     const values = targets.filter((target) => /^-?\d/.test(target)).map(Number);
     const result = sum.combine(targets.length, values, Number(threshold));
@@ -56,7 +58,7 @@ describe('README: How the number is computed', () => {
     }
   });
 
-  it.each(tableAfter(section('How the number is computed'), '<!-- surge examples -->'))(
+  it.each(tableAfter(computed(), '<!-- surge examples -->'))(
     'θ = %s, spec.replicas %s, replicas %s -> %s',
     (threshold, desired, replicas, answer) => {
       const targets = (replicas as string).split(', ');

@@ -7,7 +7,7 @@ import { parseOptions } from '../../lib/flags.js';
 import { realParts, startScaler, type RunningScaler } from '../../scaler/command.js';
 import { command as queryCommand, runQuery } from '../../scaler/query.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
-import { blockAfter, readme } from '../support/readme.js';
+import { blockAfter, doc } from '../support/docs.js';
 import { captureLog, scalerClient, tempDir, type TestClient, testScalerOptions, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
@@ -154,10 +154,10 @@ describe('end to end: KEDA -> scaler -> replicas', () => {
   });
 });
 
-describe('README: the query example', () => {
-  const block = (marker: string) => blockAfter(readme, `<!-- example: ${marker}`);
+describe('docs/scaler.md: the query example', () => {
+  const block = (marker: string) => blockAfter(doc('docs/scaler.md'), `<!-- example: ${marker}`);
 
-  it('prints what the README shows, against the README\'s targets file', async () => {
+  it('prints what docs/scaler.md shows, against its targets file', async () => {
     const targets = block('targets file').replace('127.0.0.1:9001', replicas.a.address).replace('127.0.0.1:9002', replicas.b.address);
     expect(targets).not.toContain('127.0.0.1:900');
     await writeFile(join(dir.path, 'readme-targets.yaml'), targets);

@@ -2,13 +2,13 @@ import { jest } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseAllowedNamespaces } from '../../../scaler/discovery/cache.js';
 import { SCALEDOBJECT_CRD, INFERENCESET_CRD, WORKSPACE_CRD } from '../../support/fake-api-server.js';
-import { section } from '../../support/readme.js';
+import { docSection } from '../../support/docs.js';
 import { inferenceSet, IS, Setup, workspace, WS } from './harness.js';
 
 // Generous: the machine running the suite may be busy; waits inside tests are bounded by `until`.
 jest.setTimeout(30_000);
 
-const discovery = section('Discovery');
+const discovery = docSection('docs/discovery.md', 'Discovery');
 const blocks = (language: string) => [...discovery.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1] ?? '');
 
 const setup = new Setup();
@@ -20,7 +20,7 @@ interface Rule {
   verbs: string[];
 }
 
-describe('README, Discovery', () => {
+describe('docs/discovery.md', () => {
   const rules = (parse(blocks('yaml')[0] ?? '') as { rules: Rule[] }).rules;
   const allows = (group: string, resource: string, verb: string) =>
     rules.some((rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.verbs.includes(verb));
