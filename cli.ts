@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from './lib/command.js';
 import { helpText, parseOptions } from './lib/flags.js';
+import { deferHangups } from './lib/lifecycle.js';
 import { createLogger } from './lib/log.js';
 import type { LoggingOptions } from './schemas/logging-options.js';
 
@@ -34,6 +35,7 @@ async function usage(): Promise<string> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  deferHangups();
   const [first, ...more] = argv;
   if (first === '--version' || first === '-v' || first === 'version') {
     console.log(version());

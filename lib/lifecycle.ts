@@ -45,6 +45,20 @@ export interface Hangup {
   readonly reload: () => Promise<unknown>;
 }
 
+/** A SIGHUP that came while the command was starting, before `stopOnSignals` took over. */
+let hangupWhileStarting = false;
+const noteHangup = () => {
+  hangupWhileStarting = true;
+};
+
+/**
+ * Called first by the command line: until a command's `stopOnSignals` takes over, a SIGHUP
+ * is noted instead of killing the process (Node's default), and handled once it does.
+ */
+export function deferHangups(): void {
+  process.on('SIGHUP', noteHangup);
+}
+
 /**
  * Runs `stop` on the first SIGTERM or SIGINT and exits when it is done, or after
  * `graceMs` if it hangs. A second signal exits at once.
@@ -79,12 +93,19 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>, graceMs: n
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  process.on('SIGHUP', () => {
+  const onHangup = () => {
     if (hangup === undefined) {
       log.info({ signal: 'SIGHUP' }, 'SIGHUP ignored: nothing to reload (SIGTERM stops the process)');
       return;
     }
     log.info({ signal: 'SIGHUP' }, `SIGHUP: ${hangup.what}`);
     hangup.reload().catch((error: unknown) => log.error({ err: error, signal: 'SIGHUP' }, `SIGHUP: ${hangup.what} failed`));
-  });
+  };
+  // Added before the other goes: with no listener left, Node would drop a SIGHUP already on its way.
+  process.on('SIGHUP', onHangup);
+  process.removeListener('SIGHUP', noteHangup);
+  if (hangupWhileStarting) {
+    hangupWhileStarting = false;
+    onHangup();
+  }
 }

@@ -215,4 +215,21 @@ describe('SIGHUP (a terminal closing, or an operator asking for a reload)', () =
       expect(await process.stop(30_000)).toBe(0);
     }
   });
+
+  it('while the hooks start (before they say they serve), it is handled once they do', async () => {
+    // The hangup lands at a fixed point of the start-up: just before the server listens.
+    const hangupOnListen =
+      "import net from 'node:net'; const listen = net.Server.prototype.listen; " +
+      "net.Server.prototype.listen = function (...args) { process.kill(process.pid, 'SIGHUP'); return listen.apply(this, args); };";
+    const process = start(['hooks', '--port', '0'], { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(hangupOnListen)}` });
+    try {
+      const port = Number((await process.waitForLog('hooks serving'))['port']);
+      await process.waitForLog('SIGHUP ignored: nothing to reload (SIGTERM stops the process)');
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' } });
+      expect(response.status).toBe(200);
+      expect(process.child.exitCode).toBeNull();
+    } finally {
+      expect(await process.stop(30_000)).toBe(0);
+    }
+  });
 });
