@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import request from 'supertest';
@@ -11,6 +12,8 @@ import { answer, filesOf, service, syncRequest } from '../hooks/certificates-req
 import { trapUnhandledRejections } from './traps.js';
 
 trapUnhandledRejections();
+// Hundreds of CPU-bound runs: the timeout is there to catch a hang, and a busy machine takes several times longer.
+jest.setTimeout(60_000);
 
 /**
  * The certificates hook under whatever Metacontroller may observe: Secrets of ours edited by

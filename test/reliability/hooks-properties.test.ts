@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import request from 'supertest';
@@ -10,6 +11,8 @@ import { inferenceSet, objectMap, scaledObject, workspace } from '../hooks/build
 import { trapUnhandledRejections } from './traps.js';
 
 trapUnhandledRejections();
+// Hundreds of CPU-bound runs: the timeout is there to catch a hang, and a busy machine takes several times longer.
+jest.setTimeout(60_000);
 
 const defaults = hooksCommand.validate({});
 if (!defaults.ok) throw new Error(defaults.problem.message);
