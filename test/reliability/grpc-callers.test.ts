@@ -209,7 +209,11 @@ describe('metadata', () => {
   it.each<[string, (metadata: Metadata) => void, RegExp]>([
     ['a 1 MB header', (headers) => headers.set('x-note', 'x'.repeat(1_000_000)), /^(INTERNAL|RESOURCE_EXHAUSTED)$/],
     ['10,000 headers', (headers) => Array.from({ length: 10_000 }, (_, index) => headers.set(`x-key-${index}`, 'v')), /^(INTERNAL|RESOURCE_EXHAUSTED)$/],
-    ['binary, empty and malformed (grpc-timeout) headers', (headers) => (headers.set('x-bin', Buffer.from([0, 255, 10, 13])), headers.set('grpc-timeout', 'nonsense'), headers.set('x-a', '')), /^OK$/],
+    ['binary, empty and malformed (grpc-timeout) headers', (headers) => {
+        headers.set('x-bin', Buffer.from([0, 255, 10, 13]));
+        headers.set('grpc-timeout', 'nonsense');
+        headers.set('x-a', '');
+      }, /^OK$/],
   ])('gRPC request headers: %s, and serving goes on', async (_name, fill, code) => {
     const raw = client();
     const headers = new Metadata();
