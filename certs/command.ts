@@ -84,7 +84,8 @@ async function readObserved(out: string): Promise<Result<ObservedFiles>> {
   for (const { part, file } of LAYOUT) {
     const path = join(out, part, file);
     try {
-      (observed[part] ??= {})[file] = await readFile(path, 'utf8');
+      observed[part] ??= {};
+      observed[part][file] = await readFile(path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;

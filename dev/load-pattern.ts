@@ -19,9 +19,12 @@ export const OUTAGE_SECONDS = 10;
 
 export type Phase = Exclude<Pattern, 'cycle'>;
 
+const CYCLE = ['steady', 'burst', 'idle'] as const;
+
 /** What the load is doing at this moment: `cycle` goes steady, burst, idle, and again. */
 export function phaseAt(pattern: Pattern, elapsedSeconds: number): Phase {
-  return pattern === 'cycle' ? (['steady', 'burst', 'idle'] as const)[Math.floor(elapsedSeconds / PHASE_SECONDS) % 3]! : pattern;
+  if (pattern !== 'cycle') return pattern;
+  return CYCLE[Math.floor(elapsedSeconds / PHASE_SECONDS) % CYCLE.length] ?? 'steady';
 }
 
 export function loadAt(pattern: Pattern, elapsedSeconds: number, replica: number, replicas: number): ReplicaLoad {

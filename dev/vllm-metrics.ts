@@ -153,7 +153,8 @@ function observe(state: VllmState, name: string, engine: number, value: number):
   const histogram = state.histograms.get(`${name}/${engine}`);
   if (!histogram) return;
   const index = histogram.buckets.findIndex((bound) => value <= bound);
-  histogram.counts[index < 0 ? histogram.buckets.length : index]! += 1;
+  const bucket = index < 0 ? histogram.buckets.length : index;
+  histogram.counts[bucket] = (histogram.counts[bucket] ?? 0) + 1;
   histogram.sum += value;
   histogram.count += 1;
 }

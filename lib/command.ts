@@ -11,5 +11,5 @@ export interface CommandModule<T> {
    * Runs the command. One-shot commands resolve with their exit code; long-running
    * ones resolve once they serve, and stop on SIGTERM.
    */
-  run(options: T, log: Logger): Promise<number | void>;
+  run(options: T, log: Logger): Promise<number | undefined>;
 }

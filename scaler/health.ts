@@ -30,7 +30,7 @@ export function createHealthServer(options: HealthOptions): Server {
     if (path === '/readyz') {
       const reasons = options.notReadyReasons();
       if (reasons.length > 0) return send(503, `not ready: ${reasons.join('; ')}\n`);
-      return send(200, ['ready', ...(options.warnings?.() ?? []).map((warning) => `warning: ${warning}`)].join('\n') + '\n');
+      return send(200, ['ready', ...(options.warnings?.() ?? []).map((warning) => `warning: ${warning}`)].join('\n').concat('\n'));
     }
     options.registry.metrics().then(
       (text) => send(200, text, options.registry.contentType),

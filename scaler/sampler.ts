@@ -275,11 +275,17 @@ function share(entry: Tracked, reading: SeriesReading): SeriesReading {
   if (entry.seriesKeys.size >= MAX_SHARED) entry.seriesKeys.clear();
   if (entry.layouts.size >= MAX_SHARED) entry.layouts.clear();
   let key = entry.seriesKeys.get(reading.key);
-  if (key === undefined) entry.seriesKeys.set(reading.key, (key = reading.key));
+  if (key === undefined) {
+    key = reading.key;
+    entry.seriesKeys.set(key, key);
+  }
   if (reading.buckets === undefined) return { ...reading, key };
   const layout = reading.buckets.bounds.join(' ');
   let bounds = entry.layouts.get(layout);
-  if (bounds === undefined) entry.layouts.set(layout, (bounds = reading.buckets.bounds));
+  if (bounds === undefined) {
+    bounds = reading.buckets.bounds;
+    entry.layouts.set(layout, bounds);
+  }
   return { ...reading, key, buckets: { bounds, counts: reading.buckets.counts } };
 }
 

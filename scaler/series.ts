@@ -25,14 +25,18 @@ export function readSeries(family: Family, kind: 'histogram' | 'counter', withBu
     const { le, ...labels } = sample.labels;
     const key = labelKey(labels);
     let entry = series.get(key);
-    if (entry === undefined) series.set(key, (entry = { sum: 0 }));
+    if (entry === undefined) {
+      entry = { sum: 0 };
+      series.set(key, entry);
+    }
     const part = sample.name.slice(family.name.length);
     if (part === '_count') entry.count = sample.value;
     else if (part === '_sum') entry.sum = sample.value;
     else if (part === '_bucket' && withBuckets) {
       const bound = le === undefined ? Number.NaN : parseBound(le);
       if (Number.isNaN(bound)) return fail('ParseError', `bucket ${sample.name}${labelKey(sample.labels)} has no numeric "le"`);
-      (entry.buckets ??= new Map()).set(bound, sample.value);
+      entry.buckets ??= new Map();
+      entry.buckets.set(bound, sample.value);
     }
   }
   const readings: SeriesReading[] = [];

@@ -100,7 +100,7 @@ export function regenerate(text: string, tables: ReadonlyMap<string, string>): R
     const rendered = tables.get(name);
     if (end !== name) problems.push(`the block "${name}" ends with the marker of "${end}"`);
     else if (rendered === undefined) problems.push(`no table is called "${name}" (known: ${[...tables.keys()].join(', ')})`);
-    else return startMarker(name) + `\n\n${rendered}\n\n<!-- end generated: ${name} -->`;
+    else return `${startMarker(name)}\n\n${rendered}\n\n<!-- end generated: ${name} -->`;
     return block;
   });
   const starts = [...text.matchAll(/<!-- generated: /g)].length;

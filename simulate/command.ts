@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../lib/result.js';
 import { hooksCommand } from '../schemas/hooks-options.js';
 import { durationSeconds, simulateCommand, type SimulateOptions } from '../schemas/simulate-options.js';
 import { metricOption, renderSvg, replicasOption, type ChartContext } from './chart.js';
-import { parseTrace, shapeLoad, SHAPES, type Shape } from './load.js';
+import { parseTrace, shapeLoad, SHAPES, type Load, type Shape } from './load.js';
 import { summaryDocument, summaryTable, timelineCsv } from './outputs.js';
 import { readPolicy, type Policy } from './policy.js';
 import { svgToPng } from './png.js';
@@ -72,7 +72,7 @@ export async function prepare(options: SimulateOptions, read: ReadText): Promise
   } else {
     const peak = options.peak ?? 3.5 * options.capacity;
     const shape = options.load ?? 'step';
-    let load;
+    let load: Load;
     if ((SHAPES as readonly string[]).includes(shape)) {
       load = shapeLoad(shape as Shape, peak);
       settings.push(`load: ${shape}, peak ${peak} requests/s`);

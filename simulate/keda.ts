@@ -37,9 +37,7 @@ const defaultScaleDown: ScalingRules = {
  * What a trigger contributes, besides its metric: `threshold` is the per-replica target
  * the scaler reports in GetMetricSpec. Composite triggers will add their own targets here.
  */
-export interface TriggerTargetOf {
-  (trigger: Readonly<Record<string, unknown>>): Result<number>;
-}
+export type TriggerTargetOf = (trigger: Readonly<Record<string, unknown>>) => Result<number>;
 
 type Mapping = Readonly<Record<string, unknown>>;
 

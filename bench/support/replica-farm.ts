@@ -86,7 +86,10 @@ async function serveFarm(options: FarmOptions): Promise<void> {
     if (options.filter && (request.url ?? '').includes('?')) {
       const query = request.url ?? '';
       let cached = filtered.get(query);
-      if (cached === undefined) filtered.set(query, (cached = Buffer.from(filterExposition(page, requestedNames(query)))));
+      if (cached === undefined) {
+        cached = Buffer.from(filterExposition(page, requestedNames(query)));
+        filtered.set(query, cached);
+      }
       content = cached;
     }
     body += content.length;

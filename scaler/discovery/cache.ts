@@ -117,7 +117,10 @@ export function createDiscoveryIndex(): DiscoveryIndex {
       workspaces.set(key, { owner, deleting: deleting === true });
       if (owner === undefined) return;
       let names = members.get(owner);
-      if (!names) members.set(owner, (names = new Set()));
+      if (!names) {
+        names = new Set();
+        members.set(owner, names);
+      }
       names.add(metadata.name);
     },
     deleteWorkspace({ metadata }) {

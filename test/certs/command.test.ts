@@ -31,7 +31,7 @@ const write = (mode: WriteMode, now = T0, names = NAMES) => writeCertificateDire
 const readAll = async () => Object.fromEntries(await Promise.all(FILES.map(async (file) => [file, await readFile(join(out, file), 'utf8')] as const)));
 
 /** Runs the command as the CLI does, with its log lines captured. */
-async function runCommand(argv: string[]): Promise<{ code: number | void; lines: Array<Record<string, unknown>> }> {
+async function runCommand(argv: string[]): Promise<{ code: number | undefined; lines: Array<Record<string, unknown>> }> {
   const options = parseOptions(certs.command, argv, {});
   if (!options.ok) throw new Error(options.problem.message);
   const stream = new PassThrough();

@@ -149,8 +149,8 @@ describe('randomness is injected', () => {
   };
 
   it.each([
-    ['all ones: the sign bit is cleared', 0xff, '7f' + 'ff'.repeat(15)],
-    ['all zeros: never a zero serial', 0x00, '01' + '00'.repeat(15)],
+    ['all ones: the sign bit is cleared', 0xff, `7f${'ff'.repeat(15)}`],
+    ['all zeros: never a zero serial', 0x00, `01${'00'.repeat(15)}`],
   ])('serial from the injected bytes, %s', (_name, byte, serial) => {
     expect(decode(issueAuthority(context(NOW, fixed(byte))).certificate).serial.toString('hex')).toBe(serial);
   });

@@ -48,7 +48,7 @@ describe('the dev stack', () => {
     const lines: string[] = [];
     try {
       expect(stack.scaledObject).toMatchObject({ namespace: 'default', name: 'phi-4-mini', min: 1, max: 4, threshold: 10, scalerAddress: `127.0.0.1:${stack.ports.grpc}` });
-      expect(stack.banner.join('\n')).toContain('certificates  ' + join(dir.path, 'loop', 'tls') + ': wrote 8 files');
+      expect(stack.banner.join('\n')).toContain(`certificates  ${join(dir.path, 'loop', 'tls')}: wrote 8 files`);
       stack.startPolling((line) => lines.push(line));
       await eventually('three poll lines', () => lines.length >= 4);
     } finally {

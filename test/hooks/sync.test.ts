@@ -75,7 +75,7 @@ describe('rendered ScaledObject', () => {
   it('targets the InferenceSet in the API version Metacontroller sent it in', () => {
     const parent = { ...inferenceSet(autoscaled()), apiVersion: 'kaito.sh/v1alpha1' };
     const [rendered] = attachmentsOf(sync(decorator(parent), config));
-    expect((rendered?.spec as any).scaleTargetRef.apiVersion).toBe('kaito.sh/v1alpha1');
+    expect((rendered?.spec as any)?.scaleTargetRef.apiVersion).toBe('kaito.sh/v1alpha1');
   });
 
   it('carries nothing the cluster owns: no status, no ownerReferences', () => {
@@ -193,7 +193,7 @@ describe('related Workspaces', () => {
     ['another namespace\'s are ignored', [workspace('a', 'phi-4-mini', 2, 'elsewhere')], 8],
   ])('%s', (_name, workspaces, maxReplicas) => {
     const [rendered] = attachmentsOf(sync(decorator(inferenceSet(noMax, { nodeCountLimit: 8 }), [], workspaces), config));
-    expect((rendered?.spec as any).maxReplicaCount).toBe(maxReplicas);
+    expect((rendered?.spec as any)?.maxReplicaCount).toBe(maxReplicas);
   });
 });
 

@@ -97,7 +97,7 @@ beforeAll(async () => {
   replicas = {
     a: await startHostile('healthy', { maxBodyBytes: 1 << 20, value: 3 }),
     b: await startHostile('healthy', { maxBodyBytes: 1 << 20, value: 5 }),
-    slow: await startHostile('healthy', { maxBodyBytes: 1 << 20, value: 1, delayMs: 400 }),
+    slow: await startHostile('healthy', { maxBodyBytes: 1 << 20, value: 1, delayMs: 1000 }),
     hanging: await startHostile('silent', { maxBodyBytes: 1 << 20 }),
   };
   await writeFile(
@@ -209,7 +209,11 @@ describe('metadata', () => {
   it.each<[string, (metadata: Metadata) => void, RegExp]>([
     ['a 1 MB header', (headers) => headers.set('x-note', 'x'.repeat(1_000_000)), /^(INTERNAL|RESOURCE_EXHAUSTED)$/],
     ['10,000 headers', (headers) => Array.from({ length: 10_000 }, (_, index) => headers.set(`x-key-${index}`, 'v')), /^(INTERNAL|RESOURCE_EXHAUSTED)$/],
-    ['binary, empty and malformed (grpc-timeout) headers', (headers) => (headers.set('x-bin', Buffer.from([0, 255, 10, 13])), headers.set('grpc-timeout', 'nonsense'), headers.set('x-a', '')), /^OK$/],
+    ['binary, empty and malformed (grpc-timeout) headers', (headers) => {
+        headers.set('x-bin', Buffer.from([0, 255, 10, 13]));
+        headers.set('grpc-timeout', 'nonsense');
+        headers.set('x-a', '');
+      }, /^OK$/],
   ])('gRPC request headers: %s, and serving goes on', async (_name, fill, code) => {
     const raw = client();
     const headers = new Metadata();
@@ -276,15 +280,17 @@ describe('load and impatience', () => {
   it('callers that cancel mid-call: the rounds finish or are abandoned, nothing is held, later calls are answered', async () => {
     const keda = client();
     const before = replicas.slow.requests;
-    const cancelled = await Promise.all(
-      Array.from({ length: 50 }, (_, index) =>
-        call(keda, index % 2 === 0 ? 'getMetrics' : 'isActive', ref(index % 3 === 0 ? 'hanging' : 'slow', { scrapeTimeout: '1s' }), 10_000, (handle) =>
-          setTimeout(() => handle.cancel(), 20 + (index % 5) * 20),
-        ),
+    const handles: ClientUnaryCall[] = [];
+    const calls = Array.from({ length: 50 }, (_, index) =>
+      call(keda, index % 2 === 0 ? 'getMetrics' : 'isActive', ref(index % 3 === 0 ? 'hanging' : 'slow', { scrapeTimeout: '1s' }), 10_000, (handle) =>
+        handles.push(handle),
       ),
     );
-    expect(new Set(cancelled.map((answer) => answer.code))).toEqual(new Set(['CANCELLED']));
+    // Cancelled once their scrapes are under way (the slow replica answers after a second), however busy the machine.
     await eventually('the slow replica to be asked', () => replicas.slow.requests > before);
+    for (const [index, handle] of handles.entries()) setTimeout(() => handle.cancel(), (index % 5) * 20);
+    const cancelled = await Promise.all(calls);
+    expect(new Set(cancelled.map((answer) => answer.code))).toEqual(new Set(['CANCELLED']));
     await eventually('the scrape slots to be free', idle);
     await eventually('the hanging replica to have no open connection', () => replicas.hanging.open === 0);
     expect(await call(keda, 'getMetrics', ref('slow'))).toEqual({ code: 'OK', details: '', value: { metricValues: [expect.objectContaining({ metricValueFloat: 1 })] } });

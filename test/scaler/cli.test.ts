@@ -69,7 +69,7 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
 
       // grpc-js sends an IP address as the TLS server name; Node's DEP0123 about it is not shown.
       const byIp = await runCli(['query', '--address', `127.0.0.1:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), ...metadata.flatMap((entry) => ['--metadata', entry])]);
-      expect(byIp.stdout).toMatch(/^GetMetricSpec  /m);
+      expect(byIp.stdout).toMatch(/^GetMetricSpec {2}/m);
       expect(byIp.stderr).not.toContain('DEP0123');
 
       const denied = await runCli(['query', '--address', `localhost:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), '--namespace', 'other', ...metadata.flatMap((entry) => ['--metadata', entry])]);
@@ -125,7 +125,7 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
   it('query exits 1 with the gRPC code when nothing listens', async () => {
     const result = await runCli(['query', '--address', `127.0.0.1:${await freePort()}`, '--server-name', 'localhost', '--tls-dir', join(dir.path, 'client'), '--timeout-ms', '1000', ...metadata.flatMap((entry) => ['--metadata', entry])]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^GetMetricSpec  UNAVAILABLE: .*ECONNREFUSED[^\n]*[^:\s]$/m);
+    expect(result.stdout).toMatch(/^GetMetricSpec {2}UNAVAILABLE: .*ECONNREFUSED[^\n]*[^:\s]$/m);
     expect(result.stdout).not.toContain('Resolution note');
     expect(result.stderr).toMatch(/^hint: nothing answered at 127\.0\.0\.1:\d+: is the scaler running and listening there/m);
   });

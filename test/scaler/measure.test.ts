@@ -118,7 +118,7 @@ describe('createMeasurer', () => {
   describe('against simulated vLLM replicas', () => {
     it('asks for the family only and reads it from a filtered page', async () => {
       for (const engines of [1, 2, 2]) replicas.push(await startReplica({ engines }));
-      replicas.forEach((replica, index) => replica.advance(1, { waiting: 3 + index, running: 2 }));
+      for (const [index, replica] of replicas.entries()) replica.advance(1, { waiting: 3 + index, running: 2 });
       const result = await measurer.measure(triggerConfig(), replicas.map((replica) => replica.url), seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 3 + 4 + 5, active: true }) });
     });
@@ -139,7 +139,7 @@ describe('createMeasurer', () => {
 
     it('falls back for a replica that resets connections', async () => {
       replicas.push(await startReplica(), await startReplica());
-      replicas.forEach((replica) => replica.advance(1, { waiting: 1, running: 1 }));
+      for (const replica of replicas) replica.advance(1, { waiting: 1, running: 1 });
       replicas[1]?.setReachable(false);
       const result = await measurer.measure(triggerConfig(), replicas.map((replica) => replica.url), seconds(5));
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 11 }) });

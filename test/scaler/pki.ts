@@ -49,7 +49,7 @@ export function createAuthority(issuedAt?: Date): TestAuthority {
 /** Writes `ca.crt`, `tls.crt`, `tls.key` into `dir`: the layout of `--tls-dir` and of the query's client folder. */
 export async function writeTlsDir(dir: string, authorities: readonly Pem[], leaf: Pem): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, TLS_FILES.ca), authorities.map((authority) => authority.certificate.trim()).join('\n') + '\n');
+  await writeFile(join(dir, TLS_FILES.ca), `${authorities.map((authority) => authority.certificate.trim()).join('\n')}\n`);
   await writeFile(join(dir, TLS_FILES.cert), leaf.certificate);
   await writeFile(join(dir, TLS_FILES.key), leaf.privateKey, { mode: 0o600 });
 }

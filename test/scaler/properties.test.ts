@@ -130,7 +130,7 @@ describe('extractFamily, for any page prometheus_client could write', () => {
         expect(result.ok).toBe(true);
         if (!result.ok) return;
         expect(result.value.samples.map((sample) => sample.labels)).toEqual(wanted.map(({ engine, note }, index) => ({ engine, note, index: String(index) })));
-        result.value.samples.forEach((sample, index) => expect(Object.is(sample.value, wanted[index]?.value)).toBe(true));
+        for (const [index, sample] of result.value.samples.entries()) expect(Object.is(sample.value, wanted[index]?.value)).toBe(true);
       }),
     );
   });

@@ -271,12 +271,32 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
   });
 
   const measuresAgain: Array<[string, (s: ReturnType<typeof setup>) => Promise<unknown>]> = [
-    ['after the window', async ({ service, advance }) => (await getMetrics(service), advance(1001), service.isActive(ref(), deadline))],
-    ['for another caller namespace', async ({ service }) => (await getMetrics(service), service.isActive(ref('team-b'), deadline))],
-    ['for other metadata', async ({ service }) => (await getMetrics(service), service.isActive(ref('default', { ...metadata, threshold: '11' }), deadline))],
-    ['after a failed GetMetrics', async ({ service, outcomes }) => (outcomes.push(fail('NoSamples', 'none')), await getMetrics(service), service.isActive(ref(), deadline))],
-    ['for GetMetrics itself', async ({ service }) => (await getMetrics(service), getMetrics(service))],
-    ['for IsActive after IsActive', async ({ service }) => (await service.isActive(ref(), deadline), service.isActive(ref(), deadline))],
+    ['after the window', async ({ service, advance }) => {
+      await getMetrics(service);
+      advance(1001);
+      return service.isActive(ref(), deadline);
+    }],
+    ['for another caller namespace', async ({ service }) => {
+      await getMetrics(service);
+      return service.isActive(ref('team-b'), deadline);
+    }],
+    ['for other metadata', async ({ service }) => {
+      await getMetrics(service);
+      return service.isActive(ref('default', { ...metadata, threshold: '11' }), deadline);
+    }],
+    ['after a failed GetMetrics', async ({ service, outcomes }) => {
+      outcomes.push(fail('NoSamples', 'none'));
+      await getMetrics(service);
+      return service.isActive(ref(), deadline);
+    }],
+    ['for GetMetrics itself', async ({ service }) => {
+      await getMetrics(service);
+      return getMetrics(service);
+    }],
+    ['for IsActive after IsActive', async ({ service }) => {
+      await service.isActive(ref(), deadline);
+      return service.isActive(ref(), deadline);
+    }],
   ];
   it.each(measuresAgain)('measures again %s', async (_name, act) => {
     const state = setup();

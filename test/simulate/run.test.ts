@@ -28,7 +28,7 @@ describe('closed loop under --load step', () => {
     const enough = slow.rows.find((row) => row.t > 1800 && row.ready >= 4)!;
     expect(enough.t).toBeGreaterThan(1800 + 2 * 300 + 360);
     const upTimes = slow.rows.filter((row, index) => index > 0 && row.replicas > slow.rows[index - 1]!.replicas).map((row) => row.t);
-    upTimes.slice(1).forEach((t, index) => expect(t - upTimes[index]!).toBeGreaterThanOrEqual(300));
+    for (const [index, t] of upTimes.slice(1).entries()) expect(t - upTimes[index]!).toBeGreaterThanOrEqual(300);
     expect(slow.summary.secondsOverTarget).toBeGreaterThan(3600);
     expect(at(slow.rows, 1800 + 900).queueSeconds).toBeGreaterThan(scenario.sloSeconds);
   });

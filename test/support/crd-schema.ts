@@ -8,10 +8,8 @@ import { parseAllDocuments } from 'yaml';
  * strictly than the API server: where the server would silently prune an unknown field
  * (a typo in a rendered object), this reports it.
  */
-export interface CrdValidator {
-  /** Error messages; empty when the object is valid. */
-  (object: unknown): string[];
-}
+/** Error messages; empty when the object is valid. */
+export type CrdValidator = (object: unknown) => string[];
 
 const crdDirectory = fileURLToPath(new URL('../fixtures/crds/', import.meta.url));
 

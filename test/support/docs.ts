@@ -23,7 +23,7 @@ export function doc(file: string): string {
 export function docSection(file: string, heading: string): string {
   const text = doc(file);
   const masked = withoutCodeBlocks(text);
-  const found = new RegExp(`^(#{1,6}) ${escape(heading)}\\n`, 'm').exec(masked);
+  const found = new RegExp(`^(#{1,6}) ${escapeRegExp(heading)}\\n`, 'm').exec(masked);
   if (!found) throw new Error(`${file} has no heading "${heading}"`);
   const level = found[1]!.length;
   const next = new RegExp(`^#{1,${level}} `, 'm').exec(masked.slice(found.index + found[0].length));
@@ -53,7 +53,7 @@ export function blockAfter(text: string, marker: string): string {
   return match[1];
 }
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `text` with the lines of its fenced code blocks blanked (same length), so that a `# comment` in one is no heading. */
 export function withoutCodeBlocks(text: string): string {

@@ -222,7 +222,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
 
   const store = (resource: ResourceName) => {
     let map = objects.get(resource);
-    if (!map) objects.set(resource, (map = new Map()));
+    if (!map) {
+      map = new Map();
+      objects.set(resource, map);
+    }
     return map;
   };
 
@@ -246,13 +249,16 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     return undefined;
   };
 
-  const servedVersion = (crd: CrdSpec | undefined, version: string) => crd !== undefined && crd.versions.includes(version);
+  const servedVersion = (crd: CrdSpec | undefined, version: string) => crd?.versions.includes(version);
 
   const groups = () => {
     const byGroup = new Map<string, Set<string>>();
     for (const crd of crds.values()) {
       let versions = byGroup.get(crd.group);
-      if (!versions) byGroup.set(crd.group, (versions = new Set()));
+      if (!versions) {
+        versions = new Set();
+        byGroup.set(crd.group, versions);
+      }
       for (const version of crd.versions) versions.add(version);
     }
     return byGroup;
@@ -390,7 +396,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (end < snapshot.items.length) {
       let id = token?.split(':')[0];
       if (!id) {
-        id = `s${(snapshotCounter += 1)}`;
+        snapshotCounter += 1;
+        id = `s${snapshotCounter}`;
         snapshots.set(id, snapshot);
         if (snapshots.size > 20) snapshots.delete(snapshots.keys().next().value as string);
       }

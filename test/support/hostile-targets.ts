@@ -124,7 +124,8 @@ function responder(behaviour: Behaviour, options: HostileOptions, redirectTo: st
         let at = 0;
         const timer = setInterval(() => {
           if (response.destroyed || at >= body.length) return clearInterval(timer);
-          response.write(body.slice(at, (at += 1)));
+          response.write(body.slice(at, at + 1));
+          at += 1;
         }, 1000);
         response.on('close', () => clearInterval(timer));
       };

@@ -33,7 +33,10 @@ export async function startPythonReplica(python: string, port: number): Promise<
   const next = () =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the Python replica on port ${port} did not answer`)), 15_000);
-      waiting.push((line) => (clearTimeout(timer), resolve(line)));
+      waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
     });
   const listening = await next();
   if (listening !== `listening ${port}`) throw new Error(`the Python replica said ${JSON.stringify(listening)}`);

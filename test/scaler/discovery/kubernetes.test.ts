@@ -446,7 +446,7 @@ describe('stop()', () => {
 
   it.each<[string, (fake: import('../../support/fake-api-server.js').FakeApiServer) => void, (state: { ready: boolean; reason: string | undefined }) => boolean]>([
     ['when ready, with watches open', () => {}, (state) => state.ready],
-    ['while waiting for CRDs', (fake) => fake.removeCrd(SCALEDOBJECT_CRD.plural + '.' + SCALEDOBJECT_CRD.group), (state) => state.reason?.startsWith('waiting for CRD') === true],
+    ['while waiting for CRDs', (fake) => fake.removeCrd(`${SCALEDOBJECT_CRD.plural}.${SCALEDOBJECT_CRD.group}`), (state) => state.reason?.startsWith('waiting for CRD') === true],
     ['while a list hangs', (fake) => fake.inject({ verb: 'list', delayMs: 60_000 }), (state) => state.reason?.startsWith('listing') === true],
     ['while retrying a failed list', (fake) => fake.inject({ verb: 'list', status: 503 }), (state) => state.reason?.includes('503') === true],
     ['while a watch request waits for its answer', (fake) => fake.inject({ verb: 'watch', delayMs: 400 }), (state) => state.ready],

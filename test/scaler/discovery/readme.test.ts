@@ -9,7 +9,7 @@ import { inferenceSet, IS, Setup, workspace, WS } from './harness.js';
 jest.setTimeout(30_000);
 
 const discovery = docSection('docs/discovery.md', 'Discovery');
-const blocks = (language: string) => [...discovery.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1] ?? '');
+const blocks = (language: string) => [...discovery.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] ?? '');
 
 const setup = new Setup();
 afterEach(() => setup.stop());

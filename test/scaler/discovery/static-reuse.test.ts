@@ -16,7 +16,7 @@ describe('reusingLastAnswer', () => {
     const cached = reusingLastAnswer(parse);
     const answers = texts.map(cached);
     expect(parse).toHaveBeenCalledTimes(parses);
-    texts.forEach((text, index) => expect(answers[index]).toEqual({ text }));
+    for (const [index, text] of texts.entries()) expect(answers[index]).toEqual({ text });
   });
 
   it('gives back the very answer it gave', () => {

@@ -88,7 +88,7 @@ describe('parseTargets: bad files are refused with the path of the bad entry', (
       'an unclosed flow sequence, with the line that breaks it',
       'inferenceSets:\n  - namespace: a\n    name: b\n    workspaces: [x:1\n  - c\n',
       'InvalidTargetsYaml',
-      /^the targets file is not valid YAML at line 5, column 3: Flow sequence in block collection must be sufficiently indented and end with a \] \(the line reads "  - c"\)$/,
+      /^the targets file is not valid YAML at line 5, column 3: Flow sequence in block collection must be sufficiently indented and end with a \] \(the line reads " {2}- c"\)$/,
     ],
     ['duplicate YAML key', 'inferenceSets: []\ninferenceSets: []', 'InvalidTargetsYaml', /Map keys must be unique/],
   ];
