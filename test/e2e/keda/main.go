@@ -3,6 +3,7 @@
 //
 //	keda external   the external scaler KEDA's operator and metrics adapter use, with its
 //	                credentials resolved from a ClusterTriggerAuthentication by KEDA's resolver
+//	keda formula    scalingModifiers: KEDA's validation, compilation and evaluation
 package main
 
 import (
@@ -19,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: keda external < request.json")
+		fmt.Fprintln(os.Stderr, "usage: keda external|formula < request.json")
 		os.Exit(2)
 	}
 	var (
@@ -29,6 +30,8 @@ func main() {
 	switch os.Args[1] {
 	case "external":
 		out, err = external(os.Stdin)
+	case "formula":
+		out, err = formula(os.Stdin)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
