@@ -31,7 +31,13 @@ function composite(signals: readonly Signal[], formula: string): KubeObject {
     name,
     metricType: 'Value',
     authenticationRef: { kind: 'ClusterTriggerAuthentication', name: RENDER.triggerAuthentication },
-    metadata: { scalerAddress: RENDER.scalerAddress, enableTLS: 'true', inferenceSetName: 'phi-4-mini', inferenceSetNamespace: 'default', ...metadata },
+    metadata: {
+      scalerAddress: RENDER.scalerAddress,
+      enableTLS: 'true',
+      inferenceSetName: 'phi-4-mini',
+      inferenceSetNamespace: 'default',
+      ...metadata,
+    },
   });
   return {
     apiVersion: 'keda.sh/v1alpha1',
@@ -58,6 +64,13 @@ const evaluate = (scaledObject: KubeObject, inputs: ReadonlyArray<Record<string,
 const WAITING: Signal = { trigger: 'vllm_num_requests_waiting', up: 10, down: 2 };
 const QUEUE: Signal = { trigger: 'vllm_request_queue_time_seconds', up: 1.5, down: 0.5 };
 const KV: Signal = { trigger: 'vllm_kv_cache_usage_perc', up: 0.8, down: 0.25 };
+
+const three = ({ waiting, queue, kv, gate }: { waiting: number; queue: number; kv: number; gate: number }) => ({
+  vllm_num_requests_waiting: waiting,
+  vllm_request_queue_time_seconds: queue,
+  vllm_kv_cache_usage_perc: kv,
+  readiness_gate: gate,
+});
 
 /** §7's formulas, written out for each policy; upstream's own example is the first row. */
 const POLICIES = [
@@ -90,13 +103,14 @@ const POLICIES = [
     policy: 'OR, three signals',
     signals: [WAITING, QUEUE, KV],
     formula:
-      '(readiness_gate == 1 && (vllm_num_requests_waiting > 10 || vllm_request_queue_time_seconds > 1.5 || vllm_kv_cache_usage_perc > 0.8)) ? 2.0 : ' +
+      '(readiness_gate == 1 && (vllm_num_requests_waiting > 10 || vllm_request_queue_time_seconds > 1.5 || ' +
+      'vllm_kv_cache_usage_perc > 0.8)) ? 2.0 : ' +
       '((vllm_num_requests_waiting < 2 && vllm_request_queue_time_seconds < 0.5 && vllm_kv_cache_usage_perc < 0.25) ? 0.5 : 1.0)',
     cases: [
-      { inputs: { vllm_num_requests_waiting: 0, vllm_request_queue_time_seconds: 0, vllm_kv_cache_usage_perc: 0.9, readiness_gate: 1 }, branch: 2 },
-      { inputs: { vllm_num_requests_waiting: 0, vllm_request_queue_time_seconds: 0, vllm_kv_cache_usage_perc: 0.9, readiness_gate: 0 }, branch: 1 },
-      { inputs: { vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.1, vllm_kv_cache_usage_perc: 0.5, readiness_gate: 1 }, branch: 1 },
-      { inputs: { vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.1, vllm_kv_cache_usage_perc: 0.1, readiness_gate: 1 }, branch: 0.5 },
+      { inputs: three({ waiting: 0, queue: 0, kv: 0.9, gate: 1 }), branch: 2 },
+      { inputs: three({ waiting: 0, queue: 0, kv: 0.9, gate: 0 }), branch: 1 },
+      { inputs: three({ waiting: 1, queue: 0.1, kv: 0.5, gate: 1 }), branch: 1 },
+      { inputs: three({ waiting: 1, queue: 0.1, kv: 0.1, gate: 1 }), branch: 0.5 },
     ],
   },
 ];

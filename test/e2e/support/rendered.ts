@@ -43,7 +43,11 @@ export function inferenceSet(name: string, namespace: string, annotations: Recor
     apiVersion: 'kaito.sh/v1beta1',
     kind: 'InferenceSet',
     metadata: { name, namespace, annotations: { [ANNOTATIONS.autoProvision]: 'true', ...annotations } },
-    spec: { replicas: 1, labelSelector: { matchLabels: { apps: name } }, template: { inference: { preset: { name: 'phi-4-mini-instruct' } } } },
+    spec: {
+      replicas: 1,
+      labelSelector: { matchLabels: { apps: name } },
+      template: { inference: { preset: { name: 'phi-4-mini-instruct' } } },
+    },
   };
 }
 
