@@ -8,3 +8,10 @@ mkdir -p .bin
 bin="$PWD/.bin"
 step() { local start=$SECONDS; "$@"; echo "e2e build: $* took $((SECONDS - start)) s" >&2; }
 (cd keda && step go build -o "$bin/keda" .)
+# kube-apiserver reports the version it was built as, as the release build stamps it.
+kube_version=$(cd cluster && go list -m -f '{{.Version}}' k8s.io/kubernetes)
+kube_minor=${kube_version#v1.}; kube_minor=${kube_minor%%.*}
+ldflags="-X k8s.io/component-base/version.gitVersion=$kube_version -X k8s.io/component-base/version.gitMajor=1"
+ldflags+=" -X k8s.io/component-base/version.gitMinor=$kube_minor -X k8s.io/component-base/version.gitTreeState=clean"
+(cd cluster && step go build -ldflags "$ldflags" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
+(cd cluster && step go build -o "$bin/etcd" go.etcd.io/etcd/server/v3)
