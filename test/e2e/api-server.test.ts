@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { KubeObject } from '../../hooks/objects.js';
 import { ANNOTATIONS, WORKSPACE_LABEL } from '../../schemas/annotations.js';
 import { startKubernetesDiscovery } from '../../scaler/discovery/kubernetes.js';
 import type { Discovery } from '../../scaler/discovery/discovery.js';
 import { captureLog, eventually } from '../scaler/helpers.js';
-import { startCluster, type Cluster } from './support/cluster.js';
+import { prepare, startCluster, type Cluster } from './support/cluster.js';
 import { certificateSecrets, inferenceSet, KEDA_NAMESPACE, renderedScaledObject } from './support/rendered.js';
 
 /**
@@ -20,15 +17,12 @@ import { certificateSecrets, inferenceSet, KEDA_NAMESPACE, renderedScaledObject 
  * KEDA drives it, and the scaler's discovery lists and watches through an API server restart.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CRDS = join(ROOT, 'test', 'fixtures', 'crds');
 const NAMESPACE = 'team-a';
-const run = promisify(execFile);
 
 let dir: string;
 let cluster: Cluster;
 
-const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { cwd: ROOT, maxBuffer: 16 << 20 });
+const kubectl = (...args: string[]) => cluster.kubectl(...args);
 
 /** What the API server stores that nobody sends: identity, bookkeeping and status. */
 function sentFields(stored: KubeObject): KubeObject {
@@ -56,10 +50,7 @@ async function createAndRead(object: KubeObject, plural: string): Promise<KubeOb
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kks-e2e-api-'));
   cluster = await startCluster(dir);
-  await kubectl('apply', '--server-side', '-f', CRDS);
-  await kubectl('wait', '--for', 'condition=Established', '--timeout', '60s', '-f', CRDS);
-  await kubectl('create', 'namespace', KEDA_NAMESPACE);
-  await kubectl('create', 'namespace', NAMESPACE);
+  await prepare(cluster, [KEDA_NAMESPACE, NAMESPACE]);
 }, 180_000);
 
 afterAll(async () => {

@@ -8,6 +8,11 @@ mkdir -p .bin
 bin="$PWD/.bin"
 step() { local start=$SECONDS; "$@"; echo "e2e build: $* took $((SECONDS - start)) s" >&2; }
 (cd keda && step go build -o "$bin/keda" .)
+(cd keda && step go build -o "$bin/keda-operator" github.com/kedacore/keda/v2/cmd/operator)
+# The operator wants every CRD of its own release installed, not only the ones we use.
+mkdir -p "$bin/keda-crds"
+cp "$(cd keda && go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)"/config/crd/bases/*.yaml "$bin/keda-crds/"
+chmod u+w "$bin"/keda-crds/*.yaml
 # kube-apiserver reports the version it was built as, as the release build stamps it.
 kube_version=$(cd cluster && go list -m -f '{{.Version}}' k8s.io/kubernetes)
 kube_minor=${kube_version#v1.}; kube_minor=${kube_minor%%.*}

@@ -1,8 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort } from '../../support/cli.js';
 import { BIN } from './go.js';
 
@@ -20,8 +22,22 @@ export interface Cluster {
   /** GET or send JSON to the API server as the admin; answers status and parsed body. */
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
+  /** Runs kubectl against the cluster from the project's root folder. */
+  kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }>;
   /** Everything etcd and the API server printed, for a failing test's message. */
   output(): string;
+}
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The CRDs of KEDA, KAITO and Metacontroller, as released (test/fixtures/README.md). */
+export const CRDS = join(ROOT, 'test', 'fixtures', 'crds');
+const execFileAsync = promisify(execFile);
+
+/** The CRDs installed and established, and the namespaces created. */
+export async function prepare(cluster: Cluster, namespaces: readonly string[]): Promise<void> {
+  await cluster.kubectl('apply', '--server-side', '-f', CRDS);
+  await cluster.kubectl('wait', '--for', 'condition=Established', '--timeout', '60s', '-f', CRDS);
+  for (const namespace of namespaces) await cluster.kubectl('create', 'namespace', namespace);
 }
 
 interface Child {
@@ -152,6 +168,7 @@ export async function startCluster(dir: string): Promise<Cluster> {
       if (apiServer) await stopChild(apiServer);
     },
     api,
+    kubectl: (...args) => execFileAsync('kubectl', ['--kubeconfig', kubeconfig, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }),
     stop: async () => {
       if (apiServer) await stopChild(apiServer);
       await stopChild(etcd);

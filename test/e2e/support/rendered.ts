@@ -52,8 +52,8 @@ export function inferenceSet(name: string, namespace: string, annotations: Recor
 }
 
 /** The ScaledObject the sync hook renders for an InferenceSet (a DecoratorController request). */
-export function renderedScaledObject(object: KubeObject): KubeObject {
-  const answer = sync({ controller: { kind: 'DecoratorController' }, object, attachments: {}, related: {} }, RENDER);
+export function renderedScaledObject(object: KubeObject, config: Partial<RenderConfig> = {}): KubeObject {
+  const answer = sync({ controller: { kind: 'DecoratorController' }, object, attachments: {}, related: {} }, { ...RENDER, ...config });
   if (!answer.ok) throw new Error(`sync hook: ${answer.problem.message}`);
   const [scaledObject] = 'attachments' in answer.value ? answer.value.attachments : answer.value.children;
   if (!scaledObject) throw new Error('sync hook rendered no ScaledObject');
