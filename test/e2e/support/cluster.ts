@@ -47,7 +47,8 @@ interface Child {
 
 const TOKEN = 'e2e-admin-token';
 
-export async function startCluster(dir: string): Promise<Cluster> {
+/** `apiServerArgs` are added to kube-apiserver's, e.g. `--emulated-version=kube=1.34` to behave as an older release. */
+export async function startCluster(dir: string, apiServerArgs: readonly string[] = []): Promise<Cluster> {
   await mkdir(join(dir, 'pki'), { recursive: true });
   let output = '';
   const run = (program: string, args: string[]): Child => {
@@ -154,6 +155,7 @@ export async function startCluster(dir: string): Promise<Cluster> {
       '--service-account-signing-key-file', join(dir, 'pki', 'sa.key'),
       '--service-cluster-ip-range', '10.96.0.0/16',
       '--enable-priority-and-fairness=false',
+      ...apiServerArgs,
     ]);
     await waitFor('kube-apiserver', async () => (await api('GET', '/readyz')).status === 200, 120_000);
   };
