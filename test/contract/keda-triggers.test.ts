@@ -11,10 +11,17 @@ const defaults = hooksCommand.validate({});
 if (!defaults.ok) throw new Error(defaults.problem.message);
 const config = defaults.value;
 
-const renderedTriggers = (): Trigger[] => {
-  const result = sync({ object: inferenceSet(autoscaled()), attachments: {}, related: {} }, config);
+const triggersRenderedFor = (object: KubeObject): Trigger[] => {
+  const result = sync({ object, attachments: {}, related: {} }, config);
   if (!result.ok || !('attachments' in result.value)) throw new Error('expected a ScaledObject');
   return result.value.attachments.flatMap((object: KubeObject) => (object.spec?.['triggers'] ?? []) as Trigger[]);
+};
+const renderedTriggers = (): Trigger[] => triggersRenderedFor(inferenceSet(autoscaled()));
+/** Every composite trigger, the readiness gate included. */
+const compositeTriggers = (): Trigger[] => {
+  const triggers = triggersRenderedFor(parse(readFileSync(new URL('../../examples/inferenceset-composite.yaml', import.meta.url), 'utf8')) as KubeObject);
+  if (!triggers.some((trigger) => trigger.name === 'readiness_gate')) throw new Error('expected the readiness gate among the composite triggers');
+  return triggers;
 };
 
 const handWritten = (): Trigger[] => {
@@ -28,6 +35,7 @@ const notFound: ResolvedAuth = {};
 describe('every trigger we render or show, read as KEDA v2.20.2 reads it', () => {
   const sources: Array<[string, () => Trigger[]]> = [
     ['rendered by the sync hook', renderedTriggers],
+    ['rendered by the sync hook in composite mode (examples/inferenceset-composite.yaml)', compositeTriggers],
     ['examples/scaledobject.yaml', handWritten],
     ['the docs/trigger-metadata.md example', () => (parse(blockAfter(doc('docs/trigger-metadata.md'), '<!-- trigger metadata example -->')) as { triggers: Trigger[] }).triggers],
   ];

@@ -17,6 +17,7 @@ export interface ResolvedAuth {
 
 export interface Trigger {
   readonly type: string;
+  readonly name?: string;
   readonly metadata: Readonly<Record<string, string>>;
   readonly authenticationRef?: { readonly kind?: string; readonly name: string };
 }
