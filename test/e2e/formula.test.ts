@@ -214,6 +214,17 @@ it('renders upstream v0.6.2\'s formula for its example byte for byte, which KEDA
   expect((await evaluate(scaledObject, [])).formula).toBe(`float(${upstream})`);
 });
 
+it('compares values rounded to thousandths, as KEDA hands them over: a threshold finer than 0.001 is not kept', async () => {
+  const fine: Entry = { name: 'vllm:kv_cache_usage_perc', type: 'gauge', upthreshold: 0.0004, downthreshold: 0.0001 };
+  const seen = await evaluate(rendered('AND', [fine]), [
+    at({ vllm_kv_cache_usage_perc: 0.00045 }),
+    at({ vllm_kv_cache_usage_perc: 0.0006 }),
+    at({ vllm_kv_cache_usage_perc: 0.00049 }),
+  ]);
+  // 0.00045 and 0.00049 are above the up threshold and read as 0: below the down one.
+  expect(seen.outputs).toEqual([{ value: 0.5 }, { value: 2 }, { value: 0.5 }]);
+});
+
 /**
  * Why the hooks refuse some metric names: written into a formula as such, KEDA's engine
  * cannot take them. The ScaledObject is the hook's, with the variable swapped for the name.
