@@ -59,7 +59,9 @@ async function kedaSees(scaledObject: KubeObject, clientSecret = secrets.client,
   return answer.triggers;
 }
 
-const load = (waiting: readonly number[]) => waiting.forEach((count, index) => replicas[index]!.advance(1, { waiting: count, running: 1 }));
+const load = (waiting: readonly number[]) => {
+  for (const [index, count] of waiting.entries()) replicas[index]!.advance(1, { waiting: count, running: 1 });
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kks-e2e-external-'));
@@ -221,7 +223,7 @@ describe('the composite triggers the sync hook renders', () => {
     // A burst, then two samples of it: the window holds the pages before and after.
     const before = await readPages();
     // Five simulated seconds of a batch of 16: ten requests finish on each replica.
-    [20, 30].forEach((waiting, index) => replicas[index]!.advance(5, { waiting, running: 16 }));
+    for (const [index, waiting] of [20, 30].entries()) replicas[index]!.advance(5, { waiting, running: 16 });
     const after = await readPages();
     await sleep(2500);
     seen = await polls();
