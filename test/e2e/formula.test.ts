@@ -1,23 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../../hooks/objects.js';
+import { stringify } from 'yaml';
 import { runJson } from './support/go.js';
-import { RENDER } from './support/rendered.js';
+import { inferenceSet, renderedScaledObject } from './support/rendered.js';
 
 /**
- * KEDA's formula engine on the composite ScaledObjects of DESIGN §7: validation and
+ * KEDA's formula engine on the composite ScaledObjects the sync hook renders: validation and
  * compilation as KEDA's admission webhook and scale handler run them
  * (ValidateAndCompileScalingModifiers), evaluation through the code its metrics adapter runs
  * (modifiers.HandleScalingModifiers), with the expression library at the version KEDA pins.
- *
- * `composite` builds the ScaledObject in the shape §7 specifies; once the sync hook renders
- * composite policies, the same tables take the rendered object instead.
+ * Each policy is an annotated InferenceSet; the formula is the one the hook writes.
  */
-
-interface Signal {
-  readonly trigger: string;
-  readonly up: number;
-  readonly down: number;
-}
 
 interface FormulaSeen {
   readonly invalid?: string;
@@ -25,105 +18,217 @@ interface FormulaSeen {
   readonly outputs: Array<{ value: number; error?: string }>;
 }
 
-function composite(signals: readonly Signal[], formula: string): KubeObject {
-  const trigger = (name: string, metadata: Record<string, string>) => ({
-    type: 'external',
-    name,
-    metricType: 'Value',
-    authenticationRef: { kind: 'ClusterTriggerAuthentication', name: RENDER.triggerAuthentication },
-    metadata: {
-      scalerAddress: RENDER.scalerAddress,
-      enableTLS: 'true',
-      inferenceSetName: 'phi-4-mini',
-      inferenceSetNamespace: 'default',
-      ...metadata,
-    },
-  });
-  return {
-    apiVersion: 'keda.sh/v1alpha1',
-    kind: 'ScaledObject',
-    metadata: { name: 'phi-4-mini', namespace: 'default' },
-    spec: {
-      scaleTargetRef: { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', name: 'phi-4-mini' },
-      minReplicaCount: 1,
-      maxReplicaCount: 4,
-      advanced: { scalingModifiers: { target: '1', metricType: 'Value', formula } },
-      triggers: [
-        ...signals.map(({ trigger: name, up, down }) =>
-          trigger(name, { metricName: name, aggregation: 'service-avg', upThreshold: String(up), downThreshold: String(down) }),
-        ),
-        trigger('readiness_gate', { aggregation: 'gate' }),
-      ],
-    },
-  };
+interface Entry {
+  readonly name: string;
+  readonly type: 'gauge' | 'histogram' | 'counter';
+  readonly upthreshold: number;
+  readonly downthreshold: number;
+  readonly aggregation?: string;
+  readonly quantile?: number;
+  readonly metriccachewindow?: number;
 }
+
+const rendered = (combine: string | undefined, metrics: readonly Entry[]) =>
+  renderedScaledObject(
+    inferenceSet('phi-4-mini', 'default', {
+      'scaledobject.kaito.sh/max-replicas': '4',
+      'scaledobject.kaito.sh/metrics': stringify(metrics),
+      ...(combine !== undefined && { 'scaledobject.kaito.sh/combinepolicy': combine }),
+    }),
+  );
 
 const evaluate = (scaledObject: KubeObject, inputs: ReadonlyArray<Record<string, number>>) =>
   runJson<FormulaSeen>('keda', ['formula'], { scaledObject, inputs });
 
-const WAITING: Signal = { trigger: 'vllm_num_requests_waiting', up: 10, down: 2 };
-const QUEUE: Signal = { trigger: 'vllm_request_queue_time_seconds', up: 1.5, down: 0.5 };
-const KV: Signal = { trigger: 'vllm_kv_cache_usage_perc', up: 0.8, down: 0.25 };
+const triggerNames = (scaledObject: KubeObject) =>
+  (scaledObject.spec as { triggers: Array<{ name: string }> }).triggers.map((trigger) => trigger.name);
 
-const three = ({ waiting, queue, kv, gate }: { waiting: number; queue: number; kv: number; gate: number }) => ({
-  vllm_num_requests_waiting: waiting,
-  vllm_request_queue_time_seconds: queue,
-  vllm_kv_cache_usage_perc: kv,
-  readiness_gate: gate,
-});
+const WAITING: Entry = { name: 'vllm:num_requests_waiting', type: 'gauge', upthreshold: 10, downthreshold: 2 };
+const QUEUE_TIME: Entry = { name: 'vllm:request_queue_time_seconds', type: 'histogram', upthreshold: 1.5, downthreshold: 0.5 };
+const KV: Entry = { name: 'vllm:kv_cache_usage_perc', type: 'gauge', upthreshold: 0.8, downthreshold: 0.25 };
+const TTFT_P95: Entry = {
+  name: 'vllm:time_to_first_token_seconds',
+  type: 'histogram',
+  aggregation: 'percentile',
+  quantile: 0.95,
+  upthreshold: 2,
+  downthreshold: 0.2,
+  metriccachewindow: 60,
+};
+const TOKENS: Entry = { name: 'vllm:generation_tokens_total', type: 'counter', upthreshold: 2500, downthreshold: 100 };
+const RUNNING_SUM: Entry = { name: 'vllm:num_requests_running', type: 'gauge', aggregation: 'sum', upthreshold: 64, downthreshold: 8 };
+const E2E_LATENCY: Entry = {
+  name: 'vllm:e2e_request_latency_seconds',
+  type: 'histogram',
+  upthreshold: 0.075,
+  downthreshold: 0.005,
+  metriccachewindow: 30,
+};
 
-/** §7's formulas, written out for each policy; upstream's own example is the first row. */
+/** Trigger values by the variable names of docs/composite.md: the family with `:` as `_`. */
+const at = (values: Record<string, number>, gate = 1) => ({ ...values, readiness_gate: gate });
+
+/**
+ * One row per policy: its entries, the trigger names (formula variables) the hook must
+ * derive, and inputs with the branch docs/composite.md promises: 2.0 up (gate open and
+ * every signal above its up threshold for AND, any for OR), 0.5 down (every signal below
+ * its down threshold, whatever the gate), 1.0 otherwise. The neutral value (up + down) / 2
+ * a warming trigger answers must hold.
+ */
 const POLICIES = [
   {
-    policy: 'AND, two signals (upstream v0.6 example)',
-    signals: [WAITING, QUEUE],
-    formula:
-      '(readiness_gate == 1 && vllm_num_requests_waiting > 10 && vllm_request_queue_time_seconds > 1.5) ? 2.0 : ' +
-      '((vllm_num_requests_waiting < 2 && vllm_request_queue_time_seconds < 0.5) ? 0.5 : 1.0)',
+    policy: 'AND, two signals: upstream v0.6.2\'s own example',
+    combine: undefined,
+    metrics: [WAITING, QUEUE_TIME],
+    variables: ['vllm_num_requests_waiting', 'vllm_request_queue_time_seconds'],
     cases: [
-      { inputs: { vllm_num_requests_waiting: 11, vllm_request_queue_time_seconds: 2, readiness_gate: 1 }, branch: 2 },
-      { inputs: { vllm_num_requests_waiting: 11, vllm_request_queue_time_seconds: 1, readiness_gate: 1 }, branch: 1 },
-      { inputs: { vllm_num_requests_waiting: 11, vllm_request_queue_time_seconds: 2, readiness_gate: 0 }, branch: 1 },
-      { inputs: { vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.25, readiness_gate: 1 }, branch: 0.5 },
-      { inputs: { vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.5, readiness_gate: 1 }, branch: 1 },
-      { inputs: { vllm_num_requests_waiting: 10, vllm_request_queue_time_seconds: 1.5, readiness_gate: 1 }, branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 11, vllm_request_queue_time_seconds: 2 }), branch: 2 },
+      { inputs: at({ vllm_num_requests_waiting: 11, vllm_request_queue_time_seconds: 1 }), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 11, vllm_request_queue_time_seconds: 2 }, 0), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.25 }), branch: 0.5 },
+      { inputs: at({ vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.25 }, 0), branch: 0.5 },
+      { inputs: at({ vllm_num_requests_waiting: 1, vllm_request_queue_time_seconds: 0.5 }), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 10, vllm_request_queue_time_seconds: 1.5 }), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 30, vllm_request_queue_time_seconds: 1 }), branch: 1 },
     ],
   },
   {
-    policy: 'AND, one signal',
-    signals: [WAITING],
-    formula: '(readiness_gate == 1 && vllm_num_requests_waiting > 10) ? 2.0 : ((vllm_num_requests_waiting < 2) ? 0.5 : 1.0)',
+    policy: 'AND, one gauge',
+    combine: 'AND',
+    metrics: [WAITING],
+    variables: ['vllm_num_requests_waiting'],
     cases: [
-      { inputs: { vllm_num_requests_waiting: 30, readiness_gate: 1 }, branch: 2 },
-      { inputs: { vllm_num_requests_waiting: 5, readiness_gate: 1 }, branch: 1 },
-      { inputs: { vllm_num_requests_waiting: 0, readiness_gate: 0 }, branch: 0.5 },
+      { inputs: at({ vllm_num_requests_waiting: 30 }), branch: 2 },
+      { inputs: at({ vllm_num_requests_waiting: 30 }, 0), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 5 }), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 0 }, 0), branch: 0.5 },
     ],
   },
   {
-    policy: 'OR, three signals',
-    signals: [WAITING, QUEUE, KV],
-    formula:
-      '(readiness_gate == 1 && (vllm_num_requests_waiting > 10 || vllm_request_queue_time_seconds > 1.5 || ' +
-      'vllm_kv_cache_usage_perc > 0.8)) ? 2.0 : ' +
-      '((vllm_num_requests_waiting < 2 && vllm_request_queue_time_seconds < 0.5 && vllm_kv_cache_usage_perc < 0.25) ? 0.5 : 1.0)',
+    policy: 'OR, three signals: gauge, percentile, gauge',
+    combine: 'or',
+    metrics: [WAITING, TTFT_P95, KV],
+    variables: ['vllm_num_requests_waiting', 'vllm_time_to_first_token_seconds', 'vllm_kv_cache_usage_perc'],
     cases: [
-      { inputs: three({ waiting: 0, queue: 0, kv: 0.9, gate: 1 }), branch: 2 },
-      { inputs: three({ waiting: 0, queue: 0, kv: 0.9, gate: 0 }), branch: 1 },
-      { inputs: three({ waiting: 1, queue: 0.1, kv: 0.5, gate: 1 }), branch: 1 },
-      { inputs: three({ waiting: 1, queue: 0.1, kv: 0.1, gate: 1 }), branch: 0.5 },
+      { inputs: at({ vllm_num_requests_waiting: 0, vllm_time_to_first_token_seconds: 0, vllm_kv_cache_usage_perc: 0.9 }), branch: 2 },
+      { inputs: at({ vllm_num_requests_waiting: 0, vllm_time_to_first_token_seconds: 2.5, vllm_kv_cache_usage_perc: 0 }), branch: 2 },
+      { inputs: at({ vllm_num_requests_waiting: 0, vllm_time_to_first_token_seconds: 0, vllm_kv_cache_usage_perc: 0.9 }, 0), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 1, vllm_time_to_first_token_seconds: 0.1, vllm_kv_cache_usage_perc: 0.5 }), branch: 1 },
+      { inputs: at({ vllm_num_requests_waiting: 1, vllm_time_to_first_token_seconds: 0.1, vllm_kv_cache_usage_perc: 0.1 }), branch: 0.5 },
+      // The percentile warming up answers (2 + 0.2) / 2: the others alone cannot scale down.
+      { inputs: at({ vllm_num_requests_waiting: 1, vllm_time_to_first_token_seconds: 1.1, vllm_kv_cache_usage_perc: 0.1 }), branch: 1 },
+    ],
+  },
+  {
+    policy: 'OR, counter rate and summed gauge',
+    combine: 'OR',
+    metrics: [TOKENS, RUNNING_SUM],
+    variables: ['vllm_generation_tokens_total', 'vllm_num_requests_running'],
+    cases: [
+      { inputs: at({ vllm_generation_tokens_total: 2600, vllm_num_requests_running: 0 }), branch: 2 },
+      { inputs: at({ vllm_generation_tokens_total: 0, vllm_num_requests_running: 65 }), branch: 2 },
+      { inputs: at({ vllm_generation_tokens_total: 1300, vllm_num_requests_running: 36 }), branch: 1 },
+      { inputs: at({ vllm_generation_tokens_total: 99.5, vllm_num_requests_running: 7 }), branch: 0.5 },
+      { inputs: at({ vllm_generation_tokens_total: 99.5, vllm_num_requests_running: 8 }), branch: 1 },
+    ],
+  },
+  {
+    policy: 'AND, five signals of every kind, thresholds below 0.1',
+    combine: 'AND',
+    metrics: [WAITING, QUEUE_TIME, TTFT_P95, TOKENS, E2E_LATENCY],
+    variables: [
+      'vllm_num_requests_waiting',
+      'vllm_request_queue_time_seconds',
+      'vllm_time_to_first_token_seconds',
+      'vllm_generation_tokens_total',
+      'vllm_e2e_request_latency_seconds',
+    ],
+    cases: [
+      {
+        inputs: at({
+          vllm_num_requests_waiting: 11,
+          vllm_request_queue_time_seconds: 1.6,
+          vllm_time_to_first_token_seconds: 2.1,
+          vllm_generation_tokens_total: 3000,
+          vllm_e2e_request_latency_seconds: 0.08,
+        }),
+        branch: 2,
+      },
+      {
+        inputs: at({
+          vllm_num_requests_waiting: 11,
+          vllm_request_queue_time_seconds: 1.6,
+          vllm_time_to_first_token_seconds: 2.1,
+          vllm_generation_tokens_total: 3000,
+          vllm_e2e_request_latency_seconds: 0.07,
+        }),
+        branch: 1,
+      },
+      {
+        inputs: at(
+          {
+            vllm_num_requests_waiting: 0,
+            vllm_request_queue_time_seconds: 0,
+            vllm_time_to_first_token_seconds: 0,
+            vllm_generation_tokens_total: 0,
+            vllm_e2e_request_latency_seconds: 0.004,
+          },
+          0,
+        ),
+        branch: 0.5,
+      },
+      {
+        inputs: at({
+          vllm_num_requests_waiting: 0,
+          vllm_request_queue_time_seconds: 0,
+          vllm_time_to_first_token_seconds: 0,
+          vllm_generation_tokens_total: 0,
+          vllm_e2e_request_latency_seconds: 0.006,
+        }),
+        branch: 1,
+      },
     ],
   },
 ];
 
-describe.each(POLICIES)('$policy', ({ signals, formula, cases }) => {
-  it('compiles with KEDA\'s validation and evaluates to the branch §7 promises', async () => {
-    const seen = await evaluate(composite(signals, formula), cases.map((row) => row.inputs));
+describe.each(POLICIES)('$policy', ({ combine, metrics, variables, cases }) => {
+  it('names its triggers as the formula\'s variables, then the readiness gate', () => {
+    expect(triggerNames(rendered(combine, metrics))).toEqual([...variables, 'readiness_gate']);
+  });
+
+  it('compiles with KEDA\'s validation and evaluates to the branch docs/composite.md promises', async () => {
+    const scaledObject = rendered(combine, metrics);
+    const seen = await evaluate(scaledObject, cases.map((row) => row.inputs));
     expect(seen.invalid).toBeUndefined();
     expect(seen.outputs).toEqual(cases.map((row) => ({ value: row.branch })));
   });
 });
 
-/** Why §7 sanitizes trigger names and refuses some: names the engine cannot take as written. */
+it('renders upstream v0.6.2\'s formula for its example byte for byte, which KEDA compiles wrapped in float()', async () => {
+  const upstream =
+    '(readiness_gate == 1 && vllm_num_requests_waiting > 10 && vllm_request_queue_time_seconds > 1.5) ? 2.0 : ' +
+    '((vllm_num_requests_waiting < 2 && vllm_request_queue_time_seconds < 0.5) ? 0.5 : 1.0)';
+  const scaledObject = rendered(undefined, [WAITING, QUEUE_TIME]);
+  const spec = scaledObject.spec as { advanced: { scalingModifiers: { formula: string } } };
+  expect(spec.advanced.scalingModifiers.formula).toBe(upstream);
+  expect((await evaluate(scaledObject, [])).formula).toBe(`float(${upstream})`);
+});
+
+it('compares values rounded to thousandths, as KEDA hands them over: a threshold finer than 0.001 is not kept', async () => {
+  const fine: Entry = { name: 'vllm:kv_cache_usage_perc', type: 'gauge', upthreshold: 0.0004, downthreshold: 0.0001 };
+  const seen = await evaluate(rendered('AND', [fine]), [
+    at({ vllm_kv_cache_usage_perc: 0.00045 }),
+    at({ vllm_kv_cache_usage_perc: 0.0006 }),
+    at({ vllm_kv_cache_usage_perc: 0.00049 }),
+  ]);
+  // 0.00045 and 0.00049 are above the up threshold and read as 0: below the down one.
+  expect(seen.outputs).toEqual([{ value: 0.5 }, { value: 2 }, { value: 0.5 }]);
+});
+
+/**
+ * Why the hooks refuse some metric names: written into a formula as such, KEDA's engine
+ * cannot take them. The ScaledObject is the hook's, with the variable swapped for the name.
+ */
 describe.each([
   { name: 'vllm:num_requests_waiting', why: 'a Prometheus ":"' },
   { name: '2xx_rate', why: 'a leading digit' },
@@ -131,8 +236,11 @@ describe.each([
   { name: 'nil', why: 'a literal' },
 ])('a trigger named $name ($why)', ({ name }) => {
   it('cannot be used in a formula: KEDA refuses the ScaledObject', async () => {
-    const signal = { trigger: name, up: 10, down: 2 };
-    const seen = await evaluate(composite([signal], `(readiness_gate == 1 && ${name} > 10) ? 2.0 : ((${name} < 2) ? 0.5 : 1.0)`), []);
+    const scaledObject = rendered('AND', [WAITING]);
+    const spec = scaledObject.spec as { advanced: { scalingModifiers: { formula: string } }; triggers: Array<{ name: string }> };
+    spec.triggers[0] = { ...spec.triggers[0]!, name };
+    spec.advanced.scalingModifiers.formula = spec.advanced.scalingModifiers.formula.replaceAll('vllm_num_requests_waiting', name);
+    const seen = await evaluate(scaledObject, []);
     expect(seen.invalid).toMatch(/error validating formula/);
   });
 });

@@ -21,12 +21,15 @@ import { startScaler, type ScalerProcess } from './support/scaler.js';
 
 const NAMESPACE = 'team-a';
 const NAME = 'phi-4-mini';
+/** An InferenceSet in composite mode, beside the single-threshold one. */
+const COMPOSITE = 'phi-4-composite';
 let dir: string;
 let cluster: Cluster;
 let replicas: Replica[];
 let scaler: ScalerProcess;
 let operator: Operator;
 let sent: KubeObject;
+let sentComposite: KubeObject;
 
 interface Condition {
   readonly type: string;
@@ -39,10 +42,11 @@ const get = async (path: string) => {
   const answer = await cluster.api('GET', path);
   return answer.status === 200 ? (answer.body as Record<string, unknown>) : undefined;
 };
-const scaledObjectPath = `/apis/keda.sh/v1alpha1/namespaces/${NAMESPACE}/scaledobjects/${NAME}`;
-const hpaPath = `/apis/autoscaling/v2/namespaces/${NAMESPACE}/horizontalpodautoscalers/keda-hpa-${NAME}`;
-const conditions = async () => ((await get(scaledObjectPath))?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-const condition = async (type: string) => (await conditions()).find((entry) => entry.type === type);
+const scaledObjectPath = (name: string) => `/apis/keda.sh/v1alpha1/namespaces/${NAMESPACE}/scaledobjects/${name}`;
+const hpaPath = (name: string) => `/apis/autoscaling/v2/namespaces/${NAMESPACE}/horizontalpodautoscalers/keda-hpa-${name}`;
+const conditions = async (name: string) =>
+  ((await get(scaledObjectPath(name)))?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+const condition = async (type: string, name = NAME) => (await conditions(name)).find((entry) => entry.type === type);
 const diagnose = () => `\noperator:\n${operator?.output().slice(-8000)}\nscaler:\n${scaler?.process.output().slice(-4000)}`;
 
 beforeAll(async () => {
@@ -61,7 +65,10 @@ beforeAll(async () => {
   replicas = [await startReplica({ seed: 1 }), await startReplica({ seed: 2 })];
   const targets = join(dir, 'targets.yaml');
   const workspaces = replicas.map((replica) => `127.0.0.1:${replica.port}`);
-  await writeFile(targets, stringify({ inferenceSets: [{ namespace: NAMESPACE, name: NAME, workspaces }] }));
+  await writeFile(
+    targets,
+    stringify({ inferenceSets: [NAME, COMPOSITE].map((name) => ({ namespace: NAMESPACE, name, workspaces })) }),
+  );
   scaler = await startScaler(dir, secrets.server, ['--targets', targets]);
   const scalerHost = `${SCALER_SERVICE}.${KEDA_NAMESPACE}.svc.cluster.local`;
   const scalerPort = scaler.grpcAddress.split(':')[1]!;
@@ -72,6 +79,23 @@ beforeAll(async () => {
   operator = await startOperator(dir, cluster.kubeconfig, [scalerHost], secrets.server.data);
   const created = await cluster.api('POST', `/apis/keda.sh/v1alpha1/namespaces/${NAMESPACE}/scaledobjects?fieldValidation=Strict`, sent);
   expect(created.status).toBe(201);
+
+  const composite = inferenceSet(COMPOSITE, NAMESPACE, {
+    [ANNOTATIONS.maxReplicas]: '4',
+    'scaledobject.kaito.sh/combinepolicy': 'OR',
+    'scaledobject.kaito.sh/metrics': stringify([
+      { name: 'vllm:num_requests_waiting', type: 'gauge', upthreshold: 10, downthreshold: 2 },
+      { name: 'vllm:request_queue_time_seconds', type: 'histogram', upthreshold: 1, downthreshold: 0.3, metriccachewindow: 30 },
+    ]),
+  });
+  expect((await cluster.api('POST', `/apis/kaito.sh/v1beta1/namespaces/${NAMESPACE}/inferencesets`, composite)).status).toBe(201);
+  sentComposite = renderedScaledObject(composite, { scalerAddress: `${scalerHost}:${scalerPort}` });
+  const createdComposite = await cluster.api(
+    'POST',
+    `/apis/keda.sh/v1alpha1/namespaces/${NAMESPACE}/scaledobjects?fieldValidation=Strict`,
+    sentComposite,
+  );
+  expect(createdComposite.status).toBe(201);
 }, 240_000);
 
 afterAll(async () => {
@@ -90,8 +114,8 @@ describe('KEDA\'s operator with the rendered ScaledObject', () => {
   }, 150_000);
 
   it('creates the HPA with the metric, bounds and behavior we rendered', async () => {
-    await eventually('HPA created', async () => (await get(hpaPath)) !== undefined, 60_000);
-    const hpa = (await get(hpaPath)) as { spec: Record<string, unknown> };
+    await eventually('HPA created', async () => (await get(hpaPath(NAME))) !== undefined, 60_000);
+    const hpa = (await get(hpaPath(NAME))) as { spec: Record<string, unknown> };
     const spec = sent.spec as {
       minReplicaCount: number;
       maxReplicaCount: number;
@@ -124,4 +148,39 @@ describe('KEDA\'s operator with the rendered ScaledObject', () => {
       throw new Error(`${error.message}${diagnose()}`);
     });
   }, 120_000);
+});
+
+describe('KEDA\'s operator with a rendered composite ScaledObject', () => {
+  it('marks it Ready: KEDA compiles the formula and reaches every trigger', async () => {
+    await eventually('Ready condition True', async () => (await condition('Ready', COMPOSITE))?.status === 'True', 120_000).catch(
+      async (error: Error) => {
+        throw new Error(`${error.message}\n${JSON.stringify(await conditions(COMPOSITE))}${diagnose()}`);
+      },
+    );
+  }, 150_000);
+
+  it('creates the HPA with the formula\'s one metric, target 1 as a Value, and the rendered bounds and behavior', async () => {
+    await eventually('HPA created', async () => (await get(hpaPath(COMPOSITE))) !== undefined, 60_000);
+    const hpa = (await get(hpaPath(COMPOSITE))) as { spec: Record<string, unknown> };
+    const spec = sentComposite.spec as {
+      minReplicaCount: number;
+      maxReplicaCount: number;
+      advanced: { horizontalPodAutoscalerConfig: { behavior: Record<'scaleUp' | 'scaleDown', Record<string, unknown>> } };
+    };
+    const { scaleUp, scaleDown } = spec.advanced.horizontalPodAutoscalerConfig.behavior;
+    expect(hpa.spec['minReplicas']).toBe(spec.minReplicaCount);
+    expect(hpa.spec['maxReplicas']).toBe(spec.maxReplicaCount);
+    const defaulted = { selectPolicy: 'Max' };
+    expect(hpa.spec['behavior']).toEqual({ scaleUp: { ...scaleUp, ...defaulted }, scaleDown: { ...scaleDown, ...defaulted } });
+    // KEDA's composite metric (apis/keda/v1alpha1 CompositeMetricName) replaces the triggers' own.
+    expect(hpa.spec['metrics']).toEqual([
+      {
+        type: 'External',
+        external: {
+          metric: { name: 'composite-metric', selector: { matchLabels: { 'scaledobject.keda.sh/name': COMPOSITE } } },
+          target: { type: 'Value', value: '1' },
+        },
+      },
+    ]);
+  }, 90_000);
 });

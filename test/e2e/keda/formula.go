@@ -6,10 +6,10 @@ import (
 	"io"
 
 	"github.com/go-logr/logr/funcr"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/metrics/pkg/apis/external_metrics"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	"github.com/kedacore/keda/v2/pkg/scalers"
 	"github.com/kedacore/keda/v2/pkg/scaling/cache"
 	"github.com/kedacore/keda/v2/pkg/scaling/modifiers"
 )
@@ -54,7 +54,7 @@ func formula(in io.Reader) (any, error) {
 		result.Invalid = err.Error()
 		return result, nil
 	}
-	scalers := &cache.ScalersCache{CompiledFormula: compiled}
+	compiledCache := &cache.ScalersCache{CompiledFormula: compiled}
 	for _, input := range request.Inputs {
 		var logged string
 		log := funcr.New(func(prefix, args string) { logged += prefix + " " + args + "\n" }, funcr.Options{})
@@ -66,10 +66,11 @@ func formula(in io.Reader) (any, error) {
 				continue
 			}
 			name := fmt.Sprintf("s%d-%s", index, trigger.Name)
-			metrics = append(metrics, external_metrics.ExternalMetricValue{MetricName: name, Value: *resource.NewMilliQuantity(int64(value*1000), resource.DecimalSI)})
+			// As the external scaler hands KEDA each value: rounded to thousandths.
+			metrics = append(metrics, scalers.GenerateMetricInMili(name, value))
 			pairs[name] = trigger.Name
 		}
-		out := modifiers.HandleScalingModifiers(so, metrics, pairs, false, nil, scalers, log)
+		out := modifiers.HandleScalingModifiers(so, metrics, pairs, false, nil, compiledCache, log)
 		if len(out) != 1 || out[0].MetricName != kedav1alpha1.CompositeMetricName {
 			result.Outputs = append(result.Outputs, formulaValue{Error: "formula not applied: " + logged})
 			continue
