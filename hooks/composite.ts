@@ -166,9 +166,22 @@ function parseMetricsList(text: string): Result<MetricEntry[]> {
       if (!Number.isFinite(entry[key])) {
         return fail('InvalidThreshold', `annotation ${COMPOSITE_ANNOTATIONS.metrics} entry [${index}].${key} is ${entry[key]}: must be a finite number`);
       }
+      if (!inThousandths(entry[key])) {
+        return fail(
+          'InvalidThreshold',
+          `annotation ${COMPOSITE_ANNOTATIONS.metrics} entry [${index}].${key} is ${formatNumber(entry[key])}: at most three decimals, ` +
+            'since KEDA hands the formula every value rounded to thousandths (a finer threshold cannot be told apart from its neighbours)',
+        );
+      }
     }
   }
   return listed;
+}
+
+/** KEDA formats each trigger's value with three decimals before the formula reads it. */
+function inThousandths(value: number): boolean {
+  const thousandths = value * 1000;
+  return Math.abs(thousandths - Math.round(thousandths)) <= 1e-9 * Math.max(1, Math.abs(thousandths));
 }
 
 type Lowered = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly key: string };

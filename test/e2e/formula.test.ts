@@ -214,9 +214,14 @@ it('renders upstream v0.6.2\'s formula for its example byte for byte, which KEDA
   expect((await evaluate(scaledObject, [])).formula).toBe(`float(${upstream})`);
 });
 
-it('compares values rounded to thousandths, as KEDA hands them over: a threshold finer than 0.001 is not kept', async () => {
+it('compares values rounded to thousandths, as KEDA hands them over: why the hooks refuse thresholds finer than 0.001', async () => {
   const fine: Entry = { name: 'vllm:kv_cache_usage_perc', type: 'gauge', upthreshold: 0.0004, downthreshold: 0.0001 };
-  const seen = await evaluate(rendered('AND', [fine]), [
+  expect(() => rendered('AND', [fine])).toThrow(/at most three decimals/);
+  // The hook's ScaledObject, written with the finer thresholds it refuses.
+  const scaledObject = rendered('AND', [{ ...fine, upthreshold: 0.001, downthreshold: 0.001 }]);
+  const spec = scaledObject.spec as { advanced: { scalingModifiers: { formula: string } } };
+  spec.advanced.scalingModifiers.formula = spec.advanced.scalingModifiers.formula.replace('> 0.001', '> 0.0004').replace('< 0.001', '< 0.0001');
+  const seen = await evaluate(scaledObject, [
     at({ vllm_kv_cache_usage_perc: 0.00045 }),
     at({ vllm_kv_cache_usage_perc: 0.0006 }),
     at({ vllm_kv_cache_usage_perc: 0.00049 }),

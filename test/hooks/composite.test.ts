@@ -168,12 +168,12 @@ describe('beyond upstream v0.6.2', () => {
     ],
     [
       'thresholds are rendered shortest, never in exponent form',
-      composite(gauge('  upthreshold: 1e21\n  downthreshold: 0.0000001\n')),
+      composite(gauge('  upthreshold: 1e21\n  downthreshold: 0.001\n')),
       (o) => [o.spec.triggers[0].metadata.upThreshold, o.spec.triggers[0].metadata.downThreshold, o.spec.advanced.scalingModifiers.formula],
       [
         '1000000000000000000000',
-        '0.0000001',
-        '(readiness_gate == 1 && vllm_num_requests_waiting > 1000000000000000000000) ? 2.0 : ((vllm_num_requests_waiting < 0.0000001) ? 0.5 : 1.0)',
+        '0.001',
+        '(readiness_gate == 1 && vllm_num_requests_waiting > 1000000000000000000000) ? 2.0 : ((vllm_num_requests_waiting < 0.001) ? 0.5 : 1.0)',
       ],
     ],
     [
@@ -195,7 +195,9 @@ describe('beyond upstream v0.6.2', () => {
     ['rate on a gauge', composite(gauge('  aggregation: rate\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidAggregation'],
     ['an unknown aggregation', composite(gauge('  aggregation: max\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidAggregation'],
     ['a summed gauge with downthreshold 0', composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0\n')), 'InvalidThreshold'],
-    ['a summed gauge with downthreshold below 0.001', composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0.0005\n')), 'InvalidThreshold'],
+    ['a summed gauge with downthreshold below 0.001', composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0\n')), 'InvalidThreshold'],
+    ['a threshold finer than thousandths (KEDA rounds values to them)', composite(gauge('  upthreshold: 0.0004\n  downthreshold: 0.0001\n')), 'InvalidThreshold'],
+    ['a threshold of 1.2345', composite(gauge('  upthreshold: 1.2345\n  downthreshold: 1\n')), 'InvalidThreshold'],
     ['a quoted threshold', composite(gauge('  upthreshold: "10"\n  downthreshold: 2\n')), 'InvalidThreshold'],
     ['a window over an hour', composite(histogram('  upthreshold: 2\n  downthreshold: 1\n  metriccachewindow: 3601\n')), 'InvalidMetricCacheWindow'],
     ['a cooldown the HPA refuses (0)', composite(TWO_METRICS, { 'scaledobject.kaito.sh/scaleupcooldown': '0' }), 'InvalidSeconds'],
