@@ -1,5 +1,5 @@
 import type { CompositePolicy } from '../hooks/composite.js';
-import type { Answer } from '../scaler/query.js';
+import type { Answer } from '../scaler/client.js';
 import { evaluateFormula } from './formula.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Answer } from '../scaler/query.js';
+import type { Answer } from '../scaler/client.js';
 import { desiredReplicas, type ReplicaBounds } from './hpa.js';
 
 /**

@@ -1,6 +1,9 @@
-import { PATTERNS, type Pattern } from '../dev/load-pattern.js';
-import { defineCommand } from '../lib/flags.js';
+import { defineCommand } from './flags.js';
 import { loggingOptions, type LoggingOptions } from './logging-options.js';
+
+/** How the simulated replicas' load moves over time (dev/load-pattern.ts says what each does). */
+export const PATTERNS = ['cycle', 'steady', 'burst', 'idle'] as const;
+export type Pattern = (typeof PATTERNS)[number];
 
 export interface DevOptions extends LoggingOptions {
   readonly replicas: number;

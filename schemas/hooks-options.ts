@@ -1,4 +1,4 @@
-import { defineCommand } from '../lib/flags.js';
+import { defineCommand } from './flags.js';
 import { loggingOptions, type LoggingOptions } from './logging-options.js';
 
 export interface HooksOptions extends LoggingOptions {

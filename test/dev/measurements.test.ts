@@ -1,6 +1,6 @@
 import { matchObserved, readings, type Observed } from '../../dev/measurements.js';
 import { fail, ok } from '../../lib/result.js';
-import type { Answer } from '../../scaler/query.js';
+import type { Answer } from '../../scaler/client.js';
 
 const outcomes = [
   { url: 'http://127.0.0.1:9001/metrics', value: 3 },

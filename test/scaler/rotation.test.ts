@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, ok } from '../../lib/result.js';
-import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
+import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/start.js';
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
 import type { TriggerTarget } from '../../scaler/service.js';
 import { captureLog, eventually, scalerClient, tempDir, type ClientIdentity, type TestClient, testScalerOptions } from './helpers.js';

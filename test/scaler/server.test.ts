@@ -4,7 +4,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
 import request from 'supertest';
 import { fail, ok } from '../../lib/result.js';
-import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
+import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/start.js';
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
 import type { TriggerTarget } from '../../scaler/service.js';
