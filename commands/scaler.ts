@@ -4,7 +4,6 @@ import { startScaler, type ScalerParts } from '../scaler/start.js';
 import { defineCommand } from '../schemas/flags.js';
 import { stopOnSignals } from '../lib/lifecycle.js';
 import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-options.js';
-import { type TriggerTarget } from '../scaler/service.js';
 
 export const command = defineCommand<ScalerOptions>(
   'scaler',
@@ -12,7 +11,7 @@ export const command = defineCommand<ScalerOptions>(
   scalerOptionsSchema,
 );
 /** The command's run, given the parts (tests pass their own). */
-export function scalerCommand<C extends TriggerTarget>(parts: ScalerParts<C>): CommandModule<ScalerOptions> {
+export function scalerCommand(parts: ScalerParts): CommandModule<ScalerOptions> {
   return {
     command,
     async run(options, log) {

@@ -13,7 +13,6 @@ import { command as scalerCommand } from '../commands/scaler.js';
 import { realParts } from '../scaler/parts.js';
 import { startScaler, type RunningScaler, type ScalerParts } from '../scaler/start.js';
 import { createCore } from '../scaler/core.js';
-import type { TriggerConfig } from '../scaler/metadata.js';
 import { createKedaClient, type Answer, type KedaClient } from '../scaler/client.js';
 import { TLS_FILES } from '../scaler/tls.js';
 import type { DevOptions } from '../schemas/dev-options.js';
@@ -148,7 +147,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const observed: Observed[] = [];
   // Why a composite trigger answered a neutral value, by metric, for the poll lines.
   const reasons = new Map<string, string | undefined>();
-  const parts: ScalerParts<TriggerConfig> = {
+  const parts: ScalerParts = {
     createCore(coreOptions) {
       // Each poll line shows what the measurer warns about (replicas without a sample, a
       // failed measurement), so at the default level it only reports errors.

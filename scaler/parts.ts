@@ -2,10 +2,9 @@ import { fail, ok } from '../lib/result.js';
 import type { ScalerParts } from './start.js';
 import { startStaticDiscovery } from './discovery/static.js';
 import { createCore } from './core.js';
-import type { TriggerConfig } from './metadata.js';
 
 /** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
-export const realParts: ScalerParts<TriggerConfig> = {
+export const realParts: ScalerParts = {
   createCore,
   async startDiscovery({ targets, kubeconfig, registry, log }) {
     if (targets) return startStaticDiscovery({ file: targets, log });

@@ -11,13 +11,14 @@ import { createHealthServer } from './health.js';
 import type { CoreOptions } from './core.js';
 import { createRecorder } from './record.js';
 import { startGrpcServer, type GrpcServer } from './server.js';
-import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
+import { externalScalerHandlers } from './rpc-handlers.js';
+import { createScalerService, type ScalerCore } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
 
 
 /** What the shell needs from the scaler's core and discovery; tests pass their own. */
-export interface ScalerParts<C extends TriggerTarget> {
-  createCore(options: CoreOptions): ScalerCore<C> & { close(): void };
+export interface ScalerParts {
+  createCore(options: CoreOptions): ScalerCore & { close(): void };
   startDiscovery(options: { targets?: string; kubeconfig?: string; registry: Registry; log: Logger }): Promise<Result<Discovery>>;
 }
 
@@ -37,10 +38,10 @@ export interface RunningScaler {
  * a valid set; `/readyz` says why it is not ready meanwhile. A targets file or Kubernetes
  * configuration that cannot be used is an error: the command exits with its message.
  */
-export async function startScaler<C extends TriggerTarget>(
+export async function startScaler(
   options: ScalerOptions,
   log: Logger,
-  parts: ScalerParts<C>,
+  parts: ScalerParts,
 ): Promise<Result<RunningScaler>> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -4,7 +4,6 @@ import request from 'supertest';
 import { startKubernetesDiscovery } from '../../scaler/discovery/kubernetes.js';
 import { realParts } from '../../scaler/parts.js';
 import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/start.js';
-import type { TriggerConfig } from '../../scaler/metadata.js';
 import { FAST, inferenceSet, IS, workspace, WS } from '../scaler/discovery/harness.js';
 import { captureLog, eventually, scalerClient, tempDir, type TestClient, testScalerOptions } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir, type TestAuthority } from '../scaler/pki.js';
@@ -55,7 +54,7 @@ afterAll(async () => {
 trapUnhandledRejections();
 
 /** The real scaler parts; only the Workspace's address is local. */
-const parts = (fake: FakeApiServer): ScalerParts<TriggerConfig> => ({
+const parts = (fake: FakeApiServer): ScalerParts => ({
   createCore(options) {
     const core = realParts.createCore(options);
     return {

@@ -1,4 +1,3 @@
-import { describe, expect, it } from '@jest/globals';
 import { importsOf, unitGraph, violation } from '../../scripts/layers.js';
 
 describe('violation', () => {
