@@ -39,16 +39,16 @@ export interface HintContext {
  */
 export function connectionHint(answers: QueryAnswers, context: HintContext): string | undefined {
   const failed = [answers.getMetricSpec, answers.getMetrics, answers.isActive].find(
-    (result): result is Extract<Answer<unknown>, { ok: false }> => !result.ok && (result.code === 'UNAVAILABLE' || result.code === 'DEADLINE_EXCEEDED'),
+    (result): result is Extract<Answer<unknown>, { ok: false }> => !result.ok && (result.problem.reason === 'UNAVAILABLE' || result.problem.reason === 'DEADLINE_EXCEEDED'),
   );
   if (!failed) return undefined;
   const name = context.serverName ?? context.address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   const clientSet = `is --tls-dir ${context.tlsDir} the client set (the client/ folder of keda-kaito-scaler certs, or the Secret keda-kaito-scaler-client-certs) made with the scaler's CA?`;
-  if (/ALTNAME|altnames/.test(failed.message)) {
+  if (/ALTNAME|altnames/.test(failed.problem.message)) {
     return `hint: the server certificate does not name ${name}: pass --server-name with one of the names listed above (e.g. keda-kaito-scaler-svc.keda.svc through kubectl port-forward)`;
   }
-  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.message)) return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.message) || failed.code === 'DEADLINE_EXCEEDED') {
+  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.problem.message)) return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.problem.message) || failed.problem.reason === 'DEADLINE_EXCEEDED') {
     return `hint: nothing answered at ${context.address}: is the scaler running and listening there (keda-kaito-scaler scaler --grpc-port, or kubectl port-forward to the Service)?`;
   }
   return `hint: the scaler closed the connection during the TLS handshake: ${clientSet} The scaler logs why it refused a handshake (warn "TLS handshake refused").`;
@@ -61,7 +61,7 @@ const fields = (object: object): string =>
 
 export function formatAnswers(answers: QueryAnswers): string {
   const line = <T>(method: string, answer: Answer<T>, describe: (response: T) => string[]) =>
-    answer.ok ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.code}: ${answer.message}`];
+    answer.ok ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.problem.reason}: ${answer.problem.message}`];
   return [
     ...line('GetMetricSpec', answers.getMetricSpec, (r) => (r.metricSpecs.length === 0 ? ['(no metric specs)'] : r.metricSpecs.map(fields))),
     ...line('GetMetrics', answers.getMetrics, (r) => (r.metricValues.length === 0 ? ['(no metric values)'] : r.metricValues.map(fields))),

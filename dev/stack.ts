@@ -262,7 +262,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         for (const entry of clients) {
           const spec = await entry.client.getMetricSpec();
           entry.metricName = spec.ok ? (spec.value.metricSpecs[0]?.metricName ?? '') : '';
-          out(spec.ok ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}` : `GetMetricSpec ${entry.trigger.name} ${spec.code}: ${spec.message}`);
+          out(spec.ok ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}` : `GetMetricSpec ${entry.trigger.name} ${spec.problem.reason}: ${spec.problem.message}`);
         }
       },
       async poll(out) {
@@ -290,7 +290,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         out(
           spec.ok
             ? `GetMetricSpec ${spec.value.metricSpecs.map((entry) => `metricName=${entry.metricName} targetSizeFloat=${entry.targetSizeFloat}`).join(' ')}`
-            : `GetMetricSpec ${spec.code}: ${spec.message}`,
+            : `GetMetricSpec ${spec.problem.reason}: ${spec.problem.message}`,
         );
       },
       async poll(out) {
@@ -299,7 +299,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         const value: Answer<number> = metrics.ok
           ? metrics.value.metricValues[0]
             ? { ok: true, value: metrics.value.metricValues[0].metricValueFloat }
-            : { ok: false, code: 'EMPTY', message: 'GetMetrics answered no metric value' }
+            : { ok: false, problem: { reason: 'EMPTY', message: 'GetMetrics answered no metric value' } }
           : metrics;
         const measured = matchObserved(observed, { namespace: so.metadata['inferenceSetNamespace'] ?? '', name: so.metadata['inferenceSetName'] ?? '', metricName: so.metricName, since, answer: value });
         out(

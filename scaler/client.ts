@@ -1,3 +1,4 @@
+import { fail, ok, type Result } from '../lib/result.js';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   ExternalScalerClient,
@@ -7,8 +8,8 @@ import {
   type ScaledObjectRef,
 } from './generated/externalscaler.js';
 
-/** A gRPC answer: the response, or the status code name and the details. */
-export type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly message: string };
+/** A gRPC answer: the response, or a problem whose reason is the status code name (`UNAVAILABLE`) and whose message is the details. */
+export type Answer<T> = Result<T>;
 
 export interface QueryAnswers {
   readonly getMetricSpec: Answer<GetMetricSpecResponse>;
@@ -21,8 +22,8 @@ type Callback<Res> = (error: ServiceError | null, response?: Res) => void;
 function answer<Res>(invoke: (callback: Callback<Res>) => void): Promise<Answer<Res>> {
   return new Promise((resolve) => {
     invoke((error, response) => {
-      if (error || response === undefined) resolve({ ok: false, code: status[error?.code ?? status.UNKNOWN] ?? String(error?.code), message: details(error) });
-      else resolve({ ok: true, value: response });
+      if (error || response === undefined) resolve(fail(status[error?.code ?? status.UNKNOWN] ?? String(error?.code), details(error)));
+      else resolve(ok(response));
     });
   });
 }

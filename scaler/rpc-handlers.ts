@@ -61,7 +61,7 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
               log.debug({ ...context, response: result.value }, 'rpc answered');
               callback(null, result.value);
             } else {
-              const { code, reason, message } = result.failure;
+              const { code, reason, message } = result.problem;
               record(method, code, started);
               log.warn({ ...context, code: status[code], reason, err: message }, 'rpc failed');
               // grpc-js sends details in a trailer; one over its header limits hangs the call and the next.

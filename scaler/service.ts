@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { Result } from '../lib/result.js';
+import { failWith, ok, type Problem, type Result } from '../lib/result.js';
 import { authorize } from './authorize.js';
 import type { Discovery, InferenceSetView, Workspace } from './discovery/discovery.js';
 import type {
@@ -34,16 +34,14 @@ export interface ScalerCore {
 }
 
 /** Why a call failed: a gRPC status code, a stable reason and a message the caller can act on. */
-export interface RpcFailure {
+export interface RpcFailure extends Problem {
   readonly code: status;
-  readonly reason: string;
-  readonly message: string;
 }
 
-export type RpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RpcFailure };
+export type RpcResult<T> = Result<T, RpcFailure>;
 
-const success = <T>(value: T): RpcResult<T> => ({ ok: true, value });
-const failure = (code: status, reason: string, message: string): RpcResult<never> => ({ ok: false, failure: { code, reason, message } });
+const success = <T>(value: T): RpcResult<T> => ok(value);
+const failure = (code: status, reason: string, message: string): RpcResult<never> => failWith({ code, reason, message });
 
 /**
  * The gRPC status of a problem the core reports while measuring. Missing data is

@@ -60,7 +60,7 @@ describe('query: options', () => {
 describe('query: printing', () => {
   const answers: QueryAnswers = {
     getMetricSpec: { ok: true, value: { metricSpecs: [{ metricName: 'kaito-default-phi-4-m', targetSize: 10, targetSizeFloat: 10 }] } },
-    getMetrics: { ok: false, code: 'UNAVAILABLE', message: 'no replica answered' },
+    getMetrics: { ok: false, problem: { reason: 'UNAVAILABLE', message: 'no replica answered' } },
     isActive: { ok: true, value: { result: true } },
   };
 
@@ -106,7 +106,7 @@ describe('query: without a usable client folder', () => {
 describe('query: a hint when the scaler cannot be reached', () => {
   const context = { address: 'localhost:10450', tlsDir: 'certs/client' };
   const failing = (code: string, message: string): QueryAnswers => {
-    const failed: Answer<never> = { ok: false, code, message };
+    const failed: Answer<never> = { ok: false, problem: { reason: code, message } };
     return { getMetricSpec: failed, getMetrics: failed, isActive: failed };
   };
   it.each<[string, QueryAnswers, RegExp | undefined]>([

@@ -21,7 +21,7 @@ const failed = (at: number): Observed => ({
   result: fail('NoSamples', 'no replica gave a sample'),
 });
 const value = (n: number): Answer<number> => ({ ok: true, value: n });
-const unavailable: Answer<number> = { ok: false, code: 'UNAVAILABLE', message: 'no sample' };
+const unavailable: Answer<number> = { ok: false, problem: { reason: 'UNAVAILABLE', message: 'no sample' } };
 
 describe('matchObserved: the measurement that answered this poll', () => {
   it.each<[string, Observed[], number, Answer<number>, number | undefined]>([

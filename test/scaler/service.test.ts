@@ -207,9 +207,9 @@ describe('createScalerService', () => {
     for (const result of [await service.getMetrics({ scaledObjectRef: request, metricName: 'x' }, deadline), await service.isActive(request as never, deadline)]) {
       expect(result.ok).toBe(false);
       if (!result.ok) {
-        expect(result.failure.code).toBe(code);
-        expect(result.failure.reason).toBe(reason);
-        expect(result.failure.message).toMatch(message);
+        expect(result.problem.code).toBe(code);
+        expect(result.problem.reason).toBe(reason);
+        expect(result.problem.message).toMatch(message);
       }
     }
   });
