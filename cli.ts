@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import type { CommandModule } from './lib/command.js';
-import { helpText, parseOptions } from './lib/flags.js';
+import type { CommandModule } from './commands/command.js';
+import { helpText, parseOptions } from './schemas/flags.js';
 import { deferHangups } from './lib/lifecycle.js';
 import { createLogger } from './lib/log.js';
 import type { LoggingOptions } from './schemas/logging-options.js';
 
 // Loaded on demand so that `hooks` never pays for the gRPC and Kubernetes clients.
 const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOptions> }>> = {
-  hooks: () => import('./hooks/command.js'),
-  certs: () => import('./certs/command.js'),
-  query: () => import('./scaler/query.js'),
-  scaler: () => import('./scaler/command.js'),
-  dev: () => import('./dev/command.js'),
-  simulate: () => import('./simulate/command.js'),
+  hooks: () => import('./commands/hooks.js'),
+  certs: () => import('./commands/certs.js'),
+  query: () => import('./commands/query.js'),
+  scaler: () => import('./commands/scaler.js'),
+  dev: () => import('./commands/dev.js'),
+  simulate: () => import('./commands/simulate.js'),
 };
 
 // dist/cli.js and the image's /app/dist/cli.js both sit one folder below package.json.

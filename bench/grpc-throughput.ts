@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DEFAULT_SERVER_NAMES, writeCertificateDirectory } from '../certs/command.js';
+import { DEFAULT_SERVER_NAMES, writeCertificateDirectory } from '../certs/folder.js';
 import { systemRandomness } from '../certs/issue.js';
 import { createLoad, errorCount, METHODS, p, rate, type PhaseResult } from './support/grpc-load.js';
 import { canPin, freePort, ownCpuMs, pinSelf, procCpuMs, repoPath, startCli, waitFor200 } from './support/processes.js';

@@ -145,8 +145,8 @@ async function main(): Promise<void> {
     // What one sample costs beyond HTTP: finding the family and reading its series.
     const bodies = await Promise.all(FAMILIES.map(async ([family, aggregation]) => {
       const page = await scraper.fetch(filteredUrl(replicasOf(0)[0] as string, namesWithAlias(family, (name) => filterNames(name, aggregation === 'percentile'))), 3000);
-      if (!page.ok) throw new Error(page.detail);
-      return { family, buckets: aggregation === 'percentile', body: page.body };
+      if (!page.ok) throw new Error(page.problem.message);
+      return { family, buckets: aggregation === 'percentile', body: page.value };
     }));
     const PARSES = 20_000;
     const parseFrom = ownCpuMs();

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { simulateCommand } from '../schemas/simulate-options.js';
-import { prepare, readText, rehearse, renderOutputs, type Rehearsal } from '../simulate/command.js';
+import { prepare, readText, rehearse, renderOutputs, type Rehearsal } from '../simulate/rehearsal.js';
 import { advancePool, startingPool } from '../simulate/replicas.js';
 import { atMost, median, spread, summary, table } from './support/report.js';
 

@@ -12,6 +12,7 @@ import {
   type ServerNames,
 } from './issue.js';
 import { parseCertificates, parsePrivateKey, type Certificate } from './inspect.js';
+import { fail, failWith, ok, type Problem, type Result } from '../lib/result.js';
 
 /**
  * The renewal rules: from what is observed (files on disk or Secret data, any of it
@@ -83,13 +84,16 @@ export interface Renewal {
   readonly notAfter: Readonly<Record<Part, Date>>;
 }
 
-type Problem = { readonly reason: RenewalReason; readonly detail: string };
+/** Why a file is replaced: it becomes the `reason` and `detail` of the change. */
+type RenewalProblem = Problem<RenewalReason>;
+
+const issuedFor = (part: Part, { reason, message }: RenewalProblem): Change => ({ part, action: 'issued', reason, detail: message });
 
 export function renew(observed: ObservedFiles, names: ServerNames, context: IssueContext): Renewal {
   const now = context.now.getTime();
   const changes: Change[] = [];
   const ca = authorityFor(observed.ca, context);
-  if ('problem' in ca) changes.push({ part: 'ca', action: 'issued', ...ca.problem });
+  if ('problem' in ca) changes.push(issuedFor('ca', ca.problem));
 
   const bundle = [ca.current, ...ca.previous].map((certificate) => certificate.pem).join('');
   if (!('problem' in ca) && observed.ca?.['ca.crt'] !== bundle) {
@@ -128,12 +132,12 @@ interface AuthorityState {
   readonly expiredPrevious: number;
 }
 
-function authorityFor(observed: Partial<CaFiles> | undefined, context: IssueContext): AuthorityState | (AuthorityState & { problem: Problem }) {
+function authorityFor(observed: Partial<CaFiles> | undefined, context: IssueContext): AuthorityState | (AuthorityState & { problem: RenewalProblem }) {
   const now = context.now.getTime();
   const found = observedAuthority(observed);
-  if ('problem' in found) return { ...issueFreshAuthority(context, []), problem: found.problem };
+  if (!found.ok) return { ...issueFreshAuthority(context, []), problem: found.problem };
 
-  const { current, privateKey, others } = found;
+  const { current, privateKey, others } = found.value;
   const alive = (certificate: Certificate) => now < certificate.fields.notAfter.getTime();
   const previous = others.filter(alive);
   const expiredPrevious = others.length - previous.length;
@@ -147,24 +151,24 @@ function authorityFor(observed: Partial<CaFiles> | undefined, context: IssueCont
   return { authority: toAuthority(current.x509, privateKey), current, key: observed?.['ca.key'] as string, previous, expiredPrevious };
 }
 
-type ObservedAuthority = { current: Certificate; privateKey: KeyObject; others: Certificate[] } | { problem: Problem };
+type ObservedAuthority = Result<{ current: Certificate; privateKey: KeyObject; others: Certificate[] }, RenewalProblem>;
 
 function observedAuthority(observed: Partial<CaFiles> | undefined): ObservedAuthority {
   const certificateText = observed?.['ca.crt'];
   const keyText = observed?.['ca.key'];
   if (certificateText === undefined || keyText === undefined) {
     const absent = [certificateText === undefined && 'ca.crt', keyText === undefined && 'ca.key'].filter(Boolean).join(' and ');
-    return { problem: { reason: 'Missing', detail: `no ${absent}: a new CA starts a fresh set` } };
+    return fail('Missing', `no ${absent}: a new CA starts a fresh set`);
   }
   const privateKey = parsePrivateKey(keyText);
-  if (!privateKey) return { problem: { reason: 'Unparseable', detail: 'ca.key is not an ECDSA P-256 private key: a new CA starts a fresh set' } };
+  if (!privateKey) return fail('Unparseable', 'ca.key is not an ECDSA P-256 private key: a new CA starts a fresh set');
   const { certificates } = parseCertificates(certificateText);
-  if (certificates.length === 0) return { problem: { reason: 'Unparseable', detail: 'ca.crt holds no certificate: a new CA starts a fresh set' } };
+  if (certificates.length === 0) return fail('Unparseable', 'ca.crt holds no certificate: a new CA starts a fresh set');
   const current = certificates.find((certificate) => certificate.x509.checkPrivateKey(privateKey));
-  if (!current) return { problem: { reason: 'KeyMismatch', detail: 'ca.key matches no certificate in ca.crt: a new CA starts a fresh set' } };
+  if (!current) return fail('KeyMismatch', 'ca.key matches no certificate in ca.crt: a new CA starts a fresh set');
   const selfSigned = current.x509.checkIssued(current.x509) && current.x509.verify(current.x509.publicKey);
   if (!current.x509.ca || !selfSigned) {
-    return { problem: { reason: 'NotACertificateAuthority', detail: 'the certificate of ca.key is not a self-signed CA: a new CA starts a fresh set' } };
+    return fail('NotACertificateAuthority', 'the certificate of ca.key is not a self-signed CA: a new CA starts a fresh set');
   }
   const seen = new Set([current.x509.fingerprint256]);
   const others = certificates.filter((certificate) => {
@@ -172,7 +176,7 @@ function observedAuthority(observed: Partial<CaFiles> | undefined): ObservedAuth
     seen.add(certificate.x509.fingerprint256);
     return true;
   });
-  return { current, privateKey, others };
+  return ok({ current, privateKey, others });
 }
 
 function issueFreshAuthority(context: IssueContext, previous: readonly Certificate[]): AuthorityState {
@@ -206,15 +210,15 @@ function leafFor(profile: Profile, observed: Partial<LeafFiles> | undefined, tru
   const { bundle, trusted, signer } = trust;
   const checked = checkLeaf(profile, observed, trusted, names, context.now.getTime());
   const verdict: typeof checked =
-    trust.reissueByOutgoing && !('problem' in checked)
-      ? { problem: { reason: 'CaRenewed', detail: 'the CA was renewed: the outgoing CA issues this leaf one last time, so the new CA signs nothing for months' } }
+    trust.reissueByOutgoing && checked.ok
+      ? fail('CaRenewed', 'the CA was renewed: the outgoing CA issues this leaf one last time, so the new CA signs nothing for months')
       : checked;
-  if ('problem' in verdict) {
+  if (!verdict.ok) {
     const issued: Issued = profile === 'server' ? issueServerLeaf(signer, names, context) : issueClientLeaf(signer, context);
     const [leaf] = parseCertificates(issued.certificate).certificates as [Certificate];
     return {
       files: { 'ca.crt': bundle, 'tls.crt': issued.certificate, 'tls.key': issued.privateKey },
-      changes: [{ part: profile, action: 'issued', ...verdict.problem }],
+      changes: [issuedFor(profile, verdict.problem)],
       renewAt: renewAt(leaf),
       notAfter: leaf.fields.notAfter,
     };
@@ -226,8 +230,8 @@ function leafFor(profile: Profile, observed: Partial<LeafFiles> | undefined, tru
   return {
     files: { 'ca.crt': bundle, 'tls.crt': observed?.['tls.crt'] as string, 'tls.key': observed?.['tls.key'] as string },
     changes,
-    renewAt: verdict.renewAt,
-    notAfter: verdict.notAfter,
+    renewAt: verdict.value.renewAt,
+    notAfter: verdict.value.notAfter,
   };
 }
 
@@ -237,8 +241,8 @@ function checkLeaf(
   trusted: readonly Certificate[],
   names: ServerNames,
   now: number,
-): { renewAt: number; notAfter: Date } | { problem: Problem } {
-  const problem = (reason: RenewalReason, detail: string) => ({ problem: { reason, detail } });
+): Result<{ renewAt: number; notAfter: Date }, RenewalProblem> {
+  const problem = (reason: RenewalReason, message: string) => fail<never, RenewalReason>(reason, message);
   const certificateText = observed?.['tls.crt'];
   const keyText = observed?.['tls.key'];
   if (certificateText === undefined || keyText === undefined) {
@@ -264,7 +268,7 @@ function checkLeaf(
     if (!sameSet(wanted, held)) return problem('WrongNames', `tls.crt names ${held.join(', ') || 'nothing'}; the Service needs ${wanted.join(', ')}`);
   }
   const lifetime = lifetimeProblem(leaf, now);
-  return lifetime ? { problem: lifetime } : { renewAt: renewAt(leaf), notAfter: leaf.fields.notAfter };
+  return lifetime ? failWith(lifetime) : ok({ renewAt: renewAt(leaf), notAfter: leaf.fields.notAfter });
 }
 
 /** Renewal is due once two thirds of the certificate's life have passed. */
@@ -274,11 +278,11 @@ export function renewAt(certificate: Certificate): number {
   return notAfter - Math.floor((notAfter - notBefore) / 3);
 }
 
-function lifetimeProblem(certificate: Certificate, now: number): Problem | undefined {
+function lifetimeProblem(certificate: Certificate, now: number): RenewalProblem | undefined {
   const { notBefore, notAfter } = certificate.fields;
-  if (now < notBefore.getTime()) return { reason: 'NotYetValid', detail: `valid only from ${notBefore.toISOString()}` };
-  if (now >= notAfter.getTime()) return { reason: 'Expired', detail: `expired at ${notAfter.toISOString()}` };
-  if (now >= renewAt(certificate)) return { reason: 'NearExpiry', detail: `expires at ${notAfter.toISOString()}, less than a third of its life left` };
+  if (now < notBefore.getTime()) return { reason: 'NotYetValid', message: `valid only from ${notBefore.toISOString()}` };
+  if (now >= notAfter.getTime()) return { reason: 'Expired', message: `expired at ${notAfter.toISOString()}` };
+  if (now >= renewAt(certificate)) return { reason: 'NearExpiry', message: `expires at ${notAfter.toISOString()}, less than a third of its life left` };
   return undefined;
 }
 

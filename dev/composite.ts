@@ -1,5 +1,5 @@
 import type { CompositePolicy } from '../hooks/composite.js';
-import type { Answer } from '../scaler/query.js';
+import type { Answer } from '../scaler/client.js';
 import { evaluateFormula } from './formula.js';
 
 /**
@@ -53,7 +53,7 @@ export interface TriggerPoll {
 export function formatCompositePoll(elapsedSeconds: number, phase: string, policy: CompositePolicy, polls: readonly TriggerPoll[]): string {
   const head = `${`t=${elapsedSeconds}s`.padEnd(6)} ${phase.padEnd(6)}`;
   const shown = polls.map((poll) => {
-    const value = poll.value.ok ? String(Number(poll.value.value.toPrecision(4))) : poll.value.code;
+    const value = poll.value.ok ? String(Number(poll.value.value.toPrecision(4))) : poll.value.problem.reason;
     return `${poll.name}=${value}${poll.reason === undefined ? '' : ` (${poll.reason}: neutral)`}`;
   });
   const values: Record<string, number> = {};

@@ -1,4 +1,4 @@
-import type { Answer } from '../scaler/query.js';
+import type { Answer } from '../scaler/client.js';
 import { desiredReplicas, type ReplicaBounds } from './hpa.js';
 
 /**
@@ -84,14 +84,14 @@ export function formatPoll(poll: Poll): string {
     poll.replicas === undefined
       ? '(no measurement)'
       : poll.replicas.map(({ label, reading }) => `${label}=${'value' in reading ? number(reading.value) : reading.missing}`).join(' ');
-  const value = poll.value.ok ? `value=${number(poll.value.value)}` : `value=${poll.value.code}`;
-  const active = poll.active.ok ? `active=${poll.active.value}` : `active=${poll.active.code}`;
+  const value = poll.value.ok ? `value=${number(poll.value.value)}` : `value=${poll.value.problem.reason}`;
+  const active = poll.active.ok ? `active=${poll.active.value}` : `active=${poll.active.problem.reason}`;
   const answer = `${value} threshold=${number(poll.threshold)} ${active}`;
   return `${head}  ${replicas}  ${answer}  ${hpaText(poll)}`;
 }
 
 function hpaText(poll: Poll): string {
-  if (!poll.value.ok) return `HPA keeps its replica count (${poll.value.message})`;
+  if (!poll.value.ok) return `HPA keeps its replica count (${poll.value.problem.message})`;
   // KEDA reads activity from IsActive; without an answer it counts the trigger as active.
   const active = poll.active.ok ? poll.active.value : true;
   const desired = desiredReplicas(poll.value.value, poll.threshold, active, poll.bounds);

@@ -1,9 +1,9 @@
+import type { Pattern } from '../schemas/dev-options.js';
+
 /**
  * How the simulated replicas' load moves over time: pure, so the dev stack, its test and
  * anyone reading the README can say what the scaler should answer at any moment.
  */
-export const PATTERNS = ['cycle', 'steady', 'burst', 'idle'] as const;
-export type Pattern = (typeof PATTERNS)[number];
 
 export interface ReplicaLoad {
   readonly waiting: number;

@@ -1,6 +1,6 @@
 import type { Result } from '../lib/result.js';
 import type { Measurement } from '../scaler/measure.js';
-import type { Answer } from '../scaler/query.js';
+import type { Answer } from '../scaler/client.js';
 import type { ReplicaReading } from './display.js';
 
 /**

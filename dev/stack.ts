@@ -3,16 +3,17 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SERVER_NAMES, writeAtomically, writeCertificateDirectory } from '../certs/command.js';
+import { DEFAULT_SERVER_NAMES, writeAtomically, writeCertificateDirectory } from '../certs/folder.js';
 import { systemRandomness } from '../certs/issue.js';
-import { startHooks, type RunningHooks } from '../hooks/command.js';
+import { startHooks, type RunningHooks } from '../hooks/start.js';
 import type { Logger } from '../lib/log.js';
 import { listenProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { command as scalerCommand, realParts, startScaler, type RunningScaler, type ScalerParts } from '../scaler/command.js';
+import { command as scalerCommand } from '../commands/scaler.js';
+import { realParts } from '../scaler/parts.js';
+import { startScaler, type RunningScaler, type ScalerParts } from '../scaler/start.js';
 import { createCore } from '../scaler/core.js';
-import type { TriggerConfig } from '../scaler/metadata.js';
-import { createKedaClient, type Answer, type KedaClient } from '../scaler/query.js';
+import { createKedaClient, type Answer, type KedaClient } from '../scaler/client.js';
 import { TLS_FILES } from '../scaler/tls.js';
 import type { DevOptions } from '../schemas/dev-options.js';
 import { hooksCommand } from '../schemas/hooks-options.js';
@@ -146,7 +147,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const observed: Observed[] = [];
   // Why a composite trigger answered a neutral value, by metric, for the poll lines.
   const reasons = new Map<string, string | undefined>();
-  const parts: ScalerParts<TriggerConfig> = {
+  const parts: ScalerParts = {
     createCore(coreOptions) {
       // Each poll line shows what the measurer warns about (replicas without a sample, a
       // failed measurement), so at the default level it only reports errors.
@@ -261,7 +262,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         for (const entry of clients) {
           const spec = await entry.client.getMetricSpec();
           entry.metricName = spec.ok ? (spec.value.metricSpecs[0]?.metricName ?? '') : '';
-          out(spec.ok ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}` : `GetMetricSpec ${entry.trigger.name} ${spec.code}: ${spec.message}`);
+          out(spec.ok ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}` : `GetMetricSpec ${entry.trigger.name} ${spec.problem.reason}: ${spec.problem.message}`);
         }
       },
       async poll(out) {
@@ -289,7 +290,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         out(
           spec.ok
             ? `GetMetricSpec ${spec.value.metricSpecs.map((entry) => `metricName=${entry.metricName} targetSizeFloat=${entry.targetSizeFloat}`).join(' ')}`
-            : `GetMetricSpec ${spec.code}: ${spec.message}`,
+            : `GetMetricSpec ${spec.problem.reason}: ${spec.problem.message}`,
         );
       },
       async poll(out) {
@@ -298,7 +299,7 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         const value: Answer<number> = metrics.ok
           ? metrics.value.metricValues[0]
             ? { ok: true, value: metrics.value.metricValues[0].metricValueFloat }
-            : { ok: false, code: 'EMPTY', message: 'GetMetrics answered no metric value' }
+            : { ok: false, problem: { reason: 'EMPTY', message: 'GetMetrics answered no metric value' } }
           : metrics;
         const measured = matchObserved(observed, { namespace: so.metadata['inferenceSetNamespace'] ?? '', name: so.metadata['inferenceSetName'] ?? '', metricName: so.metricName, since, answer: value });
         out(

@@ -5,7 +5,7 @@ import type { InferenceSetView } from './discovery/discovery.js';
 import { gate } from './gate.js';
 import { createLimiter } from './limiter.js';
 import { createMeasurer, measurerDefaults, type ObservedMeasurement } from './measure.js';
-import { parseTriggerMetadata, targetUrls, WINDOWED, type TriggerConfig } from './metadata.js';
+import { parseTriggerMetadata, targetUrls, WINDOWED } from './metadata.js';
 import { createSampler } from './sampler.js';
 import { createScraper, type Scraper } from './scrape.js';
 import type { ScalerCore } from './service.js';
@@ -27,7 +27,7 @@ export interface CoreOptions {
  * `percentile`, `rate`), or the InferenceSet's readiness (`gate`). Every scrape of the
  * process goes through one limiter and one set of connections.
  */
-export function createCore(options: CoreOptions): ScalerCore<TriggerConfig> & { close(): void } {
+export function createCore(options: CoreOptions): ScalerCore & { close(): void } {
   const { registry, log } = options;
   const limiter = createLimiter(options.concurrency);
   const answered = new Map<string, boolean>();

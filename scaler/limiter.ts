@@ -1,3 +1,5 @@
+import { fail, ok, type Problem, type Result } from '../lib/result.js';
+
 /**
  * A cap on how many tasks run at once, shared by every scrape round of the process, so
  * that a burst of calls for many InferenceSets cannot open thousands of sockets at once,
@@ -31,12 +33,15 @@ export interface LimiterShares {
   readonly perKey: number;
 }
 
-export type Outcome<T> = { readonly ran: true; readonly value: T } | { readonly ran: false };
+/** The task's value, or `QueueTimeout` when it never got a slot (the task did not run). */
+export type Outcome<T> = Result<T, Problem<'QueueTimeout'>>;
+
+const NO_SLOT: Outcome<never> = fail('QueueTimeout', 'no free slot before the deadline');
 
 export interface Limiter {
   readonly shares: LimiterShares;
   /**
-   * Runs `task` once the tenant may take a slot; `{ ran: false }` (task not run) when it
+   * Runs `task` once the tenant may take a slot; `QueueTimeout` (task not run) when it
    * may not before `deadline` (epoch ms; a non-finite deadline waits as long as it takes).
    */
   run<T>(tenant: Tenant, deadline: number, task: () => Promise<T>): Promise<Outcome<T>>;
@@ -180,7 +185,7 @@ export function createLimiter(shares: number | LimiterShares, now: () => number 
     run<T>(tenant: Tenant, deadline: number, task: () => Promise<T>) {
       const execute = async (): Promise<Outcome<T>> => {
         try {
-          return { ran: true, value: await task() };
+          return ok(await task());
         } finally {
           release(tenant);
         }
@@ -193,7 +198,7 @@ export function createLimiter(shares: number | LimiterShares, now: () => number 
         return execute();
       }
       const wait = deadline - now();
-      if (wait <= 0) return Promise.resolve({ ran: false });
+      if (wait <= 0) return Promise.resolve(NO_SLOT);
       return new Promise<Outcome<T>>((resolve, reject) => {
         const waiter: Waiter = { start: () => execute().then(resolve, reject) };
         const state = groupOf(tenant.group);
@@ -203,7 +208,7 @@ export function createLimiter(shares: number | LimiterShares, now: () => number 
             remove(queue, waiter);
             waiting -= 1;
             tidy(tenant);
-            resolve({ ran: false });
+            resolve(NO_SLOT);
           }, wait);
         }
         queue.push(waiter);

@@ -168,10 +168,10 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       metrics.scrapeDuration.observe(labels, (Date.now() - started) / 1000);
       return result;
     });
-    if (!slot.ran || slot.value === undefined) return queueTimeout;
+    if (!slot.ok || slot.value === undefined) return queueTimeout;
     const page = slot.value;
-    if (!page.ok) return { url, missing: page.missing, detail: page.detail };
-    const found = extractFamilyOrAlias(page.body, config.metricName);
+    if (!page.ok) return { url, missing: page.problem.reason, detail: page.problem.message };
+    const found = extractFamilyOrAlias(page.value, config.metricName);
     if (!found.ok) return { url, missing: found.problem.reason as MissingReason, detail: found.problem.message };
     const { family, alias } = found.value;
     const read = outcome(url, aggregationOf(config).read(family, alias ?? config.metricName));

@@ -90,14 +90,14 @@ export function createSampler(options: SamplerOptions): Sampler {
       return left > 0 ? scraper.fetch(filteredUrl(url, names), Math.min(entry.config.scrapeTimeoutMs, left)) : undefined;
     });
     const at = Date.now();
-    const page = slot.ran ? slot.value : undefined;
+    const page = slot.ok ? slot.value : undefined;
     if (page === undefined || !page.ok) {
-      const reason = page === undefined ? 'QueueTimeout' : page.missing;
+      const reason = page === undefined ? 'QueueTimeout' : page.problem.reason;
       metrics.samples.inc({ outcome: reason });
-      entry.problems.set(url, { reason, detail: page === undefined ? 'no free scrape slot in time' : page.detail });
+      entry.problems.set(url, { reason, detail: page === undefined ? 'no free scrape slot in time' : page.problem.message });
       return;
     }
-    const found = extractFamilyOrAlias(page.body, entry.config.metricName);
+    const found = extractFamilyOrAlias(page.value, entry.config.metricName);
     const series = found.ok ? readSeries(found.value.family, entry.kind, entry.withBuckets) : found;
     if (!series.ok) {
       metrics.samples.inc({ outcome: series.problem.reason });

@@ -2,6 +2,7 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Problem, Result } from '../lib/result.js';
 import { clip } from '../lib/text.js';
 
 /**
@@ -23,9 +24,8 @@ export const SCRAPE_FAILURES = [
 ] as const;
 export type ScrapeFailure = (typeof SCRAPE_FAILURES)[number];
 
-export type ScrapeResult =
-  | { readonly ok: true; readonly body: string }
-  | { readonly ok: false; readonly missing: ScrapeFailure; readonly detail: string };
+/** The page's body, or why the replica gave none. */
+export type ScrapeResult = Result<string, Problem<ScrapeFailure>>;
 
 export interface ScraperOptions {
   /** Larger bodies are cut off (the socket is destroyed) and count as missing. */
@@ -81,18 +81,18 @@ export function createScraper(options: ScraperOptions): Scraper {
   let closed = false;
 
   const fetch = (url: string, timeoutMs: number): Promise<ScrapeResult> => {
-    if (closed) return Promise.resolve({ ok: false, missing: 'Cancelled', detail: 'the scraper is closed' });
+    if (closed) return Promise.resolve({ ok: false, problem: { reason: 'Cancelled', message: 'the scraper is closed' } });
     let target: URL;
     try {
       target = new URL(url);
     } catch {
-      return Promise.resolve({ ok: false, missing: 'InvalidUrl', detail: `${JSON.stringify(url)} is not a URL` });
+      return Promise.resolve({ ok: false, problem: { reason: 'InvalidUrl', message: `${JSON.stringify(url)} is not a URL` } });
     }
     const secure = target.protocol === 'https:';
     if (!secure && target.protocol !== 'http:') {
-      return Promise.resolve({ ok: false, missing: 'InvalidUrl', detail: `${target.protocol} is neither http: nor https:` });
+      return Promise.resolve({ ok: false, problem: { reason: 'InvalidUrl', message: `${target.protocol} is neither http: nor https:` } });
     }
-    if (!(timeoutMs > 0)) return Promise.resolve({ ok: false, missing: 'Timeout', detail: 'no time left to scrape' });
+    if (!(timeoutMs > 0)) return Promise.resolve({ ok: false, problem: { reason: 'Timeout', message: 'no time left to scrape' } });
 
     return new Promise<ScrapeResult>((resolvePromise) => {
       // Let go of once settled. This closure's context often lives in the old generation
@@ -112,7 +112,7 @@ export function createScraper(options: ScraperOptions): Scraper {
         done?.(result);
       };
       const abort = (request: ClientRequest, error: Abort) => {
-        settle({ ok: false, missing: error.missing, detail: error.message });
+        settle({ ok: false, problem: { reason: error.missing, message: error.message } });
         request.destroy(error);
       };
       // `current` is set before the timer can fire: `attempt` runs synchronously below.
@@ -172,10 +172,10 @@ export function createScraper(options: ScraperOptions): Scraper {
         response.on('end', () => {
           // A page usually arrives in one chunk: decode it as it is rather than copy it first.
           const [first] = chunks;
-          settle({ ok: true, body: (chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size)).toString('utf8') });
+          settle({ ok: true, value: (chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size)).toString('utf8') });
         });
         response.on('close', () => {
-          if (!response.complete) settle({ ok: false, missing: 'Unreachable', detail: 'the connection closed before the end of the body' });
+          if (!response.complete) settle({ ok: false, problem: { reason: 'Unreachable', message: 'the connection closed before the end of the body' } });
         });
       };
 
@@ -242,10 +242,10 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
 };
 
 function failure(error: NodeJS.ErrnoException): ScrapeResult {
-  if (error instanceof Abort) return { ok: false, missing: error.missing, detail: error.message };
+  if (error instanceof Abort) return { ok: false, problem: { reason: error.missing, message: error.message } };
   const code = error.code ?? '';
-  if (TLS_CODE.test(code) || /\bSSL\b|certificate/i.test(error.message)) return { ok: false, missing: 'TlsError', detail: `${code}: ${error.message}` };
+  if (TLS_CODE.test(code) || /\bSSL\b|certificate/i.test(error.message)) return { ok: false, problem: { reason: 'TlsError', message: `${code}: ${error.message}` } };
   // Node's HTTP parser: the peer answered, but not in HTTP.
-  if (code.startsWith('HPE_')) return { ok: false, missing: 'BadResponse', detail: `${code}: ${error.message}` };
-  return { ok: false, missing: 'Unreachable', detail: UNREACHABLE[code] ?? (code === '' ? error.message : `${code}: ${error.message}`) };
+  if (code.startsWith('HPE_')) return { ok: false, problem: { reason: 'BadResponse', message: `${code}: ${error.message}` } };
+  return { ok: false, problem: { reason: 'Unreachable', message: UNREACHABLE[code] ?? (code === '' ? error.message : `${code}: ${error.message}`) } };
 }

@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
-import { status, type Deadline, type handleUnaryCall, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
-import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Logger } from '../lib/log.js';
-import type { Result } from '../lib/result.js';
-import { abbreviate, untrusted } from '../lib/text.js';
+import { status } from '@grpc/grpc-js';
+import { failWith, ok, type Problem, type Result } from '../lib/result.js';
 import { authorize } from './authorize.js';
 import type { Discovery, InferenceSetView, Workspace } from './discovery/discovery.js';
 import type {
-  ExternalScalerServer,
   GetMetricSpecResponse,
   GetMetricsRequest,
   GetMetricsResponse,
@@ -26,30 +22,26 @@ export interface MeasurementValue {
   readonly active: boolean;
 }
 
-/** Metadata parsing, target URLs and measuring: the scaler's core, passed in. */
-export interface ScalerCore<C extends TriggerTarget> {
-  parseTriggerMetadata(metadata: Readonly<Record<string, string>>): Result<C>;
-  targetUrls(config: C, namespace: string, workspaces: readonly Workspace[]): string[];
+/**
+ * Metadata parsing, target URLs and measuring: the scaler's core (core.ts builds the real one;
+ * tests and the dev stack pass their own object).
+ */
+export interface ScalerCore {
+  parseTriggerMetadata(metadata: Readonly<Record<string, string>>): Result<TriggerConfig>;
+  targetUrls(config: TriggerConfig, namespace: string, workspaces: readonly Workspace[]): string[];
   /** `view`: the InferenceSet as discovery sees it (the readiness gate reads it). */
-  measure(config: C, urls: readonly string[], deadline: number, view: InferenceSetView): Promise<Result<MeasurementValue>>;
+  measure(config: TriggerConfig, urls: readonly string[], deadline: number, view: InferenceSetView): Promise<Result<MeasurementValue>>;
 }
-
-/** Longest caller-supplied text in a log line. */
-const MAX_LOGGED = 320;
-/** Longest status message sent back: well under grpc-js's header limits (8 KB by default on either side). */
-const MAX_DETAILS = 4096;
 
 /** Why a call failed: a gRPC status code, a stable reason and a message the caller can act on. */
-export interface RpcFailure {
+export interface RpcFailure extends Problem {
   readonly code: status;
-  readonly reason: string;
-  readonly message: string;
 }
 
-export type RpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RpcFailure };
+export type RpcResult<T> = Result<T, RpcFailure>;
 
-const success = <T>(value: T): RpcResult<T> => ({ ok: true, value });
-const failure = (code: status, reason: string, message: string): RpcResult<never> => ({ ok: false, failure: { code, reason, message } });
+const success = <T>(value: T): RpcResult<T> => ok(value);
+const failure = (code: status, reason: string, message: string): RpcResult<never> => failWith({ code, reason, message });
 
 /**
  * The gRPC status of a problem the core reports while measuring. Missing data is
@@ -104,11 +96,6 @@ export function metricValueFor(metricName: string, value: number): MetricValue {
   return { metricName, metricValue: toInt64(value), metricValueFloat: value };
 }
 
-/** The epoch ms by which an answer is due: the call's deadline, or `defaultMs` from now without one. */
-export function deadlineFor(deadline: Deadline, now: number, defaultMs: number): number {
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(at) ? at : now + defaultMs;
-}
 
 export interface ScalerService {
   getMetricSpec(ref: ScaledObjectRef): RpcResult<GetMetricSpecResponse>;
@@ -141,8 +128,8 @@ function triggerKey(ref: ScaledObjectRef): string {
  * round would find no time left and fail the pair; so IsActive answers from a GetMetrics
  * measurement of the same trigger that finished within `activityReuseMs`.
  */
-export function createScalerService<C extends TriggerTarget>(
-  core: ScalerCore<C>,
+export function createScalerService(
+  core: ScalerCore,
   discovery: Discovery,
   options: ServiceOptions = {},
 ): ScalerService {
@@ -161,13 +148,13 @@ export function createScalerService<C extends TriggerTarget>(
     return entry && now() - entry.at <= reuseMs ? entry.active : undefined;
   };
 
-  const parse = (ref: ScaledObjectRef | undefined): RpcResult<{ ref: ScaledObjectRef; config: C }> => {
+  const parse = (ref: ScaledObjectRef | undefined): RpcResult<{ ref: ScaledObjectRef; config: TriggerConfig }> => {
     if (!ref) return failure(status.INVALID_ARGUMENT, 'MissingScaledObjectRef', 'the request has no scaledObjectRef');
     const parsed = core.parseTriggerMetadata(ref.scalerMetadata);
     return parsed.ok ? success({ ref, config: parsed.value }) : failure(status.INVALID_ARGUMENT, parsed.problem.reason, parsed.problem.message);
   };
 
-  const measure = async (ref: ScaledObjectRef | undefined, deadline: number): Promise<RpcResult<{ config: C; measured: MeasurementValue }>> => {
+  const measure = async (ref: ScaledObjectRef | undefined, deadline: number): Promise<RpcResult<{ config: TriggerConfig; measured: MeasurementValue }>> => {
     const parsed = parse(ref);
     if (!parsed.ok) return parsed;
     const { ref: caller, config } = parsed.value;
@@ -213,94 +200,6 @@ export function createScalerService<C extends TriggerTarget>(
       if (reused !== undefined) return success({ result: reused });
       const result = await measure(ref, deadline);
       return result.ok ? success({ result: result.value.measured.active }) : result;
-    },
-  };
-}
-
-export interface HandlerOptions {
-  readonly log: Logger;
-  readonly registry: Registry;
-  /** Deadline for calls that carry none. */
-  readonly defaultDeadlineMs: number;
-}
-
-/** gRPC handlers around the service: deadlines, status codes, logs and metrics. */
-export function externalScalerHandlers(service: ScalerService, options: HandlerOptions): ExternalScalerServer {
-  const { log } = options;
-  const handled = new Counter({
-    name: 'kks_rpc_requests_total',
-    help: 'RPCs answered, by method and gRPC status code.',
-    labelNames: ['method', 'code'] as const,
-    registers: [options.registry],
-  });
-  const latency = new Histogram({
-    name: 'kks_rpc_duration_seconds',
-    help: 'Time from receiving an RPC to answering it, by method.',
-    labelNames: ['method'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
-    registers: [options.registry],
-  });
-
-  const record = (method: string, code: status, started: number) => {
-    handled.inc({ method, code: status[code] });
-    latency.observe({ method }, (performance.now() - started) / 1000);
-  };
-
-  const unary =
-    <Req, Res>(
-      method: string,
-      describe: (request: Req) => ScaledObjectRef | undefined,
-      run: (request: Req, deadline: number) => RpcResult<Res> | Promise<RpcResult<Res>>,
-    ): handleUnaryCall<Req, Res> =>
-    (call: ServerUnaryCall<Req, Res>, callback) => {
-      const started = performance.now();
-      const ref = describe(call.request);
-      // Whatever the caller sent, cut: a 10 MB name makes no 10 MB log line.
-      const context = {
-        method,
-        scaledObject: ref ? untrusted(`${ref.namespace}/${ref.name}`, MAX_LOGGED) : undefined,
-        inferenceSet: ref ? untrusted(`${ref.scalerMetadata['inferenceSetNamespace'] ?? ''}/${ref.scalerMetadata['inferenceSetName'] ?? ''}`, MAX_LOGGED) : undefined,
-        peer: call.getPeer(),
-      };
-      Promise.resolve()
-        .then(() => run(call.request, deadlineFor(call.getDeadline(), Date.now(), options.defaultDeadlineMs)))
-        .then(
-          (result) => {
-            if (result.ok) {
-              record(method, status.OK, started);
-              log.debug({ ...context, response: result.value }, 'rpc answered');
-              callback(null, result.value);
-            } else {
-              const { code, reason, message } = result.failure;
-              record(method, code, started);
-              log.warn({ ...context, code: status[code], reason, err: message }, 'rpc failed');
-              // grpc-js sends details in a trailer; one over its header limits hangs the call and the next.
-              callback({ code, details: abbreviate(message, MAX_DETAILS) });
-            }
-          },
-          (error: unknown) => {
-            record(method, status.INTERNAL, started);
-            log.error({ ...context, err: error }, 'rpc failed unexpectedly');
-            callback({ code: status.INTERNAL, details: `internal error in ${method}` });
-          },
-        );
-    };
-
-  return {
-    getMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>('GetMetricSpec', (ref) => ref, (ref) => service.getMetricSpec(ref)),
-    getMetrics: unary<GetMetricsRequest, GetMetricsResponse>(
-      'GetMetrics',
-      (request) => request.scaledObjectRef,
-      (request, deadline) => service.getMetrics(request, deadline),
-    ),
-    isActive: unary<ScaledObjectRef, IsActiveResponse>('IsActive', (ref) => ref, (ref, deadline) => service.isActive(ref, deadline)),
-    streamIsActive(call: ServerWritableStream<ScaledObjectRef, IsActiveResponse>) {
-      const started = performance.now();
-      record('StreamIsActive', status.UNIMPLEMENTED, started);
-      call.emit('error', {
-        code: status.UNIMPLEMENTED,
-        details: 'StreamIsActive is not implemented: use a ScaledObject trigger of type "external", not "external-push"',
-      });
     },
   };
 }

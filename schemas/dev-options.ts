@@ -1,20 +1,10 @@
-import { PATTERNS, type Pattern } from '../dev/load-pattern.js';
-import { defineCommand } from '../lib/flags.js';
-import { loggingOptions, type LoggingOptions } from './logging-options.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineCommand } from './flags.js';
+import { loggingOptions } from './logging-options.js';
 
-export interface DevOptions extends LoggingOptions {
-  readonly replicas: number;
-  readonly pattern: Pattern;
-  readonly duration: number;
-  readonly hooksPort: number;
-  readonly grpcPort: number;
-  readonly httpPort: number;
-  readonly replicaPort: number;
-  readonly pollInterval: number;
-  readonly dir: string;
-  readonly policy: 'single' | 'composite';
-  readonly inferenceSet?: string;
-}
+/** How the simulated replicas' load moves over time (dev/load-pattern.ts says what each does). */
+export const PATTERNS = ['cycle', 'steady', 'burst', 'idle'] as const;
+export type Pattern = (typeof PATTERNS)[number];
 
 const port = (fallback: number, what: string) =>
   ({ type: 'integer', minimum: 0, maximum: 65535, default: fallback, description: `${what} (0: any free port)` }) as const;
@@ -76,6 +66,8 @@ export const devOptionsSchema = {
     logLevel: { ...loggingOptions.logLevel, default: 'warn', description: 'log level of the hooks and the scaler, whose logs appear beside the poll lines' },
   },
 } as const;
+
+export type DevOptions = Readonly<FromSchema<typeof devOptionsSchema>>;
 
 export const devCommand = defineCommand<DevOptions>(
   'dev',

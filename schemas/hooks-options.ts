@@ -1,14 +1,8 @@
-import { defineCommand } from '../lib/flags.js';
-import { loggingOptions, type LoggingOptions } from './logging-options.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineCommand } from './flags.js';
+import { loggingOptions } from './logging-options.js';
 
-export interface HooksOptions extends LoggingOptions {
-  readonly port: number;
-  readonly scalerAddress: string;
-  readonly triggerAuthentication: string;
-  readonly maxBodyBytes: number;
-}
-
-export const hooksCommand = defineCommand<HooksOptions>('hooks', 'serve the Metacontroller webhooks', {
+const hooksOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -35,4 +29,8 @@ export const hooksCommand = defineCommand<HooksOptions>('hooks', 'serve the Meta
     },
     ...loggingOptions,
   },
-});
+} as const;
+
+export type HooksOptions = Readonly<FromSchema<typeof hooksOptionsSchema>>;
+
+export const hooksCommand = defineCommand<HooksOptions>('hooks', 'serve the Metacontroller webhooks', hooksOptionsSchema);

@@ -1,3 +1,5 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
 /** Options every command shares; spread into each command's options schema. */
 export const loggingOptions = {
   logLevel: {
@@ -14,7 +16,4 @@ export const loggingOptions = {
   },
 } as const;
 
-export interface LoggingOptions {
-  readonly logLevel: string;
-  readonly logFormat: 'auto' | 'json' | 'pretty';
-}
+export type LoggingOptions = Readonly<FromSchema<{ type: 'object'; properties: typeof loggingOptions; required: ['logLevel', 'logFormat'] }>>;

@@ -1,4 +1,5 @@
-import { loggingOptions, type LoggingOptions } from './logging-options.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { loggingOptions } from './logging-options.js';
 import { HOST } from './patterns.js';
 
 /** Options of `keda-kaito-scaler query`: call the scaler the way KEDA does. */
@@ -48,13 +49,5 @@ export const queryOptionsSchema = {
   },
 } as const;
 
-export interface QueryOptions extends LoggingOptions {
-  readonly address: string;
-  readonly tlsDir: string;
-  readonly serverName?: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly metadata: readonly string[];
-  readonly timeoutMs: number;
-  readonly output: 'text' | 'json';
-}
+export type QueryOptions = Readonly<FromSchema<typeof queryOptionsSchema>>;
+

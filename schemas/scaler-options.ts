@@ -1,4 +1,5 @@
-import { loggingOptions, type LoggingOptions } from './logging-options.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { loggingOptions } from './logging-options.js';
 
 const port = (fallback: number, what: string) =>
   ({ type: 'integer', minimum: 1, maximum: 65535, default: fallback, description: what }) as const;
@@ -99,20 +100,5 @@ export const scalerOptionsSchema = {
   },
 } as const;
 
-export interface ScalerOptions extends LoggingOptions {
-  readonly grpcPort: number;
-  readonly httpPort: number;
-  readonly host: string;
-  readonly tlsDir: string;
-  readonly targets?: string;
-  readonly kubeconfig?: string;
-  readonly scrapeConcurrency: number;
-  readonly maxBodyBytes: number;
-  readonly defaultDeadlineMs: number;
-  readonly shutdownGraceMs: number;
-  readonly sampleInterval: number;
-  readonly maxSampledKeys: number;
-  readonly record?: string;
-  readonly recordMaxBytes: number;
-  readonly recordFiles: number;
-}
+export type ScalerOptions = Readonly<FromSchema<typeof scalerOptionsSchema>>;
+

@@ -1,21 +1,6 @@
-import { defineCommand } from '../lib/flags.js';
-import { loggingOptions, type LoggingOptions } from './logging-options.js';
-
-export interface SimulateOptions extends LoggingOptions {
-  readonly policy: readonly string[];
-  readonly load?: string;
-  readonly replay?: string;
-  readonly replayInferenceSet?: string;
-  readonly duration?: string;
-  readonly startup: string;
-  readonly capacity: number;
-  readonly concurrency: number;
-  readonly peak?: number;
-  readonly slo: string;
-  readonly failureRate: number;
-  readonly seed: number;
-  readonly out: string;
-}
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineCommand } from './flags.js';
+import { loggingOptions } from './logging-options.js';
 
 /** A duration as written on the command line: "90s", "6m", "1h30m", "4h". */
 const DURATION = '^([0-9]+(\\.[0-9]+)?(s|m|h))+$';
@@ -30,8 +15,8 @@ export function durationSeconds(text: string): number {
   return total;
 }
 
-const duration = (fallback: string | undefined, description: string) =>
-  ({ type: 'string', pattern: DURATION, ...(fallback === undefined ? {} : { default: fallback }), description }) as const;
+const duration = (description: string) => ({ type: 'string', pattern: DURATION, description }) as const;
+const durationOr = <D extends string>(fallback: D, description: string) => ({ type: 'string', pattern: DURATION, default: fallback, description }) as const;
 
 /** Options of `keda-kaito-scaler simulate`, the rehearsal of scaling policies. */
 export const simulateOptionsSchema = {
@@ -62,8 +47,8 @@ export const simulateOptionsSchema = {
       pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
       description: 'namespace/name of the InferenceSet to replay when the recording holds several',
     },
-    duration: duration(undefined, 'how long to simulate, e.g. 24h (default: the length of the load or recording)'),
-    startup: duration('6m', 'how long a new replica takes to serve: node provisioning plus model load'),
+    duration: duration('how long to simulate, e.g. 24h (default: the length of the load or recording)'),
+    startup: durationOr('6m', 'how long a new replica takes to serve: node provisioning plus model load'),
     capacity: {
       type: 'number',
       exclusiveMinimum: 0,
@@ -84,7 +69,7 @@ export const simulateOptionsSchema = {
       maximum: 1_000_000_000,
       description: 'arrivals per second at the busiest moment of step, diurnal and burst (default 3.5 x capacity)',
     },
-    slo: duration('10s', 'queue time above which a moment counts as over target'),
+    slo: durationOr('10s', 'queue time above which a moment counts as over target'),
     failureRate: {
       type: 'number',
       minimum: 0,
@@ -109,6 +94,8 @@ export const simulateOptionsSchema = {
     logLevel: { ...loggingOptions.logLevel, default: 'warn' },
   },
 } as const;
+
+export type SimulateOptions = Readonly<FromSchema<typeof simulateOptionsSchema>>;
 
 export const simulateCommand = defineCommand<SimulateOptions>(
   'simulate',

@@ -1,28 +1,6 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { compile } from './compile.js';
 import { NAMESPACE, OBJECT_NAME, PORT } from './patterns.js';
-
-/**
- * The trigger metadata KEDA sends with every call (`scalerMetadata`): all values are
- * strings. Keys not listed here are ignored (KEDA adds its own, e.g. `scalerAddress`);
- * the listed ones are checked strictly.
- */
-export interface TriggerMetadata {
-  readonly inferenceSetName: string;
-  readonly inferenceSetNamespace: string;
-  readonly metricName: string;
-  readonly threshold?: string;
-  readonly metricProtocol: 'http' | 'https';
-  readonly metricPort: string;
-  readonly metricPath: string;
-  readonly scrapeTimeout: string;
-  readonly aggregation: 'sum' | 'service-avg' | 'windowed-avg' | 'percentile' | 'rate' | 'gate';
-  readonly upThreshold?: string;
-  readonly downThreshold?: string;
-  readonly metricCacheWindow: string;
-  readonly quantile?: string;
-  readonly minSamples: string;
-  readonly metricSource: 'modelpod';
-}
 
 const reason = 'InvalidMetadata';
 
@@ -32,6 +10,11 @@ const DECIMAL = '^-?([0-9]+(\\.[0-9]+)?|\\.[0-9]+)$';
 /** The rule for `scrapeTimeout`, also quoted when a duration parses but is out of range. */
 export const scrapeTimeoutRule = 'per-replica scrape timeout, a duration such as "3s", "500ms", "1.5s" or "1m" (units ms, s, m), from 1ms to 60s';
 
+/**
+ * The trigger metadata KEDA sends with every call (`scalerMetadata`): all values are
+ * strings. Keys not listed here are ignored (KEDA adds its own, e.g. `scalerAddress`);
+ * the listed ones are checked strictly.
+ */
 export const triggerMetadataSchema = {
   type: 'object',
   // `threshold` is required for `sum` only: checked in code (scaler/metadata.ts).
@@ -151,6 +134,9 @@ export const triggerMetadataSchema = {
     },
   },
 } as const;
+
+/** A validated trigger metadata map; keys the schema does not list stay as KEDA sent them. */
+export type TriggerMetadata = Readonly<FromSchema<typeof triggerMetadataSchema>>;
 
 export const validateTriggerMetadata = compile<TriggerMetadata>(triggerMetadataSchema, {
   reason,

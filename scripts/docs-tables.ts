@@ -1,4 +1,4 @@
-import { envName, flagName } from '../lib/flags.js';
+import { envName, flagName } from '../schemas/flags.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { ANNOTATION_PREFIX, annotationsSchema } from '../schemas/annotations.js';
 import { certsCommand } from '../schemas/certs-options.js';

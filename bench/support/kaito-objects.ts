@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../test/support/fake-api-server.js';
+import type { KubeObject } from './fake-api-server.js';
 
 /**
  * InferenceSets and Workspaces shaped like what a KAITO cluster stores: managedFields,

@@ -53,8 +53,8 @@ export function naiveDesign(urls: readonly string[]): Design {
   const scraper = createScraper({ maxBodyBytes: 4 * 1024 * 1024, idleSocketMs: 10 * 60 * 1000 });
   const fetchPage = async (url: string) => {
     const page = await scraper.fetch(url, 3000);
-    if (!page.ok) throw new Error(`${url}: ${page.missing} (${page.detail})`);
-    return page.body;
+    if (!page.ok) throw new Error(`${url}: ${page.problem.reason} (${page.problem.message})`);
+    return page.value;
   };
   const read = (url: string, body: string) => {
     const family = parsePrometheusText(body).find((entry) => entry.name === METRIC);

@@ -15,7 +15,7 @@ const policy = (() => {
 })();
 const poll = (name: string, value: number | string, reason?: string): TriggerPoll => ({
   name,
-  value: typeof value === 'number' ? { ok: true, value } : { ok: false, code: value, message: 'down' },
+  value: typeof value === 'number' ? { ok: true, value } : { ok: false, problem: { reason: value, message: 'down' } },
   ...(reason !== undefined && { reason }),
 });
 

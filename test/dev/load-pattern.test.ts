@@ -1,4 +1,5 @@
-import { loadAt, type Pattern } from '../../dev/load-pattern.js';
+import { loadAt } from '../../dev/load-pattern.js';
+import type { Pattern } from '../../schemas/dev-options.js';
 
 describe('loadAt', () => {
   it.each<[Pattern, number, number, number, { waiting: number; running: number; reachable: boolean }]>([

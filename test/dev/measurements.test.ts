@@ -1,6 +1,6 @@
 import { matchObserved, readings, type Observed } from '../../dev/measurements.js';
 import { fail, ok } from '../../lib/result.js';
-import type { Answer } from '../../scaler/query.js';
+import type { Answer } from '../../scaler/client.js';
 
 const outcomes = [
   { url: 'http://127.0.0.1:9001/metrics', value: 3 },
@@ -21,7 +21,7 @@ const failed = (at: number): Observed => ({
   result: fail('NoSamples', 'no replica gave a sample'),
 });
 const value = (n: number): Answer<number> => ({ ok: true, value: n });
-const unavailable: Answer<number> = { ok: false, code: 'UNAVAILABLE', message: 'no sample' };
+const unavailable: Answer<number> = { ok: false, problem: { reason: 'UNAVAILABLE', message: 'no sample' } };
 
 describe('matchObserved: the measurement that answered this poll', () => {
   it.each<[string, Observed[], number, Answer<number>, number | undefined]>([

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { parse } from 'yaml';
-import { envName, flagName } from '../../lib/flags.js';
+import { envName, flagName } from '../../schemas/flags.js';
 import { ANNOTATIONS, ANNOTATION_PREFIX } from '../../schemas/annotations.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 import { loggingOptions } from '../../schemas/logging-options.js';

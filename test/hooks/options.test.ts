@@ -1,4 +1,4 @@
-import { parseOptions } from '../../lib/flags.js';
+import { parseOptions } from '../../schemas/flags.js';
 import { hooksCommand } from '../../schemas/hooks-options.js';
 
 describe('hooks options', () => {

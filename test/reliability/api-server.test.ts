@@ -2,12 +2,12 @@ import { jest } from '@jest/globals';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startKubernetesDiscovery } from '../../scaler/discovery/kubernetes.js';
-import { realParts, startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
-import type { TriggerConfig } from '../../scaler/metadata.js';
+import { realParts } from '../../scaler/parts.js';
+import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/start.js';
 import { FAST, inferenceSet, IS, workspace, WS } from '../scaler/discovery/harness.js';
 import { captureLog, eventually, scalerClient, tempDir, type TestClient, testScalerOptions } from '../scaler/helpers.js';
 import { createAuthority, writeTlsDir, type TestAuthority } from '../scaler/pki.js';
-import { startFakeApiServer, WORKSPACE_CRD, type FakeApiServer } from '../support/fake-api-server.js';
+import { startFakeApiServer, WORKSPACE_CRD, type FakeApiServer } from '../../bench/support/fake-api-server.js';
 import { FAMILY, startHostile, type HostileTarget } from '../support/hostile-targets.js';
 import { trapUnhandledRejections } from './traps.js';
 
@@ -54,7 +54,7 @@ afterAll(async () => {
 trapUnhandledRejections();
 
 /** The real scaler parts; only the Workspace's address is local. */
-const parts = (fake: FakeApiServer): ScalerParts<TriggerConfig> => ({
+const parts = (fake: FakeApiServer): ScalerParts => ({
   createCore(options) {
     const core = realParts.createCore(options);
     return {

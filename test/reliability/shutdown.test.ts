@@ -20,7 +20,7 @@ jest.setTimeout(40_000);
 /** Beyond the grace period: the time a process may take to close sockets and exit on a busy machine. */
 const EXIT_SLACK_MS = 2500;
 const SCALER_GRACE_MS = 3000;
-/** The hooks' grace period (hooks/command.ts). */
+/** The hooks' grace period (hooks/start.ts). */
 const HOOKS_GRACE_MS = 10_000;
 
 /** Sends SIGTERM; resolves with the exit code and how long the process took to exit. */

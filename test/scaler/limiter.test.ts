@@ -48,7 +48,7 @@ describe('createLimiter', () => {
 
     gates[2]?.open('c');
     gates[3]?.open('d');
-    expect(await Promise.all(runs)).toEqual(['a', 'b', 'c', 'd'].map((value) => ({ ran: true, value })));
+    expect(await Promise.all(runs)).toEqual(['a', 'b', 'c', 'd'].map((value) => ({ ok: true, value })));
     expect([limiter.active, limiter.waiting]).toEqual([0, 0]);
   });
 
@@ -59,11 +59,11 @@ describe('createLimiter', () => {
     const late = jest.fn(() => Promise.resolve('late'));
     const second = limiter.run(T, Date.now() + 30, late);
     expect(limiter.waiting).toBe(1);
-    expect(await second).toEqual({ ran: false });
+    expect(await second).toEqual({ ok: false, problem: { reason: 'QueueTimeout', message: 'no free slot before the deadline' } });
     expect(limiter.waiting).toBe(0);
 
     busy.open('done');
-    expect(await first).toEqual({ ran: true, value: 'done' });
+    expect(await first).toEqual({ ok: true, value: 'done' });
     await tick();
     expect(late).not.toHaveBeenCalled();
     expect(limiter.active).toBe(0);
@@ -74,14 +74,14 @@ describe('createLimiter', () => {
     const busy = gate();
     void limiter.run(T, Infinity, () => busy.promise);
     const task = jest.fn(() => Promise.resolve('x'));
-    expect(await limiter.run(T, Date.now() - 1, task)).toEqual({ ran: false });
+    expect(await limiter.run(T, Date.now() - 1, task)).toEqual({ ok: false, problem: { reason: 'QueueTimeout', message: 'no free slot before the deadline' } });
     expect(limiter.waiting).toBe(0);
     busy.open('done');
   });
 
   it('runs a task with a past deadline when a slot is free (the deadline bounds only the wait)', async () => {
     const limiter = createLimiter(flat(1));
-    expect(await limiter.run(T, Date.now() - 1, () => Promise.resolve('now'))).toEqual({ ran: true, value: 'now' });
+    expect(await limiter.run(T, Date.now() - 1, () => Promise.resolve('now'))).toEqual({ ok: true, value: 'now' });
   });
 
   it('frees the slot of a task that fails, and passes the failure on', async () => {
@@ -91,7 +91,7 @@ describe('createLimiter', () => {
     const second = limiter.run(T, Infinity, () => Promise.resolve('next'));
     failing.fail(new Error('boom'));
     await expect(first).rejects.toThrow('boom');
-    expect(await second).toEqual({ ran: true, value: 'next' });
+    expect(await second).toEqual({ ok: true, value: 'next' });
     expect(limiter.active).toBe(0);
   });
 
@@ -163,7 +163,7 @@ describe('fair shares', () => {
     await tick();
     expect(started).toEqual(['a/hostile', 'a/hostile', 'b/healthy']);
     healthy[0]?.gate.open('fine');
-    expect(await healthy[0]?.run).toEqual({ ran: true, value: 'fine' });
+    expect(await healthy[0]?.run).toEqual({ ok: true, value: 'fine' });
     for (const task of hostile) task.gate.open('late');
   });
 
@@ -201,7 +201,7 @@ describe('fair shares', () => {
     const started: string[] = [];
     const busy = load(limiter, started, { group: 'a', key: 'x' }, 1);
     const late = load(limiter, started, { group: 'b', key: 'y' }, 1, Date.now() + 20);
-    expect(await late[0]?.run).toEqual({ ran: false });
+    expect(await late[0]?.run).toEqual({ ok: false, problem: { reason: 'QueueTimeout', message: 'no free slot before the deadline' } });
     expect([limiter.waiting, limiter.waitingTenants, limiter.busiestWaiting(5)]).toEqual([0, 0, []]);
     busy[0]?.gate.open('done');
     await busy[0]?.run;

@@ -6,7 +6,8 @@ import { createMeasurer, type ObservedMeasurement } from '../../scaler/measure.j
 import { createRecorder, recordOf, RECORD_FILE } from '../../scaler/record.js';
 import { validateRecordingLine } from '../../schemas/recording.js';
 import { parseRecording } from '../../simulate/replay.js';
-import { realParts, startScaler } from '../../scaler/command.js';
+import { realParts } from '../../scaler/parts.js';
+import { startScaler } from '../../scaler/start.js';
 import { captureLog, eventually, scalerClient, tempDir, testScalerOptions, triggerConfig, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir } from './pki.js';
 import { page, startTarget, waiting } from './local-targets.js';

@@ -2,9 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, ok } from '../../lib/result.js';
-import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
+import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/start.js';
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
-import type { TriggerTarget } from '../../scaler/service.js';
+import { triggerConfig } from './trigger-config.js';
 import { captureLog, eventually, scalerClient, tempDir, type ClientIdentity, type TestClient, testScalerOptions } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
@@ -14,11 +14,11 @@ import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pk
  * on a connection that stays open and on a fresh connection per call.
  */
 
-const parts: ScalerParts<TriggerTarget> = {
+const parts: ScalerParts = {
   createCore: () => ({
     parseTriggerMetadata: (metadata) =>
       metadata['inferenceSetName'] && metadata['inferenceSetNamespace']
-        ? ok({ inferenceSetName: metadata['inferenceSetName'], inferenceSetNamespace: metadata['inferenceSetNamespace'], metricName: 'm', threshold: 1 })
+        ? ok(triggerConfig({ inferenceSetName: metadata['inferenceSetName'], inferenceSetNamespace: metadata['inferenceSetNamespace'], metricName: 'm', threshold: 1 }))
         : fail('InvalidMetadata', 'inferenceSetName and inferenceSetNamespace are required'),
     targetUrls: (_config, _namespace, workspaces) => workspaces.map((ws) => `http://${ws.address}/metrics`),
     // Long enough that calls are in flight whenever the files change.

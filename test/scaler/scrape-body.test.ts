@@ -48,6 +48,6 @@ describe('createScraper: the body, whole or in pieces', () => {
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       void write(response);
     };
-    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toEqual({ ok: true, body: PAGE });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toEqual({ ok: true, value: PAGE });
   });
 });

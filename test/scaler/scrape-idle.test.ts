@@ -46,7 +46,7 @@ describe('createScraper: idle keep-alive connections', () => {
 
   it('closes a connection left idle for idleSocketMs', async () => {
     scraper = createScraper({ maxBodyBytes: 1024, idleSocketMs: 200 });
-    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: BODY });
+    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: BODY });
     expect(counts.closed).toBe(0);
     expect(await until(() => counts.closed === 1, 5000)).toBe(true);
   });
@@ -54,7 +54,7 @@ describe('createScraper: idle keep-alive connections', () => {
   it('keeps a connection that is used again in time, however long it lives', async () => {
     scraper = createScraper({ maxBodyBytes: 1024, idleSocketMs: 300 });
     for (let index = 0; index < 6; index += 1) {
-      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: BODY });
+      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: BODY });
       await sleep(100);
     }
     expect(counts).toEqual({ opened: 1, closed: 0 });
@@ -65,9 +65,9 @@ describe('createScraper: idle keep-alive connections', () => {
     // fire during the second.
     answer = (_request, response) => setTimeout(() => response.end(BODY), 250);
     scraper = createScraper({ maxBodyBytes: 1024, idleSocketMs: 300 });
-    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: BODY });
+    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: BODY });
     await sleep(150);
-    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: BODY });
+    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: BODY });
     expect(counts).toEqual({ opened: 1, closed: 0 });
   });
 
@@ -75,7 +75,7 @@ describe('createScraper: idle keep-alive connections', () => {
     // Node's agent keeps a connection one second less than the server says it will.
     answer = (_request, response) => response.writeHead(200, { 'keep-alive': 'timeout=2' }).end(BODY);
     scraper = createScraper({ maxBodyBytes: 1024, idleSocketMs: 60_000 });
-    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: BODY });
+    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: BODY });
     expect(await until(() => counts.closed === 1, 4000)).toBe(true);
   });
 });

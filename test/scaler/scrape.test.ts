@@ -52,7 +52,7 @@ describe('createScraper', () => {
 
   it('reads the body, asking for the text format without compression', async () => {
     const target = await start(page(waiting(3, 4)));
-    expect(await scraper.fetch(`${target.origin}/metrics?name%5B%5D=x`, 2000)).toEqual({ ok: true, body: waiting(3, 4) });
+    expect(await scraper.fetch(`${target.origin}/metrics?name%5B%5D=x`, 2000)).toEqual({ ok: true, value: waiting(3, 4) });
     expect(target.requests).toEqual(['/metrics?name%5B%5D=x']);
     expect(target.headers[0]).toMatchObject({ 'accept-encoding': 'identity', accept: expect.stringContaining('text/plain;version=0.0.4') });
   });
@@ -66,7 +66,7 @@ describe('createScraper', () => {
   it('reads a body of exactly the cap', async () => {
     const body = 'x'.repeat(64 * 1024);
     const target = await start(page(body));
-    expect(await scraper.fetch(`${target.origin}/`, 2000)).toEqual({ ok: true, body });
+    expect(await scraper.fetch(`${target.origin}/`, 2000)).toEqual({ ok: true, value: body });
   });
 
   const failures: Array<[string, Parameters<typeof startTarget>[0], string, RegExp]> = [
@@ -85,14 +85,14 @@ describe('createScraper', () => {
   it.each(failures)('%s', async (_name, handler, reason, detail) => {
     const target = await start(handler);
     const result = await scraper.fetch(`${target.origin}/metrics`, 2000);
-    if (reason === '') expect(result).toEqual({ ok: true, body: '' });
-    else expect(result).toEqual({ ok: false, missing: reason, detail: expect.stringMatching(detail) });
+    if (reason === '') expect(result).toEqual({ ok: true, value: '' });
+    else expect(result).toEqual({ ok: false, problem: { reason: reason, message: expect.stringMatching(detail) } });
   });
 
   it('does not follow a redirect', async () => {
     const elsewhere = await start(page(waiting(1)));
     const target = await start((_q, r) => r.writeHead(301, { location: `${elsewhere.origin}/metrics` }).end());
-    expect(await scraper.fetch(`${target.origin}/metrics`, 2000)).toMatchObject({ ok: false, missing: 'Redirect' });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 2000)).toMatchObject({ ok: false, problem: { reason: 'Redirect' } });
     expect(elsewhere.requests).toEqual([]);
   });
 
@@ -107,7 +107,7 @@ describe('createScraper', () => {
       };
       pump();
     });
-    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toMatchObject({ ok: false, missing: 'TooLarge' });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toMatchObject({ ok: false, problem: { reason: 'TooLarge' } });
     await eventually('every connection closed', () => target.connections.open === 0);
     expect(written).toBeLessThan(64 * MiB);
   });
@@ -115,7 +115,7 @@ describe('createScraper', () => {
   it('gives up on a target that never answers, and closes the connection', async () => {
     const target = await start(hang);
     const started = Date.now();
-    expect(await scraper.fetch(`${target.origin}/metrics`, 200)).toEqual({ ok: false, missing: 'Timeout', detail: 'no complete answer within 200 ms' });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 200)).toEqual({ ok: false, problem: { reason: 'Timeout', message: 'no complete answer within 200 ms' } });
     expect(Date.now() - started).toBeLessThan(200 + 1000);
     await eventually('every connection closed', () => target.connections.open === 0);
   });
@@ -126,18 +126,18 @@ describe('createScraper', () => {
       const timer = setInterval(() => (response.destroyed ? clearInterval(timer) : response.write('x')), 50);
       response.on('close', () => clearInterval(timer));
     });
-    expect(await scraper.fetch(`${target.origin}/metrics`, 300)).toMatchObject({ ok: false, missing: 'Timeout' });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 300)).toMatchObject({ ok: false, problem: { reason: 'Timeout' } });
   });
 
   it('reports a closed port as unreachable', async () => {
     const target = await start(hang);
     const origin = target.origin;
     await target.close();
-    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, missing: 'Unreachable', detail: 'connection refused' });
+    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, problem: { reason: 'Unreachable', message: 'connection refused' } });
   });
 
   it('reports an unknown host as unreachable', async () => {
-    expect(await scraper.fetch('http://no-such-host.invalid/metrics', 3000)).toMatchObject({ ok: false, missing: expect.stringMatching(/Unreachable|Timeout/) });
+    expect(await scraper.fetch('http://no-such-host.invalid/metrics', 3000)).toMatchObject({ ok: false, problem: { reason: expect.stringMatching(/Unreachable|Timeout/) } });
   });
 
   const invalid: Array<[string, RegExp]> = [
@@ -146,12 +146,12 @@ describe('createScraper', () => {
     ['http://', /is not a URL/],
   ];
   it.each(invalid)('refuses %j', async (url, detail) => {
-    expect(await scraper.fetch(url, 1000)).toEqual({ ok: false, missing: 'InvalidUrl', detail: expect.stringMatching(detail) });
+    expect(await scraper.fetch(url, 1000)).toEqual({ ok: false, problem: { reason: 'InvalidUrl', message: expect.stringMatching(detail) } });
   });
 
   it.each([0, -5, NaN])('does not start without time left (%p ms)', async (timeout) => {
     const target = await start(page(waiting(1)));
-    expect(await scraper.fetch(`${target.origin}/metrics`, timeout)).toMatchObject({ ok: false, missing: 'Timeout' });
+    expect(await scraper.fetch(`${target.origin}/metrics`, timeout)).toMatchObject({ ok: false, problem: { reason: 'Timeout' } });
     expect(target.requests).toEqual([]);
   });
 
@@ -160,8 +160,8 @@ describe('createScraper', () => {
     const pending = scraper.fetch(`${target.origin}/metrics`, 5000);
     await eventually('one request arrived', () => target.requests.length === 1);
     scraper.close();
-    expect(await pending).toEqual({ ok: false, missing: 'Cancelled', detail: 'the scraper was closed' });
-    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toMatchObject({ ok: false, missing: 'Cancelled' });
+    expect(await pending).toEqual({ ok: false, problem: { reason: 'Cancelled', message: 'the scraper was closed' } });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 5000)).toMatchObject({ ok: false, problem: { reason: 'Cancelled' } });
     await eventually('every connection closed', () => target.connections.open === 0);
   });
 
@@ -177,7 +177,7 @@ describe('createScraper', () => {
     const target = await start(page(waiting(6), 300));
     const impatient = createScraper({ maxBodyBytes: MiB, idleSocketMs: 50 });
     try {
-      expect(await impatient.fetch(`${target.origin}/metrics`, 2000)).toEqual({ ok: true, body: waiting(6) });
+      expect(await impatient.fetch(`${target.origin}/metrics`, 2000)).toEqual({ ok: true, value: waiting(6) });
     } finally {
       impatient.close();
     }
@@ -196,7 +196,7 @@ describe('createScraper', () => {
 
     it('is a bad response', async () => {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, missing: 'BadResponse', detail: expect.stringMatching(/^HPE_/) });
+      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, problem: { reason: 'BadResponse', message: expect.stringMatching(/^HPE_/) } });
     });
   });
 
@@ -231,8 +231,8 @@ describe('createScraper', () => {
 
     it('is retried once on a fresh connection', async () => {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: waiting(1) });
-      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, body: waiting(2) });
+      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: waiting(1) });
+      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: true, value: waiting(2) });
       expect(connections).toBe(2);
     });
   });
@@ -242,14 +242,14 @@ describe('createScraper', () => {
 
     it('verifies the server against the system CAs by default', async () => {
       const target = await start(page(waiting(1)), certificate);
-      expect(await scraper.fetch(`${target.origin}/metrics`, 2000)).toMatchObject({ ok: false, missing: 'TlsError' });
+      expect(await scraper.fetch(`${target.origin}/metrics`, 2000)).toMatchObject({ ok: false, problem: { reason: 'TlsError' } });
     });
 
     it('trusts the CA bundle it is given', async () => {
       const target = await start(page(waiting(5)), certificate);
       const trusting = createScraper({ maxBodyBytes: MiB, idleSocketMs: 4000, https: { ca: certificate.cert } });
       try {
-        expect(await trusting.fetch(`${target.origin}/metrics`, 2000)).toEqual({ ok: true, body: waiting(5) });
+        expect(await trusting.fetch(`${target.origin}/metrics`, 2000)).toEqual({ ok: true, value: waiting(5) });
       } finally {
         trusting.close();
       }
@@ -258,7 +258,7 @@ describe('createScraper', () => {
     it('reports a plain-HTTP server behind an https URL', async () => {
       const target = await start(page(waiting(1)));
       const result = await scraper.fetch(target.origin.replace('http:', 'https:'), 2000);
-      expect(result).toMatchObject({ ok: false, missing: expect.stringMatching(/TlsError|Unreachable/) });
+      expect(result).toMatchObject({ ok: false, problem: { reason: expect.stringMatching(/TlsError|Unreachable/) } });
     });
   });
 });

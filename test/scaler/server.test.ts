@@ -4,10 +4,10 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
 import request from 'supertest';
 import { fail, ok } from '../../lib/result.js';
-import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/command.js';
+import { startScaler, type RunningScaler, type ScalerParts } from '../../scaler/start.js';
 import { startStaticDiscovery } from '../../scaler/discovery/static.js';
 import type { ScalerOptions } from '../../schemas/scaler-options.js';
-import type { TriggerTarget } from '../../scaler/service.js';
+import { triggerConfig } from './trigger-config.js';
 import { captureLog, eventually, scalerClient, tempDir, testScalerOptions, triggerMetadata } from './helpers.js';
 import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pki.js';
 
@@ -19,7 +19,7 @@ import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pk
 const measured = new Map<string, number>();
 let release: (() => void) | undefined;
 
-const parts: ScalerParts<TriggerTarget> = {
+const parts: ScalerParts = {
   createCore: () => ({
     parseTriggerMetadata: (metadata) => {
       const threshold = Number(metadata['threshold']);
@@ -27,12 +27,14 @@ const parts: ScalerParts<TriggerTarget> = {
         return fail('InvalidMetadata', 'metadata keys inferenceSetName, inferenceSetNamespace and metricName are required');
       }
       if (!(threshold > 0)) return fail('InvalidMetadata', 'metadata key threshold must be a number greater than 0');
-      return ok({
-        inferenceSetName: metadata['inferenceSetName'],
-        inferenceSetNamespace: metadata['inferenceSetNamespace'],
-        metricName: metadata['metricName'],
-        threshold,
-      });
+      return ok(
+        triggerConfig({
+          inferenceSetName: metadata['inferenceSetName'],
+          inferenceSetNamespace: metadata['inferenceSetNamespace'],
+          metricName: metadata['metricName'],
+          threshold,
+        }),
+      );
     },
     targetUrls: (_config, _namespace, workspaces) => workspaces.map((ws) => `http://${ws.address}/metrics`),
     async measure(_config, urls) {

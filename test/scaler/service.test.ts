@@ -3,7 +3,6 @@ import { fail, ok, type Result } from '../../lib/result.js';
 import type { Discovery, InferenceSetView, Workspace } from '../../scaler/discovery/discovery.js';
 import {
   createScalerService,
-  deadlineFor,
   measureStatus,
   metricNameFor,
   metricSpecFor,
@@ -12,6 +11,8 @@ import {
   type ScalerCore,
   type TriggerTarget,
 } from '../../scaler/service.js';
+import type { TriggerConfig } from '../../scaler/metadata.js';
+import { triggerConfig } from './trigger-config.js';
 
 describe('metricNameFor: a stable, lowercase HPA metric name', () => {
   const trigger = (inferenceSetNamespace: string, inferenceSetName: string, metricName: string): TriggerTarget => ({
@@ -96,40 +97,24 @@ describe('measureStatus: the gRPC code of a measuring problem', () => {
   });
 });
 
-describe('deadlineFor: the call deadline, else a default from now', () => {
-  const now = 1_000_000;
-  const cases: Array<[string, Date | number, number]> = [
-    ['a Date', new Date(now + 2500), now + 2500],
-    ['epoch ms', now + 700, now + 700],
-    ['none (Infinity)', Infinity, now + 3000],
-    ['already past', now - 5, now - 5],
-  ];
-  it.each(cases)('%s', (_name, deadline, expected) => {
-    expect(deadlineFor(deadline, now, 3000)).toBe(expected);
-  });
-});
-
-interface FakeConfig extends TriggerTarget {
-  readonly metricPort: number;
-}
-
 /** A core that parses the four required keys and returns what the test queues. */
 function fakeCore(outcome: Result<MeasurementValue>) {
-  const calls: Array<{ config: FakeConfig; urls: readonly string[]; deadline: number; desired?: number | undefined }> = [];
-  const core: ScalerCore<FakeConfig> = {
+  const calls: Array<{ config: TriggerConfig; urls: readonly string[]; deadline: number; desired?: number | undefined }> = [];
+  const core: ScalerCore = {
     parseTriggerMetadata(metadata) {
       for (const key of ['inferenceSetName', 'inferenceSetNamespace', 'metricName', 'threshold']) {
         if (!metadata[key]) return fail('InvalidMetadata', `metadata key ${key} is required`);
       }
       const threshold = Number(metadata['threshold']);
       if (!(threshold > 0)) return fail('InvalidMetadata', 'metadata key threshold must be a number greater than 0');
-      return ok({
-        inferenceSetName: metadata['inferenceSetName']!,
-        inferenceSetNamespace: metadata['inferenceSetNamespace']!,
-        metricName: metadata['metricName']!,
-        threshold,
-        metricPort: 80,
-      });
+      return ok(
+        triggerConfig({
+          inferenceSetName: metadata['inferenceSetName']!,
+          inferenceSetNamespace: metadata['inferenceSetNamespace']!,
+          metricName: metadata['metricName']!,
+          threshold,
+        }),
+      );
     },
     targetUrls: (config, namespace, workspaces: readonly Workspace[]) =>
       workspaces.map((ws) => `http://${ws.address ?? `${ws.name}.${namespace}.svc.cluster.local:${config.metricPort}`}/metrics`),
@@ -222,9 +207,9 @@ describe('createScalerService', () => {
     for (const result of [await service.getMetrics({ scaledObjectRef: request, metricName: 'x' }, deadline), await service.isActive(request as never, deadline)]) {
       expect(result.ok).toBe(false);
       if (!result.ok) {
-        expect(result.failure.code).toBe(code);
-        expect(result.failure.reason).toBe(reason);
-        expect(result.failure.message).toMatch(message);
+        expect(result.problem.code).toBe(code);
+        expect(result.problem.reason).toBe(reason);
+        expect(result.problem.message).toMatch(message);
       }
     }
   });
@@ -240,7 +225,7 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
     let clock = 1_000_000;
     const outcomes: Array<Result<MeasurementValue>> = [];
     const { core, calls } = fakeCore(ok({ value: 0, active: false }));
-    const counting: ScalerCore<FakeConfig> = {
+    const counting: ScalerCore = {
       ...core,
       async measure(config, urls, at, view) {
         await core.measure(config, urls, at, view);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { envName, flagName } from '../../lib/flags.js';
+import { envName, flagName } from '../../schemas/flags.js';
 import { simulateCommand, simulateOptionsSchema } from '../../schemas/simulate-options.js';
-import { prepare, readText, rehearse } from '../../simulate/command.js';
+import { prepare, readText, rehearse } from '../../simulate/rehearsal.js';
 import { summaryTable } from '../../simulate/outputs.js';
 
 const docs = readFileSync(new URL('../../docs/simulate.md', import.meta.url), 'utf8');

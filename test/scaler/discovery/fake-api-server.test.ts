@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { SCALEDOBJECT_CRD, startFakeApiServer, WORKSPACE_CRD, type FakeApiServer } from '../../support/fake-api-server.js';
+import { SCALEDOBJECT_CRD, startFakeApiServer, WORKSPACE_CRD, type FakeApiServer } from '../../../bench/support/fake-api-server.js';
 import { inferenceSet, IS, workspace, WS } from './harness.js';
 
 // Generous: the machine running the suite may be busy; waits inside tests are bounded by `until`.

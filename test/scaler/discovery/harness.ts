@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { ANNOTATIONS, WORKSPACE_LABEL } from '../../../schemas/annotations.js';
 import type { Discovery } from '../../../scaler/discovery/discovery.js';
 import { startKubernetesDiscovery, type DiscoveryTiming } from '../../../scaler/discovery/kubernetes.js';
-import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions, type KubeObject } from '../../support/fake-api-server.js';
+import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions, type KubeObject } from '../../../bench/support/fake-api-server.js';
 import { captureLog, type CapturedLog } from '../helpers.js';
 
 /** Short retries and small list pages, so that tests exercise paging and recover in milliseconds. */

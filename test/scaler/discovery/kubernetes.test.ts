@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Registry } from 'prom-client';
-import { INFERENCESET_CRD, SCALEDOBJECT_CRD, STANDARD_CRDS, WORKSPACE_CRD } from '../../support/fake-api-server.js';
+import { INFERENCESET_CRD, SCALEDOBJECT_CRD, STANDARD_CRDS, WORKSPACE_CRD } from '../../../bench/support/fake-api-server.js';
 import { FAST, inferenceSet, IS, Setup, targets, workspace, WS } from './harness.js';
 
 // Generous: the machine running the suite may be busy; waits inside tests are bounded by `until`.
@@ -444,7 +444,7 @@ describe('metrics', () => {
 describe('stop()', () => {
   const active = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap' || kind === 'Timeout').length;
 
-  it.each<[string, (fake: import('../../support/fake-api-server.js').FakeApiServer) => void, (state: { ready: boolean; reason: string | undefined }) => boolean]>([
+  it.each<[string, (fake: import('../../../bench/support/fake-api-server.js').FakeApiServer) => void, (state: { ready: boolean; reason: string | undefined }) => boolean]>([
     ['when ready, with watches open', () => {}, (state) => state.ready],
     ['while waiting for CRDs', (fake) => fake.removeCrd(`${SCALEDOBJECT_CRD.plural}.${SCALEDOBJECT_CRD.group}`), (state) => state.reason?.startsWith('waiting for CRD') === true],
     ['while a list hangs', (fake) => fake.inject({ verb: 'list', delayMs: 60_000 }), (state) => state.reason?.startsWith('listing') === true],

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseAllowedNamespaces } from '../../../scaler/discovery/cache.js';
-import { SCALEDOBJECT_CRD, INFERENCESET_CRD, WORKSPACE_CRD } from '../../support/fake-api-server.js';
+import { SCALEDOBJECT_CRD, INFERENCESET_CRD, WORKSPACE_CRD } from '../../../bench/support/fake-api-server.js';
 import { docSection } from '../../support/docs.js';
 import { inferenceSet, IS, Setup, workspace, WS } from './harness.js';
 

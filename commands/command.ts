@@ -1,5 +1,5 @@
-import type { Command } from './flags.js';
-import type { Logger } from './log.js';
+import type { Command } from '../schemas/flags.js';
+import type { Logger } from '../lib/log.js';
 
 /**
  * What each `keda-kaito-scaler <command>` module exports as its default. `run` is a method

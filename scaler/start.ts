@@ -1,31 +1,24 @@
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { CommandModule } from '../lib/command.js';
-import { defineCommand, envName, flagName } from '../lib/flags.js';
-import { close, listen, stopOnSignals } from '../lib/lifecycle.js';
+import { envName, flagName } from '../schemas/flags.js';
+import { close, listen } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import { checkPortFree, listenProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { scalerOptionsSchema, type ScalerOptions } from '../schemas/scaler-options.js';
+import { type ScalerOptions } from '../schemas/scaler-options.js';
 import type { Discovery } from './discovery/discovery.js';
-import { startStaticDiscovery } from './discovery/static.js';
 import { createHealthServer } from './health.js';
-import { createCore, type CoreOptions } from './core.js';
-import type { TriggerConfig } from './metadata.js';
+import type { CoreOptions } from './core.js';
 import { createRecorder } from './record.js';
 import { startGrpcServer, type GrpcServer } from './server.js';
-import { createScalerService, externalScalerHandlers, type ScalerCore, type TriggerTarget } from './service.js';
+import { externalScalerHandlers } from './rpc-handlers.js';
+import { createScalerService, type ScalerCore } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
 
-export const command = defineCommand<ScalerOptions>(
-  'scaler',
-  'serve the KEDA external scaler: gRPC with mTLS for KEDA, HTTP for health and metrics',
-  scalerOptionsSchema,
-);
 
 /** What the shell needs from the scaler's core and discovery; tests pass their own. */
-export interface ScalerParts<C extends TriggerTarget> {
-  createCore(options: CoreOptions): ScalerCore<C> & { close(): void };
+export interface ScalerParts {
+  createCore(options: CoreOptions): ScalerCore & { close(): void };
   startDiscovery(options: { targets?: string; kubeconfig?: string; registry: Registry; log: Logger }): Promise<Result<Discovery>>;
 }
 
@@ -45,10 +38,10 @@ export interface RunningScaler {
  * a valid set; `/readyz` says why it is not ready meanwhile. A targets file or Kubernetes
  * configuration that cannot be used is an error: the command exits with its message.
  */
-export async function startScaler<C extends TriggerTarget>(
+export async function startScaler(
   options: ScalerOptions,
   log: Logger,
-  parts: ScalerParts<C>,
+  parts: ScalerParts,
 ): Promise<Result<RunningScaler>> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -140,37 +133,3 @@ export async function startScaler<C extends TriggerTarget>(
 }
 
 const portUse = (property: 'grpcPort' | 'httpPort', port: number, what: string): PortUse => ({ port, flag: `--${flagName(property)}`, env: envName(property), what });
-
-/** The scaler's own core, and discovery from `--targets` or else the Kubernetes API. */
-export const realParts: ScalerParts<TriggerConfig> = {
-  createCore,
-  async startDiscovery({ targets, kubeconfig, registry, log }) {
-    if (targets) return startStaticDiscovery({ file: targets, log });
-    // Loaded only here: a scaler with a targets file never pays for the Kubernetes client.
-    const { startKubernetesDiscovery } = await import('./discovery/kubernetes.js');
-    try {
-      return ok(startKubernetesDiscovery({ ...(kubeconfig && { kubeconfig }), log, registry }));
-    } catch (error) {
-      return fail('NoKubeconfig', (error as Error).message);
-    }
-  },
-};
-
-/** The command's run, given the parts (tests pass their own). */
-export function scalerCommand<C extends TriggerTarget>(parts: ScalerParts<C>): CommandModule<ScalerOptions> {
-  return {
-    command,
-    async run(options, log) {
-      const started = await startScaler(options, log, parts);
-      if (!started.ok) {
-        log.error({ reason: started.problem.reason, err: started.problem.message }, 'scaler cannot start');
-        return 1;
-      }
-      // The targets file and the Kubernetes watches follow changes by themselves; the TLS folder is
-      // watched too, but a SIGHUP re-reads it at once (an operator who just replaced the files).
-      stopOnSignals(log, started.value.stop, options.shutdownGraceMs + 2000, { what: 're-reading the TLS files', reload: () => started.value.tls.reload() });
-    },
-  };
-}
-
-export default scalerCommand(realParts);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { SchemaObject } from 'ajv';
-import { compile, type Validator } from '../schemas/compile.js';
-import { fail, type Result } from './result.js';
+import { compile, type Validator } from './compile.js';
+import { fail, type Result } from '../lib/result.js';
 
 /**
  * A command's options are a JSON Schema (an object of camelCase properties with a type,

@@ -1,15 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { CommandModule } from '../lib/command.js';
+import { readFile } from 'node:fs/promises';
 import { fail, ok, type Result } from '../lib/result.js';
 import { hooksCommand } from '../schemas/hooks-options.js';
-import { durationSeconds, simulateCommand, type SimulateOptions } from '../schemas/simulate-options.js';
+import { durationSeconds, type SimulateOptions } from '../schemas/simulate-options.js';
 import { metricOption, renderSvg, replicasOption, type ChartContext } from './chart.js';
 import { parseTrace, shapeLoad, SHAPES, type Load, type Shape } from './load.js';
-import { summaryDocument, summaryTable, timelineCsv } from './outputs.js';
+import { summaryDocument, timelineCsv } from './outputs.js';
 import { readPolicy, type Policy } from './policy.js';
 import { svgToPng } from './png.js';
-import { createProgress } from './progress.js';
 import { parseRecording } from './replay.js';
 import { reportHtml } from './report.js';
 import { checkSource, simulatePolicy, type PolicyRun, type Scenario, type Source } from './run.js';
@@ -120,7 +117,7 @@ export async function prepare(options: SimulateOptions, read: ReadText): Promise
   });
 }
 
-function overTargetMeaning(scenario: Scenario): string {
+export function overTargetMeaning(scenario: Scenario): string {
   return scenario.source.kind === 'load'
     ? `seconds with a queue time above the SLO (${scenario.sloSeconds} s)`
     : "seconds with the recorded value per replica above the policy's threshold";
@@ -155,25 +152,3 @@ export function rehearse(rehearsal: Rehearsal, onProgress?: (done: number) => vo
     simulatePolicy(policy, scenario, onProgress && ((seconds) => onProgress(index * scenario.duration + seconds))),
   );
 }
-
-const simulate: CommandModule<SimulateOptions> = {
-  command: simulateCommand,
-  async run(options) {
-    const prepared = await prepare(options, readText);
-    if (!prepared.ok) {
-      console.error(`keda-kaito-scaler simulate: ${prepared.problem.reason}: ${prepared.problem.message}`);
-      return 1;
-    }
-    const progress = createProgress(process.stderr, prepared.value.policies.length * prepared.value.scenario.duration, 'simulating');
-    const runs = rehearse(prepared.value, (done) => progress.update(done));
-    progress.finish();
-    await mkdir(options.out, { recursive: true });
-    for (const [name, content] of Object.entries(renderOutputs(prepared.value, runs))) await writeFile(join(options.out, name), content);
-    console.log(summaryTable(runs));
-    console.log(`\nover target: ${overTargetMeaning(prepared.value.scenario)}`);
-    console.log(`report: ${join(options.out, 'report.html')}`);
-    return 0;
-  },
-};
-
-export default simulate;

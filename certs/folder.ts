@@ -1,10 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { CommandModule } from '../lib/command.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { CERTS_DEFAULTS, certsCommand, type CertsOptions } from '../schemas/certs-options.js';
-import { serverNames, systemRandomness, type IssueContext, type ServerNames } from './issue.js';
+import { CERTS_DEFAULTS } from '../schemas/certs-options.js';
+import { serverNames, type IssueContext, type ServerNames } from './issue.js';
 import { renew, type Change, type CertificateFiles, type ObservedFiles, type Part } from './renew.js';
 
 /**
@@ -64,16 +62,6 @@ export async function writeCertificateDirectory(directory: CertificateDirectory,
   return ok({ written: changed.map(({ part, file }) => `${part}/${file}`), changes: renewal.changes, nextCheck: renewal.nextCheck });
 }
 
-/** Extra names as given; IP-shaped ones must be IP addresses. */
-export function checkExtraNames(names: readonly string[]): Result<string[]> {
-  for (const name of names) {
-    const ipShaped = /^[0-9.]+$/.test(name) || name.includes(':');
-    if (ipShaped && isIP(name) === 0) {
-      return fail('InvalidOption', `option --extra-names (KKS_EXTRA_NAMES) is "${name}": must be a DNS name or an IP address`);
-    }
-  }
-  return ok([...names]);
-}
 
 function fileOf(files: ObservedFiles | CertificateFiles, part: Part, file: string): string | undefined {
   return (files[part] as Record<string, string | undefined> | undefined)?.[file];
@@ -101,39 +89,3 @@ export async function writeAtomically(path: string, text: string, mode: number):
   await writeFile(temporary, text, { mode });
   await rename(temporary, path);
 }
-
-const certs: CommandModule<CertsOptions> = {
-  command: certsCommand,
-  async run(options, log) {
-    if (options.force && options.reuse) {
-      log.error({ reason: 'InvalidOption' }, '--force (replace) and --reuse (keep what is valid) exclude each other');
-      return 2;
-    }
-    const extra = checkExtraNames(options.extraNames);
-    if (!extra.ok) {
-      log.error({ reason: extra.problem.reason }, extra.problem.message);
-      return 2;
-    }
-    const outcome = await writeCertificateDirectory(
-      {
-        out: options.out,
-        names: serverNames(options.service, options.namespace, extra.value),
-        mode: options.force ? 'force' : options.reuse ? 'reuse' : 'create',
-      },
-      { now: new Date(), random: systemRandomness },
-    );
-    if (!outcome.ok) {
-      log.error({ reason: outcome.problem.reason }, outcome.problem.message);
-      return 1;
-    }
-    const { written, changes, nextCheck } = outcome.value;
-    for (const change of changes) log.info({ part: change.part, action: change.action, reason: change.reason }, change.detail);
-    log.info(
-      { out: options.out, written, renewBy: nextCheck.toISOString() },
-      written.length === 0 ? 'certificates are valid: nothing written' : `wrote ${written.length} file(s)`,
-    );
-    return 0;
-  },
-};
-
-export default certs;

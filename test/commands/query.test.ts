@@ -1,5 +1,6 @@
-import { parseOptions } from '../../lib/flags.js';
-import { command, connectionHint, formatAnswers, parseMetadata, runQuery, type Answer, type QueryAnswers } from '../../scaler/query.js';
+import { parseOptions } from '../../schemas/flags.js';
+import { command, connectionHint, formatAnswers, parseMetadata, runQuery } from '../../commands/query.js';
+import { type Answer, type QueryAnswers } from '../../scaler/client.js';
 
 describe('query: --metadata key=value', () => {
   const good: Array<[string[], Record<string, string>]> = [
@@ -59,7 +60,7 @@ describe('query: options', () => {
 describe('query: printing', () => {
   const answers: QueryAnswers = {
     getMetricSpec: { ok: true, value: { metricSpecs: [{ metricName: 'kaito-default-phi-4-m', targetSize: 10, targetSizeFloat: 10 }] } },
-    getMetrics: { ok: false, code: 'UNAVAILABLE', message: 'no replica answered' },
+    getMetrics: { ok: false, problem: { reason: 'UNAVAILABLE', message: 'no replica answered' } },
     isActive: { ok: true, value: { result: true } },
   };
 
@@ -105,7 +106,7 @@ describe('query: without a usable client folder', () => {
 describe('query: a hint when the scaler cannot be reached', () => {
   const context = { address: 'localhost:10450', tlsDir: 'certs/client' };
   const failing = (code: string, message: string): QueryAnswers => {
-    const failed: Answer<never> = { ok: false, code, message };
+    const failed: Answer<never> = { ok: false, problem: { reason: code, message } };
     return { getMetricSpec: failed, getMetrics: failed, isActive: failed };
   };
   it.each<[string, QueryAnswers, RegExp | undefined]>([

@@ -1,4 +1,4 @@
-import { defineCommand, envName, flagName, helpText, parseOptions } from '../../lib/flags.js';
+import { defineCommand, envName, flagName, helpText, parseOptions } from '../../schemas/flags.js';
 
 interface Options {
   grpcPort: number;

@@ -1,14 +1,11 @@
 import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { CommandModule } from '../lib/command.js';
-import { envName, flagName } from '../lib/flags.js';
-import { close, listen, stopOnSignals } from '../lib/lifecycle.js';
+import { close, listen } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
-import { listenProblem } from '../lib/ports.js';
-import { hooksCommand, type HooksOptions } from '../schemas/hooks-options.js';
+import { type HooksOptions } from '../schemas/hooks-options.js';
 import { createApp } from './app.js';
 
-const GRACE_MS = 10_000;
+export const GRACE_MS = 10_000;
 
 export interface RunningHooks {
   readonly port: number;
@@ -25,17 +22,3 @@ export async function startHooks(options: HooksOptions, log: Logger, host?: stri
   log.info({ port, scalerAddress: options.scalerAddress }, 'hooks serving');
   return { port, stop: (graceMs = GRACE_MS) => close(server, graceMs) };
 }
-
-const hooks: CommandModule<HooksOptions> = {
-  command: hooksCommand,
-  async run(options, log) {
-    const running = await startHooks(options, log).catch((error: unknown) => {
-      const use = { port: options.port, flag: `--${flagName('port')}`, env: envName('port'), what: 'the hooks' };
-      process.stderr.write(`keda-kaito-scaler hooks: ${listenProblem(use, 'every address', error)}\n`);
-    });
-    if (!running) return 1;
-    stopOnSignals(log, () => running.stop(GRACE_MS), GRACE_MS);
-  },
-};
-
-export default hooks;

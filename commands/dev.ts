@@ -1,7 +1,7 @@
-import type { CommandModule } from '../lib/command.js';
+import type { CommandModule } from './command.js';
 import { stopOnSignals } from '../lib/lifecycle.js';
 import { devCommand, type DevOptions } from '../schemas/dev-options.js';
-import { startDevStack } from './stack.js';
+import { startDevStack } from '../dev/stack.js';
 
 /** Time for the stack to stop before a signal gives up on it. */
 const STOP_GRACE_MS = 8000;

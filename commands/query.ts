@@ -1,18 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { createKedaClient, queryScaler, type Answer, type QueryAnswers } from '../scaler/client.js';
 import { join } from 'node:path';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import type { CommandModule } from '../lib/command.js';
-import { defineCommand } from '../lib/flags.js';
+import type { CommandModule } from './command.js';
+import { defineCommand } from '../schemas/flags.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { queryOptionsSchema, type QueryOptions } from '../schemas/query-options.js';
-import {
-  ExternalScalerClient,
-  type GetMetricSpecResponse,
-  type GetMetricsResponse,
-  type IsActiveResponse,
-  type ScaledObjectRef,
-} from './generated/externalscaler.js';
-import { TLS_FILES } from './tls.js';
+import { TLS_FILES } from '../scaler/tls.js';
 
 export const command = defineCommand<QueryOptions>(
   'query',
@@ -33,80 +26,6 @@ export function parseMetadata(entries: readonly string[]): Result<Record<string,
   return ok(metadata);
 }
 
-/** A gRPC answer: the response, or the status code name and the details. */
-export type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly message: string };
-
-export interface QueryAnswers {
-  readonly getMetricSpec: Answer<GetMetricSpecResponse>;
-  readonly getMetrics: Answer<GetMetricsResponse>;
-  readonly isActive: Answer<IsActiveResponse>;
-}
-
-type Callback<Res> = (error: ServiceError | null, response?: Res) => void;
-
-function answer<Res>(invoke: (callback: Callback<Res>) => void): Promise<Answer<Res>> {
-  return new Promise((resolve) => {
-    invoke((error, response) => {
-      if (error || response === undefined) resolve({ ok: false, code: status[error?.code ?? status.UNKNOWN] ?? String(error?.code), message: details(error) });
-      else resolve({ ok: true, value: response });
-    });
-  });
-}
-
-/** grpc-js ends the details of a failed connection with "Resolution note: " and nothing after it when DNS had nothing to say. */
-const details = (error: ServiceError | null): string => (error?.details ?? 'no answer').replace(/\s*Resolution note:\s*$/, '');
-
-export interface KedaClientOptions {
-  readonly address: string;
-  /** A KEDA-like identity: PEM CA bundle, client certificate and key. */
-  readonly ca: Buffer;
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  /** The name to verify in the server certificate when the address is not one of its names (a port-forward, an IP address). */
-  readonly serverName?: string;
-  readonly ref: ScaledObjectRef;
-  /** Deadline of each call. */
-  readonly timeoutMs: number;
-}
-
-/**
- * Calls the scaler the way KEDA does for one ScaledObject trigger: GetMetricSpec when it
- * builds the HPA, then, every polling interval, GetMetrics with the spec's metric name and
- * IsActive right after it, each under a deadline, over mutual TLS.
- */
-export interface KedaClient {
-  getMetricSpec(): Promise<Answer<GetMetricSpecResponse>>;
-  /** GetMetrics then IsActive. */
-  poll(metricName: string): Promise<{ readonly metrics: Answer<GetMetricsResponse>; readonly active: Answer<IsActiveResponse> }>;
-  close(): void;
-}
-
-export function createKedaClient(options: KedaClientOptions): KedaClient {
-  const client = new ExternalScalerClient(
-    options.address,
-    credentials.createSsl(options.ca, options.key, options.cert),
-    options.serverName ? { 'grpc.ssl_target_name_override': options.serverName, 'grpc.default_authority': options.serverName } : {},
-  );
-  const deadline = () => ({ deadline: Date.now() + options.timeoutMs });
-  return {
-    getMetricSpec: () => answer<GetMetricSpecResponse>((callback) => client.getMetricSpec(options.ref, new Metadata(), deadline(), callback)),
-    async poll(metricName) {
-      const metrics = await answer<GetMetricsResponse>((callback) =>
-        client.getMetrics({ scaledObjectRef: options.ref, metricName }, new Metadata(), deadline(), callback),
-      );
-      const active = await answer<IsActiveResponse>((callback) => client.isActive(options.ref, new Metadata(), deadline(), callback));
-      return { metrics, active };
-    },
-    close: () => client.close(),
-  };
-}
-
-/** GetMetricSpec, then GetMetrics with the spec's name (as KEDA does), then IsActive. */
-export async function queryScaler(client: KedaClient): Promise<QueryAnswers> {
-  const getMetricSpec = await client.getMetricSpec();
-  const { metrics, active } = await client.poll(getMetricSpec.ok ? (getMetricSpec.value.metricSpecs[0]?.metricName ?? '') : '');
-  return { getMetricSpec, getMetrics: metrics, isActive: active };
-}
 
 export interface HintContext {
   readonly address: string;
@@ -120,16 +39,16 @@ export interface HintContext {
  */
 export function connectionHint(answers: QueryAnswers, context: HintContext): string | undefined {
   const failed = [answers.getMetricSpec, answers.getMetrics, answers.isActive].find(
-    (result): result is Extract<Answer<unknown>, { ok: false }> => !result.ok && (result.code === 'UNAVAILABLE' || result.code === 'DEADLINE_EXCEEDED'),
+    (result): result is Extract<Answer<unknown>, { ok: false }> => !result.ok && (result.problem.reason === 'UNAVAILABLE' || result.problem.reason === 'DEADLINE_EXCEEDED'),
   );
   if (!failed) return undefined;
   const name = context.serverName ?? context.address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   const clientSet = `is --tls-dir ${context.tlsDir} the client set (the client/ folder of keda-kaito-scaler certs, or the Secret keda-kaito-scaler-client-certs) made with the scaler's CA?`;
-  if (/ALTNAME|altnames/.test(failed.message)) {
+  if (/ALTNAME|altnames/.test(failed.problem.message)) {
     return `hint: the server certificate does not name ${name}: pass --server-name with one of the names listed above (e.g. keda-kaito-scaler-svc.keda.svc through kubectl port-forward)`;
   }
-  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.message)) return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.message) || failed.code === 'DEADLINE_EXCEEDED') {
+  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.problem.message)) return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.problem.message) || failed.problem.reason === 'DEADLINE_EXCEEDED') {
     return `hint: nothing answered at ${context.address}: is the scaler running and listening there (keda-kaito-scaler scaler --grpc-port, or kubectl port-forward to the Service)?`;
   }
   return `hint: the scaler closed the connection during the TLS handshake: ${clientSet} The scaler logs why it refused a handshake (warn "TLS handshake refused").`;
@@ -142,7 +61,7 @@ const fields = (object: object): string =>
 
 export function formatAnswers(answers: QueryAnswers): string {
   const line = <T>(method: string, answer: Answer<T>, describe: (response: T) => string[]) =>
-    answer.ok ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.code}: ${answer.message}`];
+    answer.ok ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.problem.reason}: ${answer.problem.message}`];
   return [
     ...line('GetMetricSpec', answers.getMetricSpec, (r) => (r.metricSpecs.length === 0 ? ['(no metric specs)'] : r.metricSpecs.map(fields))),
     ...line('GetMetrics', answers.getMetrics, (r) => (r.metricValues.length === 0 ? ['(no metric values)'] : r.metricValues.map(fields))),

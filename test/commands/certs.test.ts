@@ -2,11 +2,12 @@ import { mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import certs, { checkExtraNames, writeCertificateDirectory, type WriteMode } from '../../certs/command.js';
+import certs, { checkExtraNames } from '../../commands/certs.js';
+import { writeCertificateDirectory, type WriteMode } from '../../certs/folder.js';
 import { serverNames, systemRandomness } from '../../certs/issue.js';
-import { parseOptions } from '../../lib/flags.js';
+import { parseOptions } from '../../schemas/flags.js';
 import { createLogger } from '../../lib/log.js';
-import { decode, keyMatches, trustedBy } from './x509.js';
+import { decode, keyMatches, trustedBy } from '../certs/x509.js';
 
 const FILES = ['ca/ca.crt', 'ca/ca.key', 'server/ca.crt', 'server/tls.crt', 'server/tls.key', 'client/ca.crt', 'client/tls.crt', 'client/tls.key'];
 const NAMES = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', '127.0.0.1']);
