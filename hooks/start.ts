@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { close, listen } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
-import { type HooksOptions } from '../schemas/hooks-options.js';
+import type { HooksOptions } from '../schemas/hooks-options.js';
 import { createApp } from './app.js';
 
 export const GRACE_MS = 10_000;

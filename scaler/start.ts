@@ -5,7 +5,7 @@ import { close, listen } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import { checkPortFree, listenProblem, type PortUse } from '../lib/ports.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { type ScalerOptions } from '../schemas/scaler-options.js';
+import type { ScalerOptions } from '../schemas/scaler-options.js';
 import type { Discovery } from './discovery/discovery.js';
 import { createHealthServer } from './health.js';
 import type { CoreOptions } from './core.js';

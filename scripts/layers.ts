@@ -12,7 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
 ];
 
 /** The layer unit of a repository path: its first folder, or the file itself at the root. */
-export const unitOf = (path: string): string => path.split('/')[0]!;
+export const unitOf = (path: string): string => path.split('/')[0] ?? path;
 
 const rank = (unit: string): number | undefined => {
   const index = LAYERS.findIndex((layer) => layer.includes(unit));
@@ -42,9 +42,9 @@ const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/
 /** The relative imports of one module, as repository paths. */
 export function importsOf(path: string, source: string): Import[] {
   const folder = path.split('/').slice(0, -1);
-  return [...source.matchAll(SPECIFIER)].map(([, specifier]) => {
+  return [...source.matchAll(SPECIFIER)].map(([, specifier = '']) => {
     const parts = [...folder];
-    for (const part of specifier!.split('/')) {
+    for (const part of specifier.split('/')) {
       if (part === '..') parts.pop();
       else if (part !== '.') parts.push(part);
     }

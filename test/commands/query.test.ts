@@ -1,6 +1,6 @@
 import { parseOptions } from '../../schemas/flags.js';
 import { command, connectionHint, formatAnswers, parseMetadata, runQuery } from '../../commands/query.js';
-import { type Answer, type QueryAnswers } from '../../scaler/client.js';
+import type { Answer, QueryAnswers } from '../../scaler/client.js';
 
 describe('query: --metadata key=value', () => {
   const good: Array<[string[], Record<string, string>]> = [
