@@ -17,10 +17,13 @@ const commands: Record<string, () => Promise<{ default: CommandModule<LoggingOpt
 };
 
 // dist/cli.js and the image's /app/dist/cli.js both sit one folder below package.json.
-const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function usage(): Promise<string> {
-  const modules = await Promise.all(Object.entries(commands).map(async ([name, load]) => [name, (await load()).default.command.summary] as const));
+  const modules = await Promise.all(
+    Object.entries(commands).map(async ([name, load]) => [name, (await load()).default.command.summary] as const),
+  );
   const width = Math.max(...modules.map(([name]) => name.length));
   return [
     `keda-kaito-scaler ${version()}: KEDA autoscaling for KAITO InferenceSets`,
@@ -49,7 +52,9 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(await usage());
       return 0;
     }
-    console.error(`keda-kaito-scaler: unknown command "${name}": use one of ${Object.keys(commands).join(', ')} (keda-kaito-scaler --help lists them)`);
+    console.error(
+      `keda-kaito-scaler: unknown command "${name}": use one of ${Object.keys(commands).join(', ')} (keda-kaito-scaler --help lists them)`,
+    );
     return 2;
   }
   const { default: module } = await load();

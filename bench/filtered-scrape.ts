@@ -43,7 +43,8 @@ async function main(): Promise<void> {
             whole: await segment(wholeDesign, rounds, { warmups: 5, farm: whole }),
             filtered: await segment(filteredDesign, rounds, { warmups: 5, farm: filtering }),
           };
-          if (block.whole.value !== block.filtered.value) throw new Error(`N=${n}: ${block.whole.value} from whole pages, ${block.filtered.value} from filtered ones`);
+          if (block.whole.value !== block.filtered.value)
+            throw new Error(`N=${n}: ${block.whole.value} from whole pages, ${block.filtered.value} from filtered ones`);
           blocks.push(block);
         }
       } finally {
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
     await Promise.all(farms.map((farm) => farm.close()));
   }
 
-  const pick = (blocks: readonly Block[], which: keyof Block, field: 'wirePerRound' | 'bodyPerRound' | 'cpuMsPerRound') => blocks.map((block) => block[which][field]);
+  const pick = (blocks: readonly Block[], which: keyof Block, field: 'wirePerRound' | 'bodyPerRound' | 'cpuMsPerRound') =>
+    blocks.map((block) => block[which][field]);
   const walls = (blocks: readonly Block[], which: keyof Block) => blocks.map((block) => median(block[which].wallMs));
   table(
     `filtered-scrape: measurer rounds over N replicas ${DELAY_MS} ms late, metric ${METRIC} (name[] asks for it, _sum, _count, _total); median (min-max) over blocks`,
@@ -82,7 +84,14 @@ async function main(): Promise<void> {
     })),
   );
   const at100 = results.find((entry) => entry.n === 100)?.blocks ?? [];
-  summary('filtered-scrape', atLeast('bytes read per round, ignoring / honouring name[] (N=100)', median(at100.map((block) => block.whole.wirePerRound / block.filtered.wirePerRound)), 50));
+  summary(
+    'filtered-scrape',
+    atLeast(
+      'bytes read per round, ignoring / honouring name[] (N=100)',
+      median(at100.map((block) => block.whole.wirePerRound / block.filtered.wirePerRound)),
+      50,
+    ),
+  );
 }
 
 await main();

@@ -40,7 +40,13 @@ async function main(): Promise<void> {
   );
   if (!written.ok) throw new Error(written.problem.message);
   const pinnedHere = pinSelf(1);
-  const farm = await startFarm({ count: SETS * REPLICAS, delayMs: DELAY_MS, filter: true, page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt'), core: 1 });
+  const farm = await startFarm({
+    count: SETS * REPLICAS,
+    delayMs: DELAY_MS,
+    filter: true,
+    page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt'),
+    core: 1,
+  });
   const sets = Array.from({ length: SETS }, (_, index) => ({
     namespace: `team-${String(index % 10).padStart(2, '0')}`,
     name: `model-${String(index).padStart(4, '0')}`,
@@ -51,7 +57,22 @@ async function main(): Promise<void> {
 
   const grpcPort = await freePort();
   const httpPort = await freePort();
-  const scaler = startCli(['scaler', '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--host', '127.0.0.1', '--tls-dir', join(dir, 'tls', 'server'), '--targets', targets], { core: 0 });
+  const scaler = startCli(
+    [
+      'scaler',
+      '--grpc-port',
+      String(grpcPort),
+      '--http-port',
+      String(httpPort),
+      '--host',
+      '127.0.0.1',
+      '--tls-dir',
+      join(dir, 'tls', 'server'),
+      '--targets',
+      targets,
+    ],
+    { core: 0 },
+  );
   const load = createLoad({
     address: `localhost:${grpcPort}`,
     tlsDir: join(dir, 'tls', 'client'),
@@ -59,7 +80,12 @@ async function main(): Promise<void> {
     refs: sets.map((set) => ({
       name: set.name,
       namespace: set.namespace,
-      scalerMetadata: { inferenceSetName: set.name, inferenceSetNamespace: set.namespace, metricName: 'vllm:num_requests_waiting', threshold: '10' },
+      scalerMetadata: {
+        inferenceSetName: set.name,
+        inferenceSetNamespace: set.namespace,
+        metricName: 'vllm:num_requests_waiting',
+        threshold: '10',
+      },
     })),
   });
   const phases: Array<{ name: string; result: PhaseResult; scalerCpu: number; clientCpu: number; farmCpu: number }> = [];
@@ -88,23 +114,27 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const where = canPin ? `scaler pinned to core 0 (taskset), clients ${pinnedHere ? 'and replicas on core 1' : 'unpinned'}` : 'processes not pinned (no taskset)';
+  const where = canPin
+    ? `scaler pinned to core 0 (taskset), clients ${pinnedHere ? 'and replicas on core 1' : 'unpinned'}`
+    : 'processes not pinned (no taskset)';
   table(
     `grpc-throughput: ${SETS} InferenceSets x ${REPLICAS} replicas (${DELAY_MS} ms late, filtered page), ${CLIENTS} mTLS clients, ${PHASE_MS / 1000} s per phase; ${where}`,
-    phases.map(({ name, result, scalerCpu, clientCpu, farmCpu }): Row => ({
-      phase: name,
-      'GetMetrics/s': rate(result, 'GetMetrics'),
-      'calls/s': METHODS.reduce((sum, method) => sum + rate(result, method), 0),
-      'GetMetrics p50 ms': p(result, 'GetMetrics', 50),
-      'GetMetrics p99 ms': p(result, 'GetMetrics', 99),
-      'spec p99 ms': p(result, 'GetMetricSpec', 99),
-      'IsActive p99 ms': p(result, 'IsActive', 99),
-      errors: errorCount(result),
-      'scaler cpu': `${(scalerCpu * 100).toFixed(0)}%`,
-      'scaler cpu ms/cycle': (scalerCpu * result.seconds * 1000) / Math.max(1, result.cycles),
-      'clients cpu': `${(clientCpu * 100).toFixed(0)}%`,
-      'replicas cpu': `${(farmCpu * 100).toFixed(0)}%`,
-    })),
+    phases.map(
+      ({ name, result, scalerCpu, clientCpu, farmCpu }): Row => ({
+        phase: name,
+        'GetMetrics/s': rate(result, 'GetMetrics'),
+        'calls/s': METHODS.reduce((sum, method) => sum + rate(result, method), 0),
+        'GetMetrics p50 ms': p(result, 'GetMetrics', 50),
+        'GetMetrics p99 ms': p(result, 'GetMetrics', 99),
+        'spec p99 ms': p(result, 'GetMetricSpec', 99),
+        'IsActive p99 ms': p(result, 'IsActive', 99),
+        errors: errorCount(result),
+        'scaler cpu': `${(scalerCpu * 100).toFixed(0)}%`,
+        'scaler cpu ms/cycle': (scalerCpu * result.seconds * 1000) / Math.max(1, result.cycles),
+        'clients cpu': `${(clientCpu * 100).toFixed(0)}%`,
+        'replicas cpu': `${(farmCpu * 100).toFixed(0)}%`,
+      }),
+    ),
   );
   for (const { name, result } of phases) if (errorCount(result) > 0) console.log(`${name}: failed calls ${JSON.stringify(result.errors)}`);
 

@@ -92,7 +92,8 @@ async function main(): Promise<void> {
   const turns: Array<{ echo: LoadResult; sync: LoadResult }> = [];
   try {
     const answer = await answerOf(sync.url, body);
-    if (answer.status !== 200 || !answer.kinds.includes('ScaledObject')) throw new Error(`/sync answered ${answer.status} with ${JSON.stringify(answer.kinds)}`);
+    if (answer.status !== 200 || !answer.kinds.includes('ScaledObject'))
+      throw new Error(`/sync answered ${answer.status} with ${JSON.stringify(answer.kinds)}`);
     for (let turn = 0; turn < TURNS; turn += 1) {
       const warmupMs = turn === 0 ? 1000 : 300;
       turns.push({
@@ -116,13 +117,38 @@ async function main(): Promise<void> {
   const where = canPin ? `servers on core 0, load on core ${pinnedHere ? 1 : 'any'}` : 'processes not pinned';
   table(
     `hooks-throughput: POST /sync, ${(body.length / 1024).toFixed(1)} KB body, ${CONCURRENCY} concurrent, ${TURNS} turns of ${TURN_MS / 1000} s each, ${where}; median (min-max) over turns`,
-    [row('express JSON echo (baseline)', turns.map((turn) => turn.echo)), row('hooks /sync', turns.map((turn) => turn.sync))],
+    [
+      row(
+        'express JSON echo (baseline)',
+        turns.map((turn) => turn.echo),
+      ),
+      row(
+        'hooks /sync',
+        turns.map((turn) => turn.sync),
+      ),
+    ],
   );
   const perTurn = (ratio: (turn: { echo: LoadResult; sync: LoadResult }) => number) => median(turns.map(ratio));
-  summary('hooks-throughput', atLeast('requests/s, /sync / echo (median over turns)', perTurn((turn) => turn.sync.perSecond / turn.echo.perSecond), 0.5), [
-    atMost('p99 latency, /sync / echo (median over turns)', perTurn((turn) => turn.sync.p99Ms / turn.echo.p99Ms), 2),
-    atMost('failed requests (echo and /sync)', turns.reduce((sum, turn) => sum + turn.echo.errors + turn.sync.errors, 0), 0),
-  ]);
+  summary(
+    'hooks-throughput',
+    atLeast(
+      'requests/s, /sync / echo (median over turns)',
+      perTurn((turn) => turn.sync.perSecond / turn.echo.perSecond),
+      0.5,
+    ),
+    [
+      atMost(
+        'p99 latency, /sync / echo (median over turns)',
+        perTurn((turn) => turn.sync.p99Ms / turn.echo.p99Ms),
+        2,
+      ),
+      atMost(
+        'failed requests (echo and /sync)',
+        turns.reduce((sum, turn) => sum + turn.echo.errors + turn.sync.errors, 0),
+        0,
+      ),
+    ],
+  );
 }
 
 await main();

@@ -40,7 +40,10 @@ async function serveApi(sets: number): Promise<void> {
     }
   }
   const listBytes = (resource: string) => api.list(resource).reduce((sum, object) => sum + JSON.stringify(object).length, 0);
-  process.send?.({ kubeconfig: api.kubeconfigPath, bytes: { inferenceSets: listBytes('inferencesets.kaito.sh'), workspaces: listBytes('workspaces.kaito.sh') } });
+  process.send?.({
+    kubeconfig: api.kubeconfigPath,
+    bytes: { inferenceSets: listBytes('inferencesets.kaito.sh'), workspaces: listBytes('workspaces.kaito.sh') },
+  });
   process.on('disconnect', () => void api.close().then(() => process.exit(0)));
 }
 
@@ -55,11 +58,25 @@ interface Sample {
 }
 
 /** A scaler once ready (and `SETTLE_MS` later): its memory, and what it cached. */
-async function scalerMemory(discovery: readonly string[], tlsDir: string): Promise<Omit<Sample, 'objectBytes'> & { readonly cached: { sets: number; workspaces: number } }> {
+async function scalerMemory(
+  discovery: readonly string[],
+  tlsDir: string,
+): Promise<Omit<Sample, 'objectBytes'> & { readonly cached: { sets: number; workspaces: number } }> {
   const grpcPort = await freePort();
   const httpPort = await freePort();
   const started = performance.now();
-  const scaler = startCli(['scaler', ...discovery, '--tls-dir', tlsDir, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--host', '127.0.0.1']);
+  const scaler = startCli([
+    'scaler',
+    ...discovery,
+    '--tls-dir',
+    tlsDir,
+    '--grpc-port',
+    String(grpcPort),
+    '--http-port',
+    String(httpPort),
+    '--host',
+    '127.0.0.1',
+  ]);
   try {
     await waitFor200(`http://127.0.0.1:${httpPort}/readyz`, 180_000, scaler.output);
     const syncMs = performance.now() - started;
@@ -88,11 +105,14 @@ async function withCluster(sets: number, tlsDir: string): Promise<Sample> {
   try {
     const { kubeconfig, bytes } = await firstMessage(
       api,
-      (message): message is { kubeconfig: string; bytes: { inferenceSets: number; workspaces: number } } => typeof (message as { kubeconfig?: unknown }).kubeconfig === 'string',
+      (message): message is { kubeconfig: string; bytes: { inferenceSets: number; workspaces: number } } =>
+        typeof (message as { kubeconfig?: unknown }).kubeconfig === 'string',
     );
     const { cached, ...sample } = await scalerMemory(['--kubeconfig', kubeconfig], tlsDir);
     if (cached.sets !== sets || cached.workspaces !== sets * WORKSPACES_PER_SET) {
-      throw new Error(`the caches hold ${cached.sets} InferenceSets and ${cached.workspaces} Workspaces, not ${sets} and ${sets * WORKSPACES_PER_SET}`);
+      throw new Error(
+        `the caches hold ${cached.sets} InferenceSets and ${cached.workspaces} Workspaces, not ${sets} and ${sets * WORKSPACES_PER_SET}`,
+      );
     }
     return { ...sample, objectBytes: bytes.inferenceSets + bytes.workspaces };
   } finally {
@@ -135,11 +155,14 @@ async function main(): Promise<void> {
     'external MiB': spread(samples.map((sample) => mib(sample.external))),
     'objects listed MiB': mib(samples[0]?.objectBytes ?? NaN),
   });
-  table(`memory: the scaler with Kubernetes discovery (fake API server), ${SETTLE_MS / 1000} s after /readyz, ${RUNS} runs; median (min-max)`, [
-    row('(static targets, no Kubernetes client)', withoutClient),
-    row('empty (baseline)', idle),
-    row(`${SETS} InferenceSets, ${SETS * WORKSPACES_PER_SET} Workspaces`, loaded),
-  ]);
+  table(
+    `memory: the scaler with Kubernetes discovery (fake API server), ${SETTLE_MS / 1000} s after /readyz, ${RUNS} runs; median (min-max)`,
+    [
+      row('(static targets, no Kubernetes client)', withoutClient),
+      row('empty (baseline)', idle),
+      row(`${SETS} InferenceSets, ${SETS * WORKSPACES_PER_SET} Workspaces`, loaded),
+    ],
+  );
   const objects = SETS * (1 + WORKSPACES_PER_SET);
   table('memory: what the caches add over the empty cluster, per object cached', [
     {

@@ -87,12 +87,22 @@ async function bareGets(urls: readonly string[], count: number): Promise<number>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
-  const farm = await startFarm({ count: SETS * REPLICAS, delayMs: 5, filter: true, page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt') });
+  const farm = await startFarm({
+    count: SETS * REPLICAS,
+    delayMs: 5,
+    filter: true,
+    page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt'),
+  });
   const replicasOf = (set: number) => farm.urls.slice(set * REPLICAS, (set + 1) * REPLICAS);
-  const keys = Array.from({ length: SETS }, (_, set) => FAMILIES.map(([family, aggregation]) => ({ set, config: config(set, family, aggregation) }))).flat();
+  const keys = Array.from({ length: SETS }, (_, set) =>
+    FAMILIES.map(([family, aggregation]) => ({ set, config: config(set, family, aggregation) })),
+  ).flat();
   // The baseline asks for what the sampler asks for: each family's filtered page.
   const baselineUrls = keys.map(({ set, config: trigger }) =>
-    filteredUrl(replicasOf(set)[0] as string, namesWithAlias(trigger.metricName, (family) => filterNames(family, trigger.aggregation === 'percentile'))),
+    filteredUrl(
+      replicasOf(set)[0] as string,
+      namesWithAlias(trigger.metricName, (family) => filterNames(family, trigger.aggregation === 'percentile')),
+    ),
   );
 
   const registry = new Registry();
@@ -113,7 +123,8 @@ async function main(): Promise<void> {
     // Every key asked once: tracked from then on, sampled every interval without further calls.
     await Promise.all(keys.map(({ set, config: trigger }) => sampler.read(trigger, replicasOf(set), Date.now() + 60_000)));
     const samples = async () => (await registry.getSingleMetric('kks_sampler_samples_total')?.get())?.values ?? [];
-    const okSamples = async () => (await samples()).filter((value) => value.labels['outcome'] === 'ok').reduce((total, value) => total + value.value, 0);
+    const okSamples = async () =>
+      (await samples()).filter((value) => value.labels['outcome'] === 'ok').reduce((total, value) => total + value.value, 0);
 
     // Steady state: from the third interval until the windows are full.
     await sleep(2 * INTERVAL_MS - (Date.now() - started));
@@ -143,11 +154,19 @@ async function main(): Promise<void> {
     const perReplica = cpuMs / scraped;
 
     // What one sample costs beyond HTTP: finding the family and reading its series.
-    const bodies = await Promise.all(FAMILIES.map(async ([family, aggregation]) => {
-      const page = await scraper.fetch(filteredUrl(replicasOf(0)[0] as string, namesWithAlias(family, (name) => filterNames(name, aggregation === 'percentile'))), 3000);
-      if (!page.ok) throw new Error(page.problem.message);
-      return { family, buckets: aggregation === 'percentile', body: page.value };
-    }));
+    const bodies = await Promise.all(
+      FAMILIES.map(async ([family, aggregation]) => {
+        const page = await scraper.fetch(
+          filteredUrl(
+            replicasOf(0)[0] as string,
+            namesWithAlias(family, (name) => filterNames(name, aggregation === 'percentile')),
+          ),
+          3000,
+        );
+        if (!page.ok) throw new Error(page.problem.message);
+        return { family, buckets: aggregation === 'percentile', body: page.value };
+      }),
+    );
     const PARSES = 20_000;
     const parseFrom = ownCpuMs();
     for (let index = 0; index < PARSES; index += 1) {
@@ -158,10 +177,22 @@ async function main(): Promise<void> {
     const parseMs = (ownCpuMs() - parseFrom) / PARSES;
 
     table(`sampler: ${keys.length} keys x ${REPLICAS} replicas, interval ${INTERVAL_MS / 1000} s, windows ${WINDOW_S} s`, [
-      { measure: 'sampled replicas in the steady phase', value: scraped, note: `${formatNumber(scraped / steadySeconds)} per s over ${formatNumber(steadySeconds)} s; ${failed} without a sample` },
+      {
+        measure: 'sampled replicas in the steady phase',
+        value: scraped,
+        note: `${formatNumber(scraped / steadySeconds)} per s over ${formatNumber(steadySeconds)} s; ${failed} without a sample`,
+      },
       { measure: 'sampler CPU per sampled replica (ms)', value: perReplica, note: 'scrape on a new connection, extraction, history' },
-      { measure: '  of which: find the family and read its series (ms)', value: parseMs, note: `${formatNumber((100 * parseMs) / perReplica)} %` },
-      { measure: 'bare node:http GET, new connection (ms CPU)', value: baseline, note: `before ${formatNumber(baselineBefore)}, after ${formatNumber(baselineAfter)}` },
+      {
+        measure: '  of which: find the family and read its series (ms)',
+        value: parseMs,
+        note: `${formatNumber((100 * parseMs) / perReplica)} %`,
+      },
+      {
+        measure: 'bare node:http GET, new connection (ms CPU)',
+        value: baseline,
+        note: `before ${formatNumber(baselineBefore)}, after ${formatNumber(baselineAfter)}`,
+      },
       { measure: 'keys answering from a full window', value: full, note: `of ${keys.length}` },
       {
         measure: 'RSS with every window full (MB)',
@@ -170,7 +201,9 @@ async function main(): Promise<void> {
       },
     ]);
     if (full !== keys.length) throw new Error(`${keys.length - full} keys did not answer from a full window`);
-    summary('sampler', atMost('sampler CPU per sampled replica / bare GET on a new connection', perReplica / baseline, 2), [atMost('RSS with every window full (MB)', rss / 1e6, RSS_LIMIT / 1e6)]);
+    summary('sampler', atMost('sampler CPU per sampled replica / bare GET on a new connection', perReplica / baseline, 2), [
+      atMost('RSS with every window full (MB)', rss / 1e6, RSS_LIMIT / 1e6),
+    ]);
   } finally {
     scraper.close();
     await farm.close();

@@ -36,7 +36,12 @@ interface Block {
 }
 
 async function main(): Promise<void> {
-  const farm = await startFarm({ count: 500, delayMs: DELAY_MS, filter: false, page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt') });
+  const farm = await startFarm({
+    count: 500,
+    delayMs: DELAY_MS,
+    filter: false,
+    page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt'),
+  });
   const results: Array<{ n: number; rounds: number; blocks: Block[] }> = [];
   try {
     for (const { n, blocks: count, rounds } of PLAN) {
@@ -109,10 +114,14 @@ async function main(): Promise<void> {
   );
 
   const at100 = results.find((entry) => entry.n === 100)?.blocks ?? [];
-  summary('scrape-round', atLeast('wall per round, baseline A / measurer (N=100)', median(values(at100, (b) => b.naiveWallMs / b.oursWallMs)), 30), [
-    atMost('wall per round (N=100) / one replica\'s latency', median(values(at100, (b) => b.oursWallMs / b.oneWallMs)), 3),
-    atLeast('CPU per round, baseline A / measurer (N=100)', median(values(at100, (b) => b.naiveCpuMs / b.oursCpuMs)), 5),
-  ]);
+  summary(
+    'scrape-round',
+    atLeast('wall per round, baseline A / measurer (N=100)', median(values(at100, (b) => b.naiveWallMs / b.oursWallMs)), 30),
+    [
+      atMost("wall per round (N=100) / one replica's latency", median(values(at100, (b) => b.oursWallMs / b.oneWallMs)), 3),
+      atLeast('CPU per round, baseline A / measurer (N=100)', median(values(at100, (b) => b.naiveCpuMs / b.oursCpuMs)), 5),
+    ],
+  );
 }
 
 await main();

@@ -40,7 +40,13 @@ const DEADLINE_MS = 3000;
 const silent = createLogger({ level: 'silent', format: 'json' });
 
 function trigger(namespace: string, name: string, metricName: string, scrapeTimeout: string): TriggerConfig {
-  const config = parseTriggerMetadata({ inferenceSetName: name, inferenceSetNamespace: namespace, metricName, threshold: '10', scrapeTimeout });
+  const config = parseTriggerMetadata({
+    inferenceSetName: name,
+    inferenceSetNamespace: namespace,
+    metricName,
+    threshold: '10',
+    scrapeTimeout,
+  });
   if (!config.ok) throw new Error(config.problem.message);
   return config.value;
 }
@@ -142,7 +148,12 @@ function design(shares: LimiterShares, hanging: { readonly urls: readonly string
 }
 
 async function main(): Promise<void> {
-  const farm = await startFarm({ count: HEALTHY, delayMs: DELAY_MS, filter: true, page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt') });
+  const farm = await startFarm({
+    count: HEALTHY,
+    delayMs: DELAY_MS,
+    filter: true,
+    page: repoPath('test/fixtures/vllm-metrics/vllm-v1-after-traffic.txt'),
+  });
   const hanging = await startHanging(HANGING);
   const max = measurerDefaults.maxConcurrency;
   const fair = sharesOf(max);
@@ -186,7 +197,12 @@ async function main(): Promise<void> {
       `hostile tenant: ${HOSTILE_CALLS} calls at once over ${HANGING} replicas that never answer; caps ${fair.max}/${fair.perGroup}/${fair.perKey}`,
     [
       { healthy: 'alone', 'p50 ms': percentile(sorted(pooledAlone), 50), 'p99 ms': p99(pooledAlone), failed: 0 },
-      { healthy: 'with hostile (fair shares)', 'p50 ms': percentile(sorted(pooledWith), 50), 'p99 ms': p99(pooledWith), failed: failuresWith },
+      {
+        healthy: 'with hostile (fair shares)',
+        'p50 ms': percentile(sorted(pooledWith), 50),
+        'p99 ms': p99(pooledWith),
+        failed: failuresWith,
+      },
       {
         healthy: 'baseline B: with hostile, first-come cap',
         'p50 ms': percentile(sorted(baseline.latencies), 50),
@@ -200,10 +216,18 @@ async function main(): Promise<void> {
     'tenant-fairness: p50 per block, ms',
     alone.map((_, block) => ({ block: block + 1, alone: p50s(alone)[block] ?? NaN, 'with hostile': p50s(withHostile)[block] ?? NaN })),
   );
-  summary('tenant-fairness', atMost(`healthy tenant's p99 with a hostile tenant / alone (${pooledAlone.length} calls each)`, p99(pooledWith) / p99(pooledAlone), 1.5), [
-    atMost('healthy p50 with a hostile tenant / alone (median over blocks)', median(p50s(withHostile)) / median(p50s(alone)), 1.2),
-    atMost('healthy calls failed with the hostile tenant', failuresWith, 0),
-  ]);
+  summary(
+    'tenant-fairness',
+    atMost(
+      `healthy tenant's p99 with a hostile tenant / alone (${pooledAlone.length} calls each)`,
+      p99(pooledWith) / p99(pooledAlone),
+      1.5,
+    ),
+    [
+      atMost('healthy p50 with a hostile tenant / alone (median over blocks)', median(p50s(withHostile)) / median(p50s(alone)), 1.2),
+      atMost('healthy calls failed with the hostile tenant', failuresWith, 0),
+    ],
+  );
 }
 
 await main();

@@ -12,7 +12,8 @@ const BEGIN = '-----BEGIN CERTIFICATE-----';
 
 /** `BundleTooLarge` naming `file` when `text` is over either bound; counted without parsing. */
 export function checkBundleSize(text: string | Buffer, file: string): Result<void> {
-  if (text.length > MAX_BUNDLE_BYTES) return fail('BundleTooLarge', `${file} has ${text.length} bytes; at most ${MAX_BUNDLE_BYTES} are read`);
+  if (text.length > MAX_BUNDLE_BYTES)
+    return fail('BundleTooLarge', `${file} has ${text.length} bytes; at most ${MAX_BUNDLE_BYTES} are read`);
   const source = typeof text === 'string' ? text : text.toString('latin1');
   let count = 0;
   for (let at = source.indexOf(BEGIN); at !== -1; at = source.indexOf(BEGIN, at + BEGIN.length)) count += 1;

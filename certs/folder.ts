@@ -62,7 +62,6 @@ export async function writeCertificateDirectory(directory: CertificateDirectory,
   return ok({ written: changed.map(({ part, file }) => `${part}/${file}`), changes: renewal.changes, nextCheck: renewal.nextCheck });
 }
 
-
 function fileOf(files: ObservedFiles | CertificateFiles, part: Part, file: string): string | undefined {
   return (files[part] as Record<string, string | undefined> | undefined)?.[file];
 }

@@ -239,7 +239,9 @@ function publicKeyInfo(publicKey: KeyObject): SubjectPublicKeyInfo {
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
 export function subjectKeyId(publicKey: KeyObject): Buffer {
-  return createHash('sha1').update(Buffer.from(publicKeyInfo(publicKey).subjectPublicKey)).digest();
+  return createHash('sha1')
+    .update(Buffer.from(publicKeyInfo(publicKey).subjectPublicKey))
+    .digest();
 }
 
 /** 127 random bits: positive, at most 20 octets (RFC 5280 4.1.2.2), never zero. */

@@ -106,12 +106,22 @@ export function renew(observed: ObservedFiles, names: ServerNames, context: Issu
     });
   }
 
-  const trust = { bundle, trusted: [ca.current, ...ca.previous], signer: ca.outgoing ?? ca.authority, reissueByOutgoing: ca.outgoing !== undefined };
+  const trust = {
+    bundle,
+    trusted: [ca.current, ...ca.previous],
+    signer: ca.outgoing ?? ca.authority,
+    reissueByOutgoing: ca.outgoing !== undefined,
+  };
   const server = leafFor('server', observed.server, trust, context, names);
   const client = leafFor('client', observed.client, trust, context, names);
   changes.push(...server.changes, ...client.changes);
 
-  const due = [renewAt(ca.current), ...ca.previous.map((certificate) => certificate.fields.notAfter.getTime()), server.renewAt, client.renewAt];
+  const due = [
+    renewAt(ca.current),
+    ...ca.previous.map((certificate) => certificate.fields.notAfter.getTime()),
+    server.renewAt,
+    client.renewAt,
+  ];
   return {
     files: { ca: { 'ca.crt': bundle, 'ca.key': ca.key }, server: server.files, client: client.files },
     changes,
@@ -132,7 +142,10 @@ interface AuthorityState {
   readonly expiredPrevious: number;
 }
 
-function authorityFor(observed: Partial<CaFiles> | undefined, context: IssueContext): AuthorityState | (AuthorityState & { problem: RenewalProblem }) {
+function authorityFor(
+  observed: Partial<CaFiles> | undefined,
+  context: IssueContext,
+): AuthorityState | (AuthorityState & { problem: RenewalProblem }) {
   const now = context.now.getTime();
   const found = observedAuthority(observed);
   if (!found.ok) return { ...issueFreshAuthority(context, []), problem: found.problem };
@@ -206,7 +219,13 @@ interface Trust {
   readonly reissueByOutgoing: boolean;
 }
 
-function leafFor(profile: Profile, observed: Partial<LeafFiles> | undefined, trust: Trust, context: IssueContext, names: ServerNames): LeafState {
+function leafFor(
+  profile: Profile,
+  observed: Partial<LeafFiles> | undefined,
+  trust: Trust,
+  context: IssueContext,
+  names: ServerNames,
+): LeafState {
   const { bundle, trusted, signer } = trust;
   const checked = checkLeaf(profile, observed, trusted, names, context.now.getTime());
   const verdict: typeof checked =
@@ -265,7 +284,8 @@ function checkLeaf(
   if (profile === 'server') {
     const wanted = [...names.dnsNames.map((name) => `DNS:${name}`), ...names.ipAddresses.map((ip) => `IP:${canonicalIp(ip)}`)];
     const held = alternativeNames(leaf.x509.subjectAltName);
-    if (!sameSet(wanted, held)) return problem('WrongNames', `tls.crt names ${held.join(', ') || 'nothing'}; the Service needs ${wanted.join(', ')}`);
+    if (!sameSet(wanted, held))
+      return problem('WrongNames', `tls.crt names ${held.join(', ') || 'nothing'}; the Service needs ${wanted.join(', ')}`);
   }
   const lifetime = lifetimeProblem(leaf, now);
   return lifetime ? failWith(lifetime) : ok({ renewAt: renewAt(leaf), notAfter: leaf.fields.notAfter });
@@ -282,14 +302,17 @@ function lifetimeProblem(certificate: Certificate, now: number): RenewalProblem 
   const { notBefore, notAfter } = certificate.fields;
   if (now < notBefore.getTime()) return { reason: 'NotYetValid', message: `valid only from ${notBefore.toISOString()}` };
   if (now >= notAfter.getTime()) return { reason: 'Expired', message: `expired at ${notAfter.toISOString()}` };
-  if (now >= renewAt(certificate)) return { reason: 'NearExpiry', message: `expires at ${notAfter.toISOString()}, less than a third of its life left` };
+  if (now >= renewAt(certificate))
+    return { reason: 'NearExpiry', message: `expires at ${notAfter.toISOString()}, less than a third of its life left` };
   return undefined;
 }
 
 /** Node prints SANs as `DNS:a, IP Address:1.2.3.4`; compare them as `DNS:a`, `IP:1.2.3.4`. */
 function alternativeNames(text: string | undefined): string[] {
   if (!text) return [];
-  return text.split(', ').map((entry) => entry.replace(/^IP Address:/, 'IP:').replace(/^DNS:(.*)$/, (_all, dns: string) => `DNS:${dns.toLowerCase()}`));
+  return text
+    .split(', ')
+    .map((entry) => entry.replace(/^IP Address:/, 'IP:').replace(/^DNS:(.*)$/, (_all, dns: string) => `DNS:${dns.toLowerCase()}`));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

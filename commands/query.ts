@@ -26,7 +26,6 @@ export function parseMetadata(entries: readonly string[]): Result<Record<string,
   return ok(metadata);
 }
 
-
 export interface HintContext {
   readonly address: string;
   readonly tlsDir: string;
@@ -39,7 +38,8 @@ export interface HintContext {
  */
 export function connectionHint(answers: QueryAnswers, context: HintContext): string | undefined {
   const failed = [answers.getMetricSpec, answers.getMetrics, answers.isActive].find(
-    (result): result is Extract<Answer<unknown>, { ok: false }> => !result.ok && (result.problem.reason === 'UNAVAILABLE' || result.problem.reason === 'DEADLINE_EXCEEDED'),
+    (result): result is Extract<Answer<unknown>, { ok: false }> =>
+      !result.ok && (result.problem.reason === 'UNAVAILABLE' || result.problem.reason === 'DEADLINE_EXCEEDED'),
   );
   if (!failed) return undefined;
   const name = context.serverName ?? context.address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
@@ -47,8 +47,12 @@ export function connectionHint(answers: QueryAnswers, context: HintContext): str
   if (/ALTNAME|altnames/.test(failed.problem.message)) {
     return `hint: the server certificate does not name ${name}: pass --server-name with one of the names listed above (e.g. keda-kaito-scaler-svc.keda.svc through kubectl port-forward)`;
   }
-  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.problem.message)) return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.problem.message) || failed.problem.reason === 'DEADLINE_EXCEEDED') {
+  if (/certificate|CERT_|unable to (get|verify)/i.test(failed.problem.message))
+    return `hint: the server certificate is not signed by a CA in ${context.tlsDir}/ca.crt: ${clientSet}`;
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(failed.problem.message) ||
+    failed.problem.reason === 'DEADLINE_EXCEEDED'
+  ) {
     return `hint: nothing answered at ${context.address}: is the scaler running and listening there (keda-kaito-scaler scaler --grpc-port, or kubectl port-forward to the Service)?`;
   }
   return `hint: the scaler closed the connection during the TLS handshake: ${clientSet} The scaler logs why it refused a handshake (warn "TLS handshake refused").`;
@@ -61,9 +65,13 @@ const fields = (object: object): string =>
 
 export function formatAnswers(answers: QueryAnswers): string {
   const line = <T>(method: string, answer: Answer<T>, describe: (response: T) => string[]) =>
-    answer.ok ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`) : [`${method.padEnd(14)} ${answer.problem.reason}: ${answer.problem.message}`];
+    answer.ok
+      ? describe(answer.value).map((text) => `${method.padEnd(14)} ${text}`)
+      : [`${method.padEnd(14)} ${answer.problem.reason}: ${answer.problem.message}`];
   return [
-    ...line('GetMetricSpec', answers.getMetricSpec, (r) => (r.metricSpecs.length === 0 ? ['(no metric specs)'] : r.metricSpecs.map(fields))),
+    ...line('GetMetricSpec', answers.getMetricSpec, (r) =>
+      r.metricSpecs.length === 0 ? ['(no metric specs)'] : r.metricSpecs.map(fields),
+    ),
     ...line('GetMetrics', answers.getMetrics, (r) => (r.metricValues.length === 0 ? ['(no metric values)'] : r.metricValues.map(fields))),
     ...line('IsActive', answers.isActive, (r) => [fields(r)]),
   ].join('\n');
@@ -90,7 +98,15 @@ export async function runQuery(options: QueryOptions, io: QueryIo): Promise<numb
   }
   const [ca, cert, key] = files as [Buffer, Buffer, Buffer];
   const ref = { name: options.name, namespace: options.namespace, scalerMetadata: metadata.value };
-  const client = createKedaClient({ address: options.address, ca, cert, key, serverName: options.serverName, ref, timeoutMs: options.timeoutMs });
+  const client = createKedaClient({
+    address: options.address,
+    ca,
+    cert,
+    key,
+    serverName: options.serverName,
+    ref,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const answers = await queryScaler(client);
     io.out(options.output === 'json' ? JSON.stringify(answers, null, 2) : formatAnswers(answers));

@@ -22,7 +22,10 @@ export function scalerCommand(parts: ScalerParts): CommandModule<ScalerOptions> 
       }
       // The targets file and the Kubernetes watches follow changes by themselves; the TLS folder is
       // watched too, but a SIGHUP re-reads it at once (an operator who just replaced the files).
-      stopOnSignals(log, started.value.stop, options.shutdownGraceMs + 2000, { what: 're-reading the TLS files', reload: () => started.value.tls.reload() });
+      stopOnSignals(log, started.value.stop, options.shutdownGraceMs + 2000, {
+        what: 're-reading the TLS files',
+        reload: () => started.value.tls.reload(),
+      });
     },
   };
 }

@@ -15,7 +15,8 @@ export interface CompositeScaledObject {
   readonly triggers: ReadonlyArray<{ readonly name: string; readonly metadata: Readonly<Record<string, string>> }>;
 }
 
-const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The composite ScaledObject of a 200 sync answer; undefined for anything else (single-threshold mode reads it). */
 export function readCompositeAnswer(status: number, body: unknown): CompositeScaledObject | undefined {

@@ -60,7 +60,6 @@ export function tryCommands(input: CommandsInput): TryCommands {
 /** One replica's reading as the scaler took it: a value, or why there was none. */
 export type ReplicaReading = { readonly value: number } | { readonly missing: string };
 
-
 export interface Poll {
   readonly elapsedSeconds: number;
   /** What the simulated load is doing (steady, burst, idle). */
@@ -118,7 +117,13 @@ export interface BannerInput {
   readonly certificates: string;
   readonly targetsFile: string;
   readonly inferenceSetFile: string;
-  readonly scaledObject: { readonly namespace: string; readonly name: string; readonly scalerAddress: string; readonly metricName: string; readonly threshold: number } & ReplicaBounds;
+  readonly scaledObject: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly scalerAddress: string;
+    readonly metricName: string;
+    readonly threshold: number;
+  } & ReplicaBounds;
   readonly commands: TryCommands;
   readonly pollSeconds: number;
   readonly durationSeconds: number;

@@ -47,7 +47,10 @@ export function planPorts(options: PortOptions): Result<PortPlan> {
   for (const use of allPorts(plan)) {
     const first = seen.get(use.port);
     if (use.port !== 0 && first !== undefined && first.flag !== use.flag) {
-      return fail('InvalidPorts', `port ${use.port} is given to ${first.what} (${first.flag}) and to ${use.what} (${use.flag}): give each its own port`);
+      return fail(
+        'InvalidPorts',
+        `port ${use.port} is given to ${first.what} (${first.flag}) and to ${use.what} (${use.flag}): give each its own port`,
+      );
     }
     seen.set(use.port, use);
   }

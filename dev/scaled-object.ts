@@ -26,7 +26,8 @@ export function readInferenceSet(text: string, file: string): Result<InferenceSe
   const error = document.errors[0];
   if (error) return fail('InvalidInferenceSet', `${file} is not valid YAML at ${describeYamlError(error, text)}`);
   const data: unknown = document.toJS({ maxAliasCount: 100 });
-  if (!isMapping(data)) return fail('InvalidInferenceSet', `${file} must hold one InferenceSet (a YAML mapping with apiVersion, kind, metadata, spec)`);
+  if (!isMapping(data))
+    return fail('InvalidInferenceSet', `${file} must hold one InferenceSet (a YAML mapping with apiVersion, kind, metadata, spec)`);
   const metadata = data['metadata'];
   const name = isMapping(metadata) ? metadata['name'] : undefined;
   if (typeof name !== 'string' || name === '') return fail('InvalidInferenceSet', `${file}: metadata.name is required`);
@@ -65,7 +66,9 @@ export function readSyncAnswer(status: number, body: unknown, file: string): Res
   }
   const attachments = isMapping(body) ? body['attachments'] : undefined;
   if (!Array.isArray(attachments)) return fail('BadSyncAnswer', `the sync hook answered without attachments: ${JSON.stringify(body)}`);
-  const scaledObject = attachments.find((object) => isMapping(object) && object['kind'] === 'ScaledObject') as Record<string, unknown> | undefined;
+  const scaledObject = attachments.find((object) => isMapping(object) && object['kind'] === 'ScaledObject') as
+    | Record<string, unknown>
+    | undefined;
   if (!scaledObject) {
     return fail(
       'NoScaledObject',
@@ -75,7 +78,9 @@ export function readSyncAnswer(status: number, body: unknown, file: string): Res
   const metadata = scaledObject['metadata'];
   const spec = scaledObject['spec'];
   const triggers = isMapping(spec) ? spec['triggers'] : undefined;
-  const trigger = Array.isArray(triggers) ? (triggers.find((entry) => isMapping(entry) && entry['type'] === 'external') as unknown) : undefined;
+  const trigger = Array.isArray(triggers)
+    ? (triggers.find((entry) => isMapping(entry) && entry['type'] === 'external') as unknown)
+    : undefined;
   const triggerMetadata = isMapping(trigger) ? trigger['metadata'] : undefined;
   if (
     !isMapping(metadata) ||
@@ -87,7 +92,10 @@ export function readSyncAnswer(status: number, body: unknown, file: string): Res
     !isMapping(triggerMetadata) ||
     !Object.values(triggerMetadata).every((value) => typeof value === 'string')
   ) {
-    return fail('BadSyncAnswer', `the sync hook's ScaledObject lacks a name, namespace, replica bounds or an external trigger: ${JSON.stringify(scaledObject)}`);
+    return fail(
+      'BadSyncAnswer',
+      `the sync hook's ScaledObject lacks a name, namespace, replica bounds or an external trigger: ${JSON.stringify(scaledObject)}`,
+    );
   }
   const strings = triggerMetadata as Record<string, string>;
   const threshold = Number(strings['threshold']);

@@ -18,7 +18,13 @@ import { TLS_FILES } from '../scaler/tls.js';
 import type { DevOptions } from '../schemas/dev-options.js';
 import { hooksCommand } from '../schemas/hooks-options.js';
 import { readCompositePolicy } from '../hooks/composite.js';
-import { formatCompositeBanner, formatCompositePoll, readCompositeAnswer, type CompositeScaledObject, type TriggerPoll } from './composite.js';
+import {
+  formatCompositeBanner,
+  formatCompositePoll,
+  readCompositeAnswer,
+  type CompositeScaledObject,
+  type TriggerPoll,
+} from './composite.js';
 import { formatBanner, formatBannerHead, formatPoll, tryCommands, type TryCommands } from './display.js';
 import { loadAt, phaseAt } from './load-pattern.js';
 import { matchObserved, readings, type Observed } from './measurements.js';
@@ -72,20 +78,25 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const free = await checkPortsFree(plan.value, HOST);
   if (!free.ok) return free;
 
-  const inferenceSetFile = options.inferenceSet ?? join(root, 'examples', options.policy === 'composite' ? 'inferenceset-composite.yaml' : 'inferenceset.yaml');
+  const inferenceSetFile =
+    options.inferenceSet ?? join(root, 'examples', options.policy === 'composite' ? 'inferenceset-composite.yaml' : 'inferenceset.yaml');
   let inferenceSetText: string;
   try {
     inferenceSetText = await readFile(inferenceSetFile, 'utf8');
   } catch (error) {
-    return fail('InvalidInferenceSet', `cannot read the InferenceSet file ${inferenceSetFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check --inference-set`);
+    return fail(
+      'InvalidInferenceSet',
+      `cannot read the InferenceSet file ${inferenceSetFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check --inference-set`,
+    );
   }
   const inferenceSet = readInferenceSet(inferenceSetText, shown(inferenceSetFile));
   if (!inferenceSet.ok) return inferenceSet;
 
   const tlsDir = join(options.dir, 'tls');
-  const certificates = await writeCertificateDirectory({ out: tlsDir, names: DEFAULT_SERVER_NAMES, mode: 'reuse' }, { now: new Date(), random: systemRandomness }).catch(
-    (error: Error) => fail<never>('CertificatesUnwritable', error.message),
-  );
+  const certificates = await writeCertificateDirectory(
+    { out: tlsDir, names: DEFAULT_SERVER_NAMES, mode: 'reuse' },
+    { now: new Date(), random: systemRandomness },
+  ).catch((error: Error) => fail<never>('CertificatesUnwritable', error.message));
   if (!certificates.ok) return fail('Certificates', `dev certificates in ${tlsDir}: ${certificates.problem.message}`);
   const certificatesText =
     certificates.value.written.length === 0
@@ -95,7 +106,8 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   // Everything started so far, stopped in reverse on a failure or at the end.
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'dev stack: stopping a part failed'));
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((error: unknown) => log.error({ err: error }, 'dev stack: stopping a part failed'));
   };
   // A server that cannot listen is reported with the flag that moves its port.
   const started = async <T>(use: PortUse, start: () => Promise<T>): Promise<Result<T>> => {
@@ -159,7 +171,13 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
           const result = await core.measure(config, urls, deadline, view);
           // Measurements of one scrape round carry each replica's reading for the poll line.
           if (!result.ok || 'outcomes' in result.value) {
-            observed.push({ at: Date.now(), namespace: config.inferenceSetNamespace, name: config.inferenceSetName, metricName: config.metricName, result: result as Observed['result'] });
+            observed.push({
+              at: Date.now(),
+              namespace: config.inferenceSetNamespace,
+              name: config.inferenceSetName,
+              metricName: config.metricName,
+              result: result as Observed['result'],
+            });
             observed.splice(0, Math.max(0, observed.length - OBSERVED_KEPT));
           }
           reasons.set(config.metricName, result.ok && 'reason' in result.value ? String(result.value.reason) : undefined);
@@ -170,12 +188,22 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
     startDiscovery: (discoveryOptions) => realParts.startDiscovery(discoveryOptions),
   };
   // Windows fill in seconds, not minutes: the dev stack samples every second.
-  const scalerDefaults = scalerCommand.validate({ tlsDir: join(tlsDir, 'server'), targets: targetsFile, host: HOST, sampleInterval: 1, logLevel: options.logLevel, logFormat: options.logFormat });
+  const scalerDefaults = scalerCommand.validate({
+    tlsDir: join(tlsDir, 'server'),
+    targets: targetsFile,
+    host: HOST,
+    sampleInterval: 1,
+    logLevel: options.logLevel,
+    logFormat: options.logFormat,
+  });
   if (!scalerDefaults.ok) return abort(scalerDefaults);
   const scalerOptions = { ...scalerDefaults.value, grpcPort: plan.value.grpc.port, httpPort: plan.value.http.port, shutdownGraceMs: 3000 };
   const scaler = await startScaler(scalerOptions, log.child({ component: 'scaler' }), parts);
   if (!scaler.ok) {
-    const problem = scaler.problem.reason === 'CannotListen' ? `${scaler.problem.message}: pass --grpc-port or --http-port with another port` : scaler.problem.message;
+    const problem =
+      scaler.problem.reason === 'CannotListen'
+        ? `${scaler.problem.message}: pass --grpc-port or --http-port with another port`
+        : scaler.problem.message;
     return abort(fail(scaler.problem.reason, problem));
   }
   stops.push(() => scaler.value.stop());
@@ -183,9 +211,16 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   if (!ready.ok) return abort(ready);
 
   // The hooks, writing this scaler's address into the ScaledObjects they render.
-  const hooksDefaults = hooksCommand.validate({ port: plan.value.hooks.port, scalerAddress: `${HOST}:${scaler.value.grpcPort}`, logLevel: options.logLevel, logFormat: options.logFormat });
+  const hooksDefaults = hooksCommand.validate({
+    port: plan.value.hooks.port,
+    scalerAddress: `${HOST}:${scaler.value.grpcPort}`,
+    logLevel: options.logLevel,
+    logFormat: options.logFormat,
+  });
   if (!hooksDefaults.ok) return abort(hooksDefaults);
-  const hooks = await started<RunningHooks>(plan.value.hooks, () => startHooks(hooksDefaults.value, log.child({ component: 'hooks' }), HOST));
+  const hooks = await started<RunningHooks>(plan.value.hooks, () =>
+    startHooks(hooksDefaults.value, log.child({ component: 'hooks' }), HOST),
+  );
   if (!hooks.ok) return abort(hooks);
   stops.push(() => hooks.value.stop(1000));
 
@@ -195,7 +230,8 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   const annotations = (inferenceSet.value.object['metadata'] as { annotations?: Record<string, string> }).annotations ?? {};
   const policy = composite === undefined ? undefined : readCompositePolicy(annotations);
   if (policy !== undefined && !policy.ok) return abort(policy);
-  const scaledObject = composite === undefined ? readSyncAnswer(answer.value.status, answer.value.body, shown(inferenceSetFile)) : ok(composite);
+  const scaledObject =
+    composite === undefined ? readSyncAnswer(answer.value.status, answer.value.body, shown(inferenceSetFile)) : ok(composite);
   if (!scaledObject.ok) return abort(scaledObject);
   const so = scaledObject.value;
   const firstMetadata = 'triggers' in so ? (so.triggers[0]?.metadata ?? {}) : so.metadata;
@@ -225,12 +261,20 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   };
   const banner =
     'triggers' in so
-      ? formatCompositeBanner({ head: formatBannerHead(bannerInput), inferenceSetFile: shown(inferenceSetFile), scaledObject: so, commands, pollSeconds: options.pollInterval })
+      ? formatCompositeBanner({
+          head: formatBannerHead(bannerInput),
+          inferenceSetFile: shown(inferenceSetFile),
+          scaledObject: so,
+          commands,
+          pollSeconds: options.pollInterval,
+        })
       : formatBanner({ ...bannerInput, scaledObject: so });
 
   let credentials: { ca: Buffer; cert: Buffer; key: Buffer };
   try {
-    const [ca, cert, key] = await Promise.all([TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key].map((file) => readFile(join(tlsDir, 'client', file))));
+    const [ca, cert, key] = await Promise.all(
+      [TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key].map((file) => readFile(join(tlsDir, 'client', file))),
+    );
     credentials = { ca: ca as Buffer, cert: cert as Buffer, key: key as Buffer };
   } catch (error) {
     return abort(fail('Certificates', `cannot read the client certificate in ${join(tlsDir, 'client')}: ${(error as Error).message}`));
@@ -262,7 +306,11 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
         for (const entry of clients) {
           const spec = await entry.client.getMetricSpec();
           entry.metricName = spec.ok ? (spec.value.metricSpecs[0]?.metricName ?? '') : '';
-          out(spec.ok ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}` : `GetMetricSpec ${entry.trigger.name} ${spec.problem.reason}: ${spec.problem.message}`);
+          out(
+            spec.ok
+              ? `GetMetricSpec ${entry.trigger.name}: metricName=${entry.metricName}`
+              : `GetMetricSpec ${entry.trigger.name} ${spec.problem.reason}: ${spec.problem.message}`,
+          );
         }
       },
       async poll(out) {
@@ -301,7 +349,13 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
             ? { ok: true, value: metrics.value.metricValues[0].metricValueFloat }
             : { ok: false, problem: { reason: 'EMPTY', message: 'GetMetrics answered no metric value' } }
           : metrics;
-        const measured = matchObserved(observed, { namespace: so.metadata['inferenceSetNamespace'] ?? '', name: so.metadata['inferenceSetName'] ?? '', metricName: so.metricName, since, answer: value });
+        const measured = matchObserved(observed, {
+          namespace: so.metadata['inferenceSetNamespace'] ?? '',
+          name: so.metadata['inferenceSetName'] ?? '',
+          metricName: so.metricName,
+          since,
+          answer: value,
+        });
         out(
           formatPoll({
             elapsedSeconds: elapsed(since),
@@ -325,7 +379,12 @@ export async function startDevStack(options: DevOptions, log: Logger): Promise<R
   let inFlight: Promise<void> | undefined;
 
   return ok({
-    ports: { hooks: hooks.value.port, grpc: scaler.value.grpcPort, http: scaler.value.httpPort, replicas: replicas.map((replica) => replica.port) },
+    ports: {
+      hooks: hooks.value.port,
+      grpc: scaler.value.grpcPort,
+      http: scaler.value.httpPort,
+      replicas: replicas.map((replica) => replica.port),
+    },
     scaledObject: so,
     commands,
     banner,
@@ -375,22 +434,35 @@ async function waitUntilReady(scaler: RunningScaler): Promise<Result<void>> {
 function postJson(url: string, body: unknown): Promise<Result<{ status: number; body: unknown }>> {
   return new Promise((resolveAnswer) => {
     const text = JSON.stringify(body);
-    const call = request(url, { method: 'POST', agent: false, timeout: 10_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolveAnswer(ok({ status: response.statusCode ?? 0, body: JSON.parse(raw) as unknown }));
-        } catch {
-          resolveAnswer(fail('BadSyncAnswer', `the sync hook answered ${response.statusCode ?? 0} with a body that is not JSON: ${raw.slice(0, 200)}`));
-        }
-      });
-      response.on('error', (error) => resolveAnswer(fail('SyncFailed', `reading the sync hook's answer failed: ${error.message}`)));
-    });
+    const call = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: 10_000,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolveAnswer(ok({ status: response.statusCode ?? 0, body: JSON.parse(raw) as unknown }));
+          } catch {
+            resolveAnswer(
+              fail(
+                'BadSyncAnswer',
+                `the sync hook answered ${response.statusCode ?? 0} with a body that is not JSON: ${raw.slice(0, 200)}`,
+              ),
+            );
+          }
+        });
+        response.on('error', (error) => resolveAnswer(fail('SyncFailed', `reading the sync hook's answer failed: ${error.message}`)));
+      },
+    );
     call.on('timeout', () => call.destroy(new Error('no answer within 10 s')));
     call.on('error', (error) => resolveAnswer(fail('SyncFailed', `POST ${url} failed: ${error.message}`)));
     call.end(text);
   });
 }
-

@@ -45,8 +45,14 @@ const GAUGES: ReadonlyArray<[string, string]> = [
 const COUNTERS: ReadonlyArray<[string, string]> = [
   ['vllm:prefix_cache_queries', 'Prefix cache queries, in terms of number of queried tokens.'],
   ['vllm:prefix_cache_hits', 'Prefix cache hits, in terms of number of cached tokens.'],
-  ['vllm:external_prefix_cache_queries', 'External prefix cache queries from KV connector cross-instance cache sharing, in terms of number of queried tokens.'],
-  ['vllm:external_prefix_cache_hits', 'External prefix cache hits from KV connector cross-instance cache sharing, in terms of number of cached tokens.'],
+  [
+    'vllm:external_prefix_cache_queries',
+    'External prefix cache queries from KV connector cross-instance cache sharing, in terms of number of queried tokens.',
+  ],
+  [
+    'vllm:external_prefix_cache_hits',
+    'External prefix cache hits from KV connector cross-instance cache sharing, in terms of number of cached tokens.',
+  ],
   ['vllm:mm_cache_queries', 'Multi-modal cache queries, in terms of number of queried items.'],
   ['vllm:mm_cache_hits', 'Multi-modal cache hits, in terms of number of cached items.'],
   ['vllm:num_preemptions', 'Cumulative number of preemption from the engine.'],
@@ -58,11 +64,19 @@ const COUNTERS: ReadonlyArray<[string, string]> = [
 const HISTOGRAMS: ReadonlyArray<[string, string, readonly number[]]> = [
   ['vllm:request_prompt_tokens', 'Number of prefill tokens processed.', TOKENS],
   ['vllm:request_generation_tokens', 'Number of generation tokens processed.', TOKENS],
-  ['vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]],
+  [
+    'vllm:iteration_tokens_total',
+    'Histogram of number of tokens per engine_step.',
+    [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+  ],
   ['vllm:request_max_num_generation_tokens', 'Histogram of maximum number of requested generation tokens.', TOKENS],
   ['vllm:request_params_n', 'Histogram of the n request parameter.', [1, 2, 5, 10, 20]],
   ['vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', TOKENS],
-  ['vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560]],
+  [
+    'vllm:time_to_first_token_seconds',
+    'Histogram of time to first token in seconds.',
+    [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560],
+  ],
   ['vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', TOKEN_LATENCY],
   ['vllm:request_time_per_output_token_seconds', 'Histogram of time_per_output_token_seconds per request.', TOKEN_LATENCY],
   ['vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', REQUEST_LATENCY],
@@ -166,16 +180,37 @@ export function families(state: VllmState): Family[] {
   const base = (engine: number) => ({ engine: String(engine), model_name: state.model });
   const created = state.createdAt / 1000;
   const family = (name: string, help: string, type: MetricType, samples: Sample[]) => out.push({ name, help, type, samples });
-  const withCreated = (name: string, stem: string, help: string, type: MetricType, samples: Sample[], labelSets: Array<Record<string, string>>) => {
+  const withCreated = (
+    name: string,
+    stem: string,
+    help: string,
+    type: MetricType,
+    samples: Sample[],
+    labelSets: Array<Record<string, string>>,
+  ) => {
     family(name, help, type, samples);
-    family(`${stem}_created`, help, 'gauge', labelSets.map((labels) => ({ name: `${stem}_created`, labels, value: created })));
+    family(
+      `${stem}_created`,
+      help,
+      'gauge',
+      labelSets.map((labels) => ({ name: `${stem}_created`, labels, value: created })),
+    );
   };
 
-  family('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', [{ name: 'process_resident_memory_bytes', labels: {}, value: 2.4133632e9 }]);
-  family('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'gauge', [{ name: 'process_start_time_seconds', labels: {}, value: created }]);
+  family('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', [
+    { name: 'process_resident_memory_bytes', labels: {}, value: 2.4133632e9 },
+  ]);
+  family('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'gauge', [
+    { name: 'process_start_time_seconds', labels: {}, value: created },
+  ]);
   for (const [name, help] of GAUGES) {
     const value = name.endsWith('running') ? state.running : state.waiting;
-    family(name, help, 'gauge', engines.map((engine) => ({ name, labels: base(engine), value: share(value, engine, state.engines) })));
+    family(
+      name,
+      help,
+      'gauge',
+      engines.map((engine) => ({ name, labels: base(engine), value: share(value, engine, state.engines) })),
+    );
   }
   family(
     'vllm:num_requests_waiting_by_reason',
@@ -194,26 +229,51 @@ export function families(state: VllmState): Family[] {
     'Engine sleep state; awake = 0 means engine is sleeping; awake = 1 means engine is awake; weights_offloaded = 1 means sleep level 1; discard_all = 1 means sleep level 2.',
     'gauge',
     ['awake', 'weights_offloaded', 'discard_all'].flatMap((sleep_state) =>
-      engines.map((engine) => ({ name: 'vllm:engine_sleep_state', labels: { ...base(engine), sleep_state }, value: sleep_state === 'awake' ? 1 : 0 })),
+      engines.map((engine) => ({
+        name: 'vllm:engine_sleep_state',
+        labels: { ...base(engine), sleep_state },
+        value: sleep_state === 'awake' ? 1 : 0,
+      })),
     ),
   );
-  family('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', 'gauge', engines.map((engine) => ({
-    name: 'vllm:kv_cache_usage_perc',
-    labels: base(engine),
-    value: Math.min(1, (state.running + state.waiting) / 64),
-  })));
+  family(
+    'vllm:kv_cache_usage_perc',
+    'KV-cache usage. 1 means 100 percent usage.',
+    'gauge',
+    engines.map((engine) => ({
+      name: 'vllm:kv_cache_usage_perc',
+      labels: base(engine),
+      value: Math.min(1, (state.running + state.waiting) / 64),
+    })),
+  );
   for (const [stem, help] of COUNTERS) {
     const name = `${stem}_total`;
-    withCreated(name, stem, help, 'counter', engines.map((engine) => ({ name, labels: base(engine), value: state.counters.get(`${stem}/${engine}`) ?? 0 })), engines.map(base));
+    withCreated(
+      name,
+      stem,
+      help,
+      'counter',
+      engines.map((engine) => ({ name, labels: base(engine), value: state.counters.get(`${stem}/${engine}`) ?? 0 })),
+      engines.map(base),
+    );
   }
   const labelled = (stem: string, help: string, label: string, values: readonly string[]) => {
-    const labelSets: Array<Record<string, string>> = values.flatMap((value) => engines.map((engine) => ({ ...base(engine), [label]: value })));
+    const labelSets: Array<Record<string, string>> = values.flatMap((value) =>
+      engines.map((engine) => ({ ...base(engine), [label]: value })),
+    );
     const name = `${stem}_total`;
-    withCreated(name, stem, help, 'counter', labelSets.map((labels) => ({
+    withCreated(
       name,
-      labels,
-      value: state.counters.get(`${stem}/${labels['engine']}/${labels[label]}`) ?? 0,
-    })), labelSets);
+      stem,
+      help,
+      'counter',
+      labelSets.map((labels) => ({
+        name,
+        labels,
+        value: state.counters.get(`${stem}/${labels['engine']}/${labels[label]}`) ?? 0,
+      })),
+      labelSets,
+    );
   };
   labelled('vllm:prompt_tokens_by_source', 'Number of prompt tokens by source.', 'source', PROMPT_SOURCES);
   labelled('vllm:request_success', 'Count of successfully processed requests.', 'finished_reason', FINISHED_REASONS);
@@ -222,14 +282,36 @@ export function families(state: VllmState): Family[] {
     withCreated(name, name, help, 'histogram', samples, engines.map(base));
   }
   family('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig', 'gauge', [
-    { name: 'vllm:cache_config_info', labels: { block_size: '16', cache_dtype: 'auto', enable_prefix_caching: 'True', engine: '0', gpu_memory_utilization: '0.84', num_gpu_blocks: '45315' }, value: 1 },
+    {
+      name: 'vllm:cache_config_info',
+      labels: {
+        block_size: '16',
+        cache_dtype: 'auto',
+        enable_prefix_caching: 'True',
+        engine: '0',
+        gpu_memory_utilization: '0.84',
+        num_gpu_blocks: '45315',
+      },
+      value: 1,
+    },
   ]);
   family('kaito_ratelimit_rejected_total', 'Requests rejected with HTTP 429 by the KAITO queue-depth rate limit guard', 'counter', [
     { name: 'kaito_ratelimit_rejected_total', labels: {}, value: 0 },
   ]);
-  withCreated('http_requests_total', 'http_requests', 'Total number of requests by method, status and handler.', 'counter', [
-    { name: 'http_requests_total', labels: { handler: '/v1/chat/completions', method: 'POST', status: '2xx' }, value: state.counters.get('http_requests_total') ?? 0 },
-  ], [{ handler: '/v1/chat/completions', method: 'POST', status: '2xx' }]);
+  withCreated(
+    'http_requests_total',
+    'http_requests',
+    'Total number of requests by method, status and handler.',
+    'counter',
+    [
+      {
+        name: 'http_requests_total',
+        labels: { handler: '/v1/chat/completions', method: 'POST', status: '2xx' },
+        value: state.counters.get('http_requests_total') ?? 0,
+      },
+    ],
+    [{ handler: '/v1/chat/completions', method: 'POST', status: '2xx' }],
+  );
   return out;
 }
 
@@ -238,7 +320,12 @@ function share(total: number, engine: number, engines: number): number {
   return Math.floor(total / engines) + (engine < total % engines ? 1 : 0);
 }
 
-function histogramSamples(name: string, labels: Record<string, string>, buckets: readonly number[], histogram: HistogramState | undefined): Sample[] {
+function histogramSamples(
+  name: string,
+  labels: Record<string, string>,
+  buckets: readonly number[],
+  histogram: HistogramState | undefined,
+): Sample[] {
   const counts = histogram?.counts ?? [];
   let cumulative = 0;
   const samples: Sample[] = buckets.map((bound, index) => {

@@ -37,7 +37,11 @@ export function createApp({ config, log, registry }: HooksDependencies): express
   app.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
-  app.post('/sync', json, hookRoute('sync', (body) => sync(body, config), log, metrics));
+  app.post(
+    '/sync',
+    json,
+    hookRoute('sync', (body) => sync(body, config), log, metrics),
+  );
   app.post('/customize', json, hookRoute('customize', customize, log, metrics));
   app.post('/certificates/customize', json, hookRoute('certificates-customize', customizeCertificates, log, metrics));
   app.post('/certificates/sync', json, hookRoute('certificates', certificatesHook({ log, registry }), log, metrics));
@@ -50,7 +54,8 @@ export function createApp({ config, log, registry }: HooksDependencies): express
     const hook = HOOK_PATHS[request.path];
     if (status >= 500) log.error({ err: error, hook, path: untrusted(request.path) }, 'hook failed');
     const problem = bodyProblem(error, status, config.maxBodyBytes);
-    if (status < 500) log.warn({ hook, path: untrusted(request.path), reason: problem.reason }, 'hook request refused before the hook read it');
+    if (status < 500)
+      log.warn({ hook, path: untrusted(request.path), reason: problem.reason }, 'hook request refused before the hook read it');
     response.status(status).json(problem);
     // Refused before the hook read it (not JSON, too large, too deep), or failed: counted all the same.
     if (hook !== undefined) metrics.count(hook, status === 413 ? 'too_large' : status < 500 ? 'bad_request' : 'error');

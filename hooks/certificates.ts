@@ -63,7 +63,11 @@ export function customizeCertificates(body: unknown): Result<{ relatedResources:
   return ok({ relatedResources: [rule] });
 }
 
-export function syncCertificates(body: unknown, context: IssueContext, maxResyncSeconds = MAX_RESYNC_SECONDS): Result<CertificatesDecision> {
+export function syncCertificates(
+  body: unknown,
+  context: IssueContext,
+  maxResyncSeconds = MAX_RESYNC_SECONDS,
+): Result<CertificatesDecision> {
   const request = validateCertificatesSync(body);
   if (!request.ok) return request;
   const { object, attachments, related } = body as { object: KubeObject; attachments?: ObjectMap; related?: ObjectMap };
@@ -73,7 +77,11 @@ export function syncCertificates(body: unknown, context: IssueContext, maxResync
   // certificates that do not exist.
   const names = Object.values(SECRET_NAMES);
   const inNamespace = (secret: KubeObject) => secret.metadata.namespace === namespace;
-  const attached = new Set(objectsOfKind(attachments, 'Secret', '').filter(inNamespace).map((secret) => secret.metadata.name));
+  const attached = new Set(
+    objectsOfKind(attachments, 'Secret', '')
+      .filter(inNamespace)
+      .map((secret) => secret.metadata.name),
+  );
   const foreign = objectsOfKind(related, 'Secret', '')
     .filter(inNamespace)
     .find((secret) => names.includes(secret.metadata.name) && !attached.has(secret.metadata.name));

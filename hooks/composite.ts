@@ -44,7 +44,20 @@ export const GATE_VARIABLE = 'readiness_gate';
 
 /** Words of KEDA's expression language (expr-lang) that cannot name a variable. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
-  'not', 'in', 'or', 'and', 'matches', 'contains', 'startsWith', 'endsWith', 'let', 'if', 'else', 'true', 'false', 'nil',
+  'not',
+  'in',
+  'or',
+  'and',
+  'matches',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'let',
+  'if',
+  'else',
+  'true',
+  'false',
+  'nil',
 ]);
 
 const MAX_STABILIZATION_SECONDS = 3600;
@@ -109,7 +122,10 @@ export function readCompositePolicy(annotations: Readonly<Record<string, string>
     if (text === undefined || text === '') return ok(fallback);
     const value = Number(text);
     if (value >= min && value <= max) return ok(value);
-    return fail('InvalidSeconds', `annotation ${key} is "${text}": must be a whole number of seconds from ${min} to ${max} (the HPA accepts no other)`);
+    return fail(
+      'InvalidSeconds',
+      `annotation ${key} is "${text}": must be a whole number of seconds from ${min} to ${max} (the HPA accepts no other)`,
+    );
   };
   const evaluationWindow = seconds(COMPOSITE_ANNOTATIONS.evaluationWindow, 60, 0, MAX_STABILIZATION_SECONDS);
   if (!evaluationWindow.ok) return evaluationWindow;
@@ -136,7 +152,10 @@ function parseMetricsList(text: string): Result<MetricEntry[]> {
   const document = parseDocument(text, { uniqueKeys: true });
   const error = document.errors[0];
   if (error) {
-    return fail('InvalidMetricsAnnotation', `annotation ${COMPOSITE_ANNOTATIONS.metrics} is not valid YAML or JSON: ${error.message.split('\n')[0]}`);
+    return fail(
+      'InvalidMetricsAnnotation',
+      `annotation ${COMPOSITE_ANNOTATIONS.metrics} is not valid YAML or JSON: ${error.message.split('\n')[0]}`,
+    );
   }
   let data: unknown;
   try {
@@ -153,7 +172,10 @@ function parseMetricsList(text: string): Result<MetricEntry[]> {
     for (const [index, entry] of data.entries()) {
       const keys = lowerKeys(entry);
       if (!keys.ok) {
-        return fail('InvalidMetricsAnnotation', `annotation ${COMPOSITE_ANNOTATIONS.metrics} entry [${index}] sets "${keys.key}" twice (keys are not case-sensitive)`);
+        return fail(
+          'InvalidMetricsAnnotation',
+          `annotation ${COMPOSITE_ANNOTATIONS.metrics} entry [${index}] sets "${keys.key}" twice (keys are not case-sensitive)`,
+        );
       }
       lowered.push(keys.value);
     }
@@ -164,7 +186,10 @@ function parseMetricsList(text: string): Result<MetricEntry[]> {
   for (const [index, entry] of listed.value.entries()) {
     for (const key of ['upthreshold', 'downthreshold'] as const) {
       if (!Number.isFinite(entry[key])) {
-        return fail('InvalidThreshold', `annotation ${COMPOSITE_ANNOTATIONS.metrics} entry [${index}].${key} is ${entry[key]}: must be a finite number`);
+        return fail(
+          'InvalidThreshold',
+          `annotation ${COMPOSITE_ANNOTATIONS.metrics} entry [${index}].${key} is ${entry[key]}: must be a finite number`,
+        );
       }
       if (!inThousandths(entry[key])) {
         return fail(
@@ -202,14 +227,23 @@ function readMetric(entry: MetricEntry, where: string): Result<CompositeMetric> 
   const allowed = AGGREGATIONS_BY_TYPE[entry.type];
   const aggregation = entry.aggregation ?? (allowed[0] as string);
   if (!allowed.includes(aggregation)) {
-    return fail('InvalidAggregation', `${where}: aggregation "${aggregation}" does not apply to a ${entry.type}; use ${allowed.join(' or ')}`);
+    return fail(
+      'InvalidAggregation',
+      `${where}: aggregation "${aggregation}" does not apply to a ${entry.type}; use ${allowed.join(' or ')}`,
+    );
   }
   if (entry.downthreshold > entry.upthreshold) {
-    return fail('InvertedThresholds', `${where}: downthreshold (${formatNumber(entry.downthreshold)}) must not exceed upthreshold (${formatNumber(entry.upthreshold)})`);
+    return fail(
+      'InvertedThresholds',
+      `${where}: downthreshold (${formatNumber(entry.downthreshold)}) must not exceed upthreshold (${formatNumber(entry.upthreshold)})`,
+    );
   }
   const windowed = WINDOWED_AGGREGATIONS.includes(aggregation);
   if (!windowed && entry.metriccachewindow !== undefined) {
-    return fail('InvalidMetricCacheWindow', `${where}: metriccachewindow applies only to histograms and counters, which are read over a window; remove it`);
+    return fail(
+      'InvalidMetricCacheWindow',
+      `${where}: metriccachewindow applies only to histograms and counters, which are read over a window; remove it`,
+    );
   }
   if (aggregation === 'percentile' && entry.quantile === undefined) {
     return fail('InvalidQuantile', `${where}: the percentile aggregation needs a quantile between 0 and 1, e.g. quantile: 0.95`);

@@ -27,7 +27,11 @@ export function conflictingAutoscaler(
 ): string | undefined {
   const { name, namespace } = inferenceSet.metadata;
   const inNamespace = (object: KubeObject) => object.metadata.namespace === namespace;
-  const ours = new Set(objectsOfKind(attached, 'ScaledObject', 'keda.sh').filter(inNamespace).map((object) => object.metadata.name));
+  const ours = new Set(
+    objectsOfKind(attached, 'ScaledObject', 'keda.sh')
+      .filter(inNamespace)
+      .map((object) => object.metadata.name),
+  );
 
   const scaledObject = objectsOfKind(related, 'ScaledObject', 'keda.sh')
     .filter(inNamespace)

@@ -29,7 +29,11 @@ export type ObjectMap = Readonly<Record<string, Readonly<Record<string, KubeObje
 export function objectsOfKind(map: ObjectMap | undefined, kind: string, group: string): KubeObject[] {
   return Object.entries(map ?? {})
     .filter(([key]) => sameKind(key, kind, group))
-    .flatMap(([, objects]) => Object.keys(objects).sort().map((key) => objects[key] as KubeObject));
+    .flatMap(([, objects]) =>
+      Object.keys(objects)
+        .sort()
+        .map((key) => objects[key] as KubeObject),
+    );
 }
 
 /** `Secret.v1` is core; `ScaledObject.keda.sh/v1alpha1` is group keda.sh. */

@@ -8,7 +8,6 @@ import { conflictingAutoscaler } from './conflicts.js';
 import { renderScaledObject, type RenderConfig } from './render.js';
 import { renderCompositeScaledObject } from './render-composite.js';
 
-
 interface SyncInput {
   readonly inferenceSet: KubeObject;
   readonly owned: ObjectMap | undefined;
@@ -60,7 +59,8 @@ function desiredScaledObjects({ inferenceSet, owned, related }: SyncInput, confi
   if (conflict !== undefined) return fail('ScaledObjectConflict', conflict);
   // The last line of defence: never a 200 with an object the API server would refuse.
   const { value } = scaling;
-  const rendered = 'policy' in value ? renderCompositeScaledObject(inferenceSet, value, config) : renderScaledObject(inferenceSet, value, config);
+  const rendered =
+    'policy' in value ? renderCompositeScaledObject(inferenceSet, value, config) : renderScaledObject(inferenceSet, value, config);
   const checked = validateRenderedScaledObject(rendered);
   return checked.ok ? ok([rendered]) : checked;
 }

@@ -16,7 +16,8 @@ export function portProblem(use: PortUse, host: string, code: string | undefined
   const flag = use.env === undefined ? use.flag : `${use.flag} (or ${use.env})`;
   const fix = `pass ${flag} with another port${use.flag === '--replica-port' ? ' (the replicas take consecutive ports from it)' : ''}`;
   if (code === 'EADDRINUSE') return `port ${use.port} on ${host}, for ${use.what}, is in use: stop what listens there, or ${fix}`;
-  if (code === 'EACCES') return `port ${use.port} on ${host}, for ${use.what}, is not allowed for this user (ports below 1024 need privileges): ${fix}`;
+  if (code === 'EACCES')
+    return `port ${use.port} on ${host}, for ${use.what}, is not allowed for this user (ports below 1024 need privileges): ${fix}`;
   return `cannot listen on ${host}:${use.port} for ${use.what} (${detail}): ${fix}`;
 }
 

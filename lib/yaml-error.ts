@@ -10,6 +10,9 @@ export function describeYamlError(error: YAMLError, text: string): string {
   const position = error.linePos?.[0];
   if (!position) return what;
   const line = text.split(/\r?\n/)[position.line - 1];
-  const quoted = line === undefined || line.trim() === '' ? '' : ` (the line reads ${JSON.stringify(line.length > 80 ? `${line.slice(0, 77)}...` : line)})`;
+  const quoted =
+    line === undefined || line.trim() === ''
+      ? ''
+      : ` (the line reads ${JSON.stringify(line.length > 80 ? `${line.slice(0, 77)}...` : line)})`;
   return `line ${position.line}, column ${position.col}: ${what}${quoted}`;
 }

@@ -61,7 +61,10 @@ export const sum: Aggregation = {
   name: 'sum',
   read(family, metricName) {
     if (!sumReads.includes(family.type)) {
-      const what = family.name === metricName ? `"${metricName}" is a ${family.type}` : `"${metricName}" is part of the ${family.type} "${family.name}"`;
+      const what =
+        family.name === metricName
+          ? `"${metricName}" is a ${family.type}`
+          : `"${metricName}" is part of the ${family.type} "${family.name}"`;
       return { missing: 'UnsupportedMetricType', detail: `${what}; the sum aggregation reads ${sumReads.join(', ')} families` };
     }
     if (family.samples.length === 0) {

@@ -29,6 +29,6 @@ export function authorize(callerNamespace: string, target: ReadableBy): Result<v
     'NamespaceNotAllowed',
     `${who} may not read InferenceSet ${target.namespace}/${target.name}: ` +
       `add "${callerNamespace === '' ? '<namespace>' : shown}" to its annotation scaledobject.kaito.sh/allowed-namespaces ` +
-      '(or allowedNamespaces in the targets file), or put the ScaledObject in the InferenceSet\'s namespace',
+      "(or allowedNamespaces in the targets file), or put the ScaledObject in the InferenceSet's namespace",
   );
 }

@@ -64,7 +64,8 @@ export function createKedaClient(options: KedaClientOptions): KedaClient {
   );
   const deadline = () => ({ deadline: Date.now() + options.timeoutMs });
   return {
-    getMetricSpec: () => answer<GetMetricSpecResponse>((callback) => client.getMetricSpec(options.ref, new Metadata(), deadline(), callback)),
+    getMetricSpec: () =>
+      answer<GetMetricSpecResponse>((callback) => client.getMetricSpec(options.ref, new Metadata(), deadline(), callback)),
     async poll(metricName) {
       const metrics = await answer<GetMetricsResponse>((callback) =>
         client.getMetrics({ scaledObjectRef: options.ref, metricName }, new Metadata(), deadline(), callback),

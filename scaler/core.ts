@@ -32,14 +32,25 @@ export function createCore(options: CoreOptions): ScalerCore & { close(): void }
   const limiter = createLimiter(options.concurrency);
   const answered = new Map<string, boolean>();
   const scraper = noteAnswers(createScraper({ maxBodyBytes: options.maxBodyBytes, idleSocketMs: measurerDefaults.idleSocketMs }), answered);
-  const measurer = createMeasurer({ registry, log, maxConcurrency: options.concurrency, limiter, scraper, ...(options.observe && { observe: options.observe }) });
+  const measurer = createMeasurer({
+    registry,
+    log,
+    maxConcurrency: options.concurrency,
+    limiter,
+    scraper,
+    ...(options.observe && { observe: options.observe }),
+  });
   const sampler = createSampler({ intervalMs: options.sampleIntervalMs, maxKeys: options.maxSampledKeys, limiter, scraper, registry, log });
 
   return {
     parseTriggerMetadata,
     targetUrls,
     async measure(config, urls, deadline, view?: InferenceSetView) {
-      const where = { inferenceSet: `${config.inferenceSetNamespace}/${config.inferenceSetName}`, metric: config.metricName, aggregation: config.aggregation };
+      const where = {
+        inferenceSet: `${config.inferenceSetNamespace}/${config.inferenceSetName}`,
+        metric: config.metricName,
+        aggregation: config.aggregation,
+      };
       if (config.aggregation === 'gate') {
         if (view === undefined) throw new Error('the gate needs the InferenceSet');
         const reading = gate(view, (authority) => answered.get(authority));
@@ -50,7 +61,10 @@ export function createCore(options: CoreOptions): ScalerCore & { close(): void }
         const answer = await sampler.read(config, urls, deadline);
         if (!answer.ok) return answer;
         const { value, reason, explanation, alias } = answer.value;
-        log[reason === undefined ? 'debug' : 'info']({ ...where, value, reason, alias, coverage: answer.value.coverage, explanation }, 'windowed answer');
+        log[reason === undefined ? 'debug' : 'info'](
+          { ...where, value, reason, alias, coverage: answer.value.coverage, explanation },
+          'windowed answer',
+        );
         return ok({ value, active: value > 0, explanation, ...(reason !== undefined && { reason }) });
       }
       return measurer.measure(config, urls, deadline, view?.replicas?.desired);

@@ -117,13 +117,21 @@ export function extractFamily(page: string, name: string): Result<Family> {
       while (keyword < stop && isBlank(page.charCodeAt(keyword))) keyword += 1;
       const isType = page.startsWith('TYPE', keyword) && isBlank(page.charCodeAt(keyword + 4));
       if (!isType) continue;
-      const words = page.slice(keyword + 5, stop).trim().split(/[ \t]+/);
+      const words = page
+        .slice(keyword + 5, stop)
+        .trim()
+        .split(/[ \t]+/);
       const declared = words[0] as string;
       if (!typeNames.has(declared)) continue;
       const type = words.length === 2 ? TYPES[words[1] as string] : undefined;
       if (declared === name) {
         const line = lineAt(lineStart);
-        if (type === undefined) return parseError(line, page.slice(start, stop), 'a # TYPE line needs one of the types counter, gauge, histogram, summary, untyped');
+        if (type === undefined)
+          return parseError(
+            line,
+            page.slice(start, stop),
+            'a # TYPE line needs one of the types counter, gauge, histogram, summary, untyped',
+          );
         if (types.has(name)) return parseError(line, page.slice(start, stop), 'the family is declared twice');
       }
       // A malformed or repeated declaration of another family is that family's problem.
@@ -229,10 +237,14 @@ function parseSample(candidate: Candidate, lineAt: (offset: number) => number): 
   if (text.charCodeAt(open) === 123 /* { */) {
     const close = labelSetEnd(text, open + 1);
     if (close === -1) return parseError(line(), text, 'the label set is not closed');
-    if (!LABEL_SET.test(text.slice(open, close + 1))) return parseError(line(), text, 'the label set is malformed (want name="value", ...)');
+    if (!LABEL_SET.test(text.slice(open, close + 1)))
+      return parseError(line(), text, 'the label set is malformed (want name="value", ...)');
     position = close + 1;
   }
-  const words = text.slice(position).trim().split(/[ \t]+/);
+  const words = text
+    .slice(position)
+    .trim()
+    .split(/[ \t]+/);
   const exemplar = words.findIndex((word) => word.startsWith('#'));
   const fields = exemplar === -1 ? words : words.slice(0, exemplar);
   const [valueText, timestamp] = fields;

@@ -25,6 +25,12 @@ export function gate(view: InferenceSetView, answered: (authority: string) => bo
   const silent = view.workspaces.filter((workspace) => answered(workspace.address ?? workspace.name) !== true);
   if (view.workspaces.length === 0) return { value: 0, explanation: 'no replicas: closed' };
   if (silent.length === 0) return { value: 1, explanation: `all ${view.workspaces.length} targets answered their last scrape` };
-  const names = silent.slice(0, 5).map((workspace) => workspace.address ?? workspace.name).join(', ');
-  return { value: 0, explanation: `${silent.length} of ${view.workspaces.length} targets did not answer their last scrape (${names}): closed` };
+  const names = silent
+    .slice(0, 5)
+    .map((workspace) => workspace.address ?? workspace.name)
+    .join(', ');
+  return {
+    value: 0,
+    explanation: `${silent.length} of ${view.workspaces.length} targets did not answer their last scrape (${names}): closed`,
+  };
 }

@@ -21,7 +21,8 @@ export function createHealthServer(options: HealthOptions): Server {
       response.writeHead(code, { 'content-type': contentType, 'cache-control': 'no-store' });
       response.end(request.method === 'HEAD' ? undefined : body);
     };
-    if (path !== '/healthz' && path !== '/readyz' && path !== '/metrics') return send(404, 'not found: try /healthz, /readyz or /metrics\n');
+    if (path !== '/healthz' && path !== '/readyz' && path !== '/metrics')
+      return send(404, 'not found: try /healthz, /readyz or /metrics\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       return send(405, 'method not allowed\n');

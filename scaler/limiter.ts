@@ -82,7 +82,8 @@ export function createLimiter(shares: number | LimiterShares, now: () => number 
   for (const [what, value] of Object.entries({ max, perGroup, perKey })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`a concurrency cap must be an integer >= 1, not ${what} ${value}`);
   }
-  if (perGroup > max || perKey > perGroup) throw new Error(`concurrency caps must satisfy perKey <= perGroup <= max, not ${perKey}, ${perGroup}, ${max}`);
+  if (perGroup > max || perKey > perGroup)
+    throw new Error(`concurrency caps must satisfy perKey <= perGroup <= max, not ${perKey}, ${perGroup}, ${max}`);
   let active = 0;
   let waiting = 0;
   const groups = new Map<string, GroupState>();
@@ -178,7 +179,9 @@ export function createLimiter(shares: number | LimiterShares, now: () => number 
     },
     busiestWaiting(limit) {
       const all = [...groups.entries()].flatMap(([group, state]) =>
-        [...state.keys.entries()].filter(([, key]) => key.queue.length > 0).map(([key, { queue }]) => ({ tenant: { group, key }, waiting: queue.length })),
+        [...state.keys.entries()]
+          .filter(([, key]) => key.queue.length > 0)
+          .map(([key, { queue }]) => ({ tenant: { group, key }, waiting: queue.length })),
       );
       return all.sort((a, b) => b.waiting - a.waiting).slice(0, limit);
     },

@@ -33,7 +33,11 @@ export const MISSING_REASONS = [
 export type MissingReason = (typeof MISSING_REASONS)[number];
 
 export type TargetOutcome =
-  | { readonly url: string; readonly value: number; /** The other vLLM name read, when the replica serves only that. */ readonly alias?: string }
+  | {
+      readonly url: string;
+      readonly value: number /** The other vLLM name read, when the replica serves only that. */;
+      readonly alias?: string;
+    }
   | { readonly url: string; readonly missing: MissingReason; readonly detail: string };
 
 export interface Measurement {
@@ -134,7 +138,9 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
     for (const [key, entry] of measured) {
       if (at - entry.at < forgetAfter) continue;
       measured.delete(key);
-      removeSetSeries(metrics, entry.namespace, entry.name).catch((error: unknown) => log.error({ err: error }, 'removing the series of an InferenceSet failed'));
+      removeSetSeries(metrics, entry.namespace, entry.name).catch((error: unknown) =>
+        log.error({ err: error }, 'removing the series of an InferenceSet failed'),
+      );
     }
   };
   // Also when no call comes at all (the last ScaledObject deleted).
@@ -143,7 +149,12 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
   /** Notes a measurement of an InferenceSet, which keeps its series. */
   const note = (config: TriggerConfig) => {
     const key = setName(config);
-    const entry = measured.get(key) ?? { namespace: config.inferenceSetNamespace, name: config.inferenceSetName, at: 0, metricNames: recentKeys(MAX_METRIC_NAMES) };
+    const entry = measured.get(key) ?? {
+      namespace: config.inferenceSetNamespace,
+      name: config.inferenceSetName,
+      at: 0,
+      metricNames: recentKeys(MAX_METRIC_NAMES),
+    };
     entry.at = now();
     measured.set(key, entry);
     return entry;
@@ -204,20 +215,26 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       outcomes.set(url, 'missing' in result ? { ...result, detail: abbreviate(result.detail, MAX_DETAIL) } : result);
     });
     // Never rejects: a round ends, whatever its bookkeeping does.
-    const done = Promise.all(targets).then(() => {
-      const labels = setLabels(config);
-      const missing = [...outcomes.values()].filter((entry) => 'missing' in entry);
-      for (const entry of missing) metrics.scrapeErrors.inc({ ...labels, reason: entry.missing });
-      const outcome = missing.length === 0 ? 'complete' : missing.length === urls.length ? 'empty' : 'partial';
-      metrics.rounds.inc({ ...labels, outcome });
-      metrics.roundDuration.observe(labels, (Date.now() - started) / 1000);
-      if (missing.length > 0) {
-        log.warn(
-          { inferenceSet: setName(config), metric: config.metricName, missing: missing.map(({ url, missing: reason, detail }) => ({ url, reason, detail })) },
-          `scrape round: ${missing.length} of ${urls.length} replicas gave no sample`,
-        );
-      }
-    }).catch((error: unknown) => log.error({ err: error, inferenceSet: setName(config) }, 'scrape round bookkeeping failed'));
+    const done = Promise.all(targets)
+      .then(() => {
+        const labels = setLabels(config);
+        const missing = [...outcomes.values()].filter((entry) => 'missing' in entry);
+        for (const entry of missing) metrics.scrapeErrors.inc({ ...labels, reason: entry.missing });
+        const outcome = missing.length === 0 ? 'complete' : missing.length === urls.length ? 'empty' : 'partial';
+        metrics.rounds.inc({ ...labels, outcome });
+        metrics.roundDuration.observe(labels, (Date.now() - started) / 1000);
+        if (missing.length > 0) {
+          log.warn(
+            {
+              inferenceSet: setName(config),
+              metric: config.metricName,
+              missing: missing.map(({ url, missing: reason, detail }) => ({ url, reason, detail })),
+            },
+            `scrape round: ${missing.length} of ${urls.length} replicas gave no sample`,
+          );
+        }
+      })
+      .catch((error: unknown) => log.error({ err: error, inferenceSet: setName(config) }, 'scrape round bookkeeping failed'));
     return { outcomes, done };
   };
 
@@ -231,7 +248,14 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
       const result = await (async (): Promise<Result<Measurement>> => {
         if (urls.length === 0) return combine(config, [], desired);
         const unique = [...new Set(urls)].sort();
-        const key = JSON.stringify([config.inferenceSetNamespace, config.inferenceSetName, config.metricName, config.aggregation, config.scrapeTimeoutMs, unique]);
+        const key = JSON.stringify([
+          config.inferenceSetNamespace,
+          config.inferenceSetName,
+          config.metricName,
+          config.aggregation,
+          config.scrapeTimeoutMs,
+          unique,
+        ]);
         let round = rounds.get(key);
         if (round !== undefined) {
           metrics.coalesced.inc(labels);
@@ -247,7 +271,9 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
         );
         seen = outcomes;
         return combine(config, outcomes, desired);
-      })().catch((error: unknown) => fail<Measurement>('InternalError', `measuring failed: ${error instanceof Error ? error.message : String(error)}`));
+      })().catch((error: unknown) =>
+        fail<Measurement>('InternalError', `measuring failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
 
       if (result.ok) {
         const { value, active, outcomes } = result.value;
@@ -267,7 +293,9 @@ export function createMeasurer(options: MeasurerOptions): Measurer {
             replicas: urls.length,
             sampled,
             outcomes: outcomes.map((entry) =>
-              'value' in entry ? { url: entry.url, value: entry.value, ...(entry.alias !== undefined && { alias: entry.alias }) } : { url: entry.url, reason: entry.missing },
+              'value' in entry
+                ? { url: entry.url, value: entry.value, ...(entry.alias !== undefined && { alias: entry.alias }) }
+                : { url: entry.url, reason: entry.missing },
             ),
           },
           'measured',

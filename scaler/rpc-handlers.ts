@@ -49,7 +49,9 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
       const context = {
         method,
         scaledObject: ref ? untrusted(`${ref.namespace}/${ref.name}`, MAX_LOGGED) : undefined,
-        inferenceSet: ref ? untrusted(`${ref.scalerMetadata['inferenceSetNamespace'] ?? ''}/${ref.scalerMetadata['inferenceSetName'] ?? ''}`, MAX_LOGGED) : undefined,
+        inferenceSet: ref
+          ? untrusted(`${ref.scalerMetadata['inferenceSetNamespace'] ?? ''}/${ref.scalerMetadata['inferenceSetName'] ?? ''}`, MAX_LOGGED)
+          : undefined,
         peer: call.getPeer(),
       };
       Promise.resolve()
@@ -77,13 +79,21 @@ export function externalScalerHandlers(service: ScalerService, options: HandlerO
     };
 
   return {
-    getMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>('GetMetricSpec', (ref) => ref, (ref) => service.getMetricSpec(ref)),
+    getMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>(
+      'GetMetricSpec',
+      (ref) => ref,
+      (ref) => service.getMetricSpec(ref),
+    ),
     getMetrics: unary<GetMetricsRequest, GetMetricsResponse>(
       'GetMetrics',
       (request) => request.scaledObjectRef,
       (request, deadline) => service.getMetrics(request, deadline),
     ),
-    isActive: unary<ScaledObjectRef, IsActiveResponse>('IsActive', (ref) => ref, (ref, deadline) => service.isActive(ref, deadline)),
+    isActive: unary<ScaledObjectRef, IsActiveResponse>(
+      'IsActive',
+      (ref) => ref,
+      (ref, deadline) => service.isActive(ref, deadline),
+    ),
     streamIsActive(call: ServerWritableStream<ScaledObjectRef, IsActiveResponse>) {
       const started = performance.now();
       record('StreamIsActive', status.UNIMPLEMENTED, started);

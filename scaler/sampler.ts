@@ -107,7 +107,10 @@ export function createSampler(options: SamplerOptions): Sampler {
     entry.problems.delete(url);
     if (found.ok && found.value.alias !== undefined) {
       if (entry.aliases.get(url) !== found.value.alias) {
-        log.info({ url, metric: entry.config.metricName, alias: found.value.alias }, `replica serves "${found.value.alias}" for "${entry.config.metricName}" (renamed in vLLM): reading it`);
+        log.info(
+          { url, metric: entry.config.metricName, alias: found.value.alias },
+          `replica serves "${found.value.alias}" for "${entry.config.metricName}" (renamed in vLLM): reading it`,
+        );
       }
       entry.aliases.set(url, found.value.alias);
     } else {
@@ -125,7 +128,10 @@ export function createSampler(options: SamplerOptions): Sampler {
     // The first round is a call's; the next ones come at a phase of their own within the
     // interval, so that keys created together (every ScaledObject polled at once after a
     // restart) do not all scrape at the same moment.
-    entry.nextDue = entry.lastRoundAt === -Infinity ? started + intervalMs * (1 + phase(entry.key)) : Math.max(entry.nextDue + intervalMs, started + intervalMs / 2);
+    entry.nextDue =
+      entry.lastRoundAt === -Infinity
+        ? started + intervalMs * (1 + phase(entry.key))
+        : Math.max(entry.nextDue + intervalMs, started + intervalMs / 2);
     entry.lastRoundAt = started;
     const names = namesWithAlias(entry.config.metricName, (family) => filterNames(family, entry.withBuckets));
     // A round never runs into the next one.
@@ -168,7 +174,16 @@ export function createSampler(options: SamplerOptions): Sampler {
         throw new Error(`aggregation ${aggregation} is not windowed`);
       }
       const kind: Kind = aggregation === 'rate' ? 'counter' : 'histogram';
-      const key = JSON.stringify([config.inferenceSetNamespace, config.inferenceSetName, config.metricName, kind, config.metricProtocol, config.metricPort, config.metricPath, config.scrapeTimeoutMs]);
+      const key = JSON.stringify([
+        config.inferenceSetNamespace,
+        config.inferenceSetName,
+        config.metricName,
+        kind,
+        config.metricProtocol,
+        config.metricPort,
+        config.metricPath,
+        config.scrapeTimeoutMs,
+      ]);
       const now = Date.now();
       let entry = tracked.get(key);
       if (entry === undefined) {
@@ -176,7 +191,10 @@ export function createSampler(options: SamplerOptions): Sampler {
           metrics.dropped.inc({ reason: 'cap' });
           if (now - lastCapLog > 60_000) {
             lastCapLog = now;
-            log.warn({ maxKeys, key }, `the sampler tracks ${maxKeys} keys already (its cap): a new windowed metric is not sampled; raise --max-sampled-keys`);
+            log.warn(
+              { maxKeys, key },
+              `the sampler tracks ${maxKeys} keys already (its cap): a new windowed metric is not sampled; raise --max-sampled-keys`,
+            );
           }
           const explanation = `the sampler tracks ${maxKeys} keys already, its cap (raise --max-sampled-keys)`;
           return withoutReading(config, 'TooManyKeys', { coverage: 0, sampled: 0, resets: 0, explanation });
@@ -291,13 +309,40 @@ function share(entry: Tracked, reading: SeriesReading): SeriesReading {
 
 function samplerMetrics(registry: Registry, size: () => number) {
   const registers = [registry];
-  for (const name of ['kks_sampler_keys', 'kks_sampler_samples_total', 'kks_sampler_keys_dropped_total', 'kks_sampler_neutral_answers_total']) {
+  for (const name of [
+    'kks_sampler_keys',
+    'kks_sampler_samples_total',
+    'kks_sampler_keys_dropped_total',
+    'kks_sampler_neutral_answers_total',
+  ]) {
     registry.removeSingleMetric(name);
   }
-  new Gauge({ name: 'kks_sampler_keys', help: 'Windowed metrics the sampler tracks now.', registers, collect() { this.set(size()); } });
+  new Gauge({
+    name: 'kks_sampler_keys',
+    help: 'Windowed metrics the sampler tracks now.',
+    registers,
+    collect() {
+      this.set(size());
+    },
+  });
   return {
-    samples: new Counter({ name: 'kks_sampler_samples_total', help: 'Replica scrapes of the sampler, by outcome: ok, or why no sample was kept.', labelNames: ['outcome'] as const, registers }),
-    dropped: new Counter({ name: 'kks_sampler_keys_dropped_total', help: 'Windowed metrics dropped because nobody asked for them for 20 min (idle), and calls for a new one refused at the key cap (cap).', labelNames: ['reason'] as const, registers }),
-    neutral: new Counter({ name: 'kks_sampler_neutral_answers_total', help: 'Windowed answers that gave the neutral value instead of a reading, by reason (WarmingUp, Stale, ...).', labelNames: ['reason'] as const, registers }),
+    samples: new Counter({
+      name: 'kks_sampler_samples_total',
+      help: 'Replica scrapes of the sampler, by outcome: ok, or why no sample was kept.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'kks_sampler_keys_dropped_total',
+      help: 'Windowed metrics dropped because nobody asked for them for 20 min (idle), and calls for a new one refused at the key cap (cap).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    neutral: new Counter({
+      name: 'kks_sampler_neutral_answers_total',
+      help: 'Windowed answers that gave the neutral value instead of a reading, by reason (WarmingUp, Stale, ...).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   };
 }

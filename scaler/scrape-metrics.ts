@@ -54,39 +54,155 @@ export function createScrapeMetrics(registry: Registry, limiter: Limiter): Scrap
   const registers = [registry];
   const setLabels = ['namespace', 'inference_set'] as const;
 
-  fresh('scrape_slots_in_use', (name) => new Gauge({ name, help: 'Scrapes running now, under the process-wide concurrency cap.', registers, collect() { this.set(limiter.active); } }));
-  fresh('scrape_slots_waiting', (name) => new Gauge({ name, help: 'Scrapes waiting for a free slot under the concurrency cap.', registers, collect() { this.set(limiter.waiting); } }));
-  fresh('scrape_slots_cap', (name) => new Gauge({
-    name,
-    help: 'The scrape caps: in all, per namespace, per InferenceSet.',
-    labelNames: ['scope'] as const,
-    registers,
-    collect() {
-      this.set({ scope: 'process' }, limiter.shares.max);
-      this.set({ scope: 'namespace' }, limiter.shares.perGroup);
-      this.set({ scope: 'inference_set' }, limiter.shares.perKey);
-    },
-  }));
-  fresh('scrape_waiting_inference_sets', (name) => new Gauge({ name, help: 'InferenceSets with scrapes waiting for a slot.', registers, collect() { this.set(limiter.waitingTenants); } }));
-  fresh('scrape_slots_waiting_by_inference_set', (name) => new Gauge({
-    name,
-    help: `Scrapes waiting for a slot, for the ${BUSIEST} InferenceSets with the most waiting (the others are not shown, so series stay few).`,
-    labelNames: setLabels,
-    registers,
-    collect() {
-      this.reset();
-      for (const { tenant, waiting } of limiter.busiestWaiting(BUSIEST)) this.set({ namespace: tenant.group, inference_set: tenant.key }, waiting);
-    },
-  }));
+  fresh(
+    'scrape_slots_in_use',
+    (name) =>
+      new Gauge({
+        name,
+        help: 'Scrapes running now, under the process-wide concurrency cap.',
+        registers,
+        collect() {
+          this.set(limiter.active);
+        },
+      }),
+  );
+  fresh(
+    'scrape_slots_waiting',
+    (name) =>
+      new Gauge({
+        name,
+        help: 'Scrapes waiting for a free slot under the concurrency cap.',
+        registers,
+        collect() {
+          this.set(limiter.waiting);
+        },
+      }),
+  );
+  fresh(
+    'scrape_slots_cap',
+    (name) =>
+      new Gauge({
+        name,
+        help: 'The scrape caps: in all, per namespace, per InferenceSet.',
+        labelNames: ['scope'] as const,
+        registers,
+        collect() {
+          this.set({ scope: 'process' }, limiter.shares.max);
+          this.set({ scope: 'namespace' }, limiter.shares.perGroup);
+          this.set({ scope: 'inference_set' }, limiter.shares.perKey);
+        },
+      }),
+  );
+  fresh(
+    'scrape_waiting_inference_sets',
+    (name) =>
+      new Gauge({
+        name,
+        help: 'InferenceSets with scrapes waiting for a slot.',
+        registers,
+        collect() {
+          this.set(limiter.waitingTenants);
+        },
+      }),
+  );
+  fresh(
+    'scrape_slots_waiting_by_inference_set',
+    (name) =>
+      new Gauge({
+        name,
+        help: `Scrapes waiting for a slot, for the ${BUSIEST} InferenceSets with the most waiting (the others are not shown, so series stay few).`,
+        labelNames: setLabels,
+        registers,
+        collect() {
+          this.reset();
+          for (const { tenant, waiting } of limiter.busiestWaiting(BUSIEST))
+            this.set({ namespace: tenant.group, inference_set: tenant.key }, waiting);
+        },
+      }),
+  );
 
   return {
-    scrapeDuration: fresh('scrape_duration_seconds', (name) => new Histogram({ name, help: 'Time to scrape one replica (connect, answer, body), failed scrapes included.', labelNames: setLabels, buckets: SECONDS, registers })),
-    scrapeErrors: fresh('scrape_errors_total', (name) => new Counter({ name, help: 'Replicas that gave no sample in a scrape round, by reason.', labelNames: [...setLabels, 'reason'] as const, registers })),
-    rounds: fresh('scrape_rounds_total', (name) => new Counter({ name, help: 'Scrape rounds, by outcome: complete (every replica gave a sample), partial, empty (none did).', labelNames: [...setLabels, 'outcome'] as const, registers })),
-    roundDuration: fresh('scrape_round_duration_seconds', (name) => new Histogram({ name, help: 'Time from the start of a scrape round to its last replica.', labelNames: setLabels, buckets: SECONDS, registers })),
-    coalesced: fresh('scrape_coalesced_total', (name) => new Counter({ name, help: 'Measurements that joined a scrape round already in flight instead of starting one.', labelNames: setLabels, registers })),
-    measurements: fresh('measurements_total', (name) => new Counter({ name, help: 'Measurements answered, by outcome: ok, or the reason there was no number.', labelNames: [...setLabels, 'outcome'] as const, registers })),
-    value: fresh('metric_value', (name) => new Gauge({ name, help: 'The last number answered for an InferenceSet and metric.', labelNames: [...setLabels, 'metric'] as const, registers })),
-    replicas: fresh('replicas', (name) => new Gauge({ name, help: 'Replicas of an InferenceSet in its last measurement: total, and sampled (those that gave a sample).', labelNames: [...setLabels, 'state'] as const, registers })),
+    scrapeDuration: fresh(
+      'scrape_duration_seconds',
+      (name) =>
+        new Histogram({
+          name,
+          help: 'Time to scrape one replica (connect, answer, body), failed scrapes included.',
+          labelNames: setLabels,
+          buckets: SECONDS,
+          registers,
+        }),
+    ),
+    scrapeErrors: fresh(
+      'scrape_errors_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Replicas that gave no sample in a scrape round, by reason.',
+          labelNames: [...setLabels, 'reason'] as const,
+          registers,
+        }),
+    ),
+    rounds: fresh(
+      'scrape_rounds_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Scrape rounds, by outcome: complete (every replica gave a sample), partial, empty (none did).',
+          labelNames: [...setLabels, 'outcome'] as const,
+          registers,
+        }),
+    ),
+    roundDuration: fresh(
+      'scrape_round_duration_seconds',
+      (name) =>
+        new Histogram({
+          name,
+          help: 'Time from the start of a scrape round to its last replica.',
+          labelNames: setLabels,
+          buckets: SECONDS,
+          registers,
+        }),
+    ),
+    coalesced: fresh(
+      'scrape_coalesced_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Measurements that joined a scrape round already in flight instead of starting one.',
+          labelNames: setLabels,
+          registers,
+        }),
+    ),
+    measurements: fresh(
+      'measurements_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Measurements answered, by outcome: ok, or the reason there was no number.',
+          labelNames: [...setLabels, 'outcome'] as const,
+          registers,
+        }),
+    ),
+    value: fresh(
+      'metric_value',
+      (name) =>
+        new Gauge({
+          name,
+          help: 'The last number answered for an InferenceSet and metric.',
+          labelNames: [...setLabels, 'metric'] as const,
+          registers,
+        }),
+    ),
+    replicas: fresh(
+      'replicas',
+      (name) =>
+        new Gauge({
+          name,
+          help: 'Replicas of an InferenceSet in its last measurement: total, and sampled (those that gave a sample).',
+          labelNames: [...setLabels, 'state'] as const,
+          registers,
+        }),
+    ),
   };
 }

@@ -116,7 +116,10 @@ export function createScraper(options: ScraperOptions): Scraper {
         request.destroy(error);
       };
       // `current` is set before the timer can fire: `attempt` runs synchronously below.
-      const timer = setTimeout(() => abort(current as ClientRequest, new Abort('Timeout', `no complete answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => abort(current as ClientRequest, new Abort('Timeout', `no complete answer within ${Math.round(timeoutMs)} ms`)),
+        timeoutMs,
+      );
 
       const attempt = (retry: boolean) => {
         const request = (secure ? https : http).request(target, {
@@ -166,7 +169,8 @@ export function createScraper(options: ScraperOptions): Scraper {
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > options.maxBodyBytes) abort(request, new Abort('TooLarge', `the body is more than the ${options.maxBodyBytes} bytes allowed`));
+          if (size > options.maxBodyBytes)
+            abort(request, new Abort('TooLarge', `the body is more than the ${options.maxBodyBytes} bytes allowed`));
           else chunks.push(chunk);
         });
         response.on('end', () => {
@@ -175,7 +179,8 @@ export function createScraper(options: ScraperOptions): Scraper {
           settle({ ok: true, value: (chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size)).toString('utf8') });
         });
         response.on('close', () => {
-          if (!response.complete) settle({ ok: false, problem: { reason: 'Unreachable', message: 'the connection closed before the end of the body' } });
+          if (!response.complete)
+            settle({ ok: false, problem: { reason: 'Unreachable', message: 'the connection closed before the end of the body' } });
         });
       };
 
@@ -244,8 +249,12 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
 function failure(error: NodeJS.ErrnoException): ScrapeResult {
   if (error instanceof Abort) return { ok: false, problem: { reason: error.missing, message: error.message } };
   const code = error.code ?? '';
-  if (TLS_CODE.test(code) || /\bSSL\b|certificate/i.test(error.message)) return { ok: false, problem: { reason: 'TlsError', message: `${code}: ${error.message}` } };
+  if (TLS_CODE.test(code) || /\bSSL\b|certificate/i.test(error.message))
+    return { ok: false, problem: { reason: 'TlsError', message: `${code}: ${error.message}` } };
   // Node's HTTP parser: the peer answered, but not in HTTP.
   if (code.startsWith('HPE_')) return { ok: false, problem: { reason: 'BadResponse', message: `${code}: ${error.message}` } };
-  return { ok: false, problem: { reason: 'Unreachable', message: UNREACHABLE[code] ?? (code === '' ? error.message : `${code}: ${error.message}`) } };
+  return {
+    ok: false,
+    problem: { reason: 'Unreachable', message: UNREACHABLE[code] ?? (code === '' ? error.message : `${code}: ${error.message}`) },
+  };
 }

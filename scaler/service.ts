@@ -96,7 +96,6 @@ export function metricValueFor(metricName: string, value: number): MetricValue {
   return { metricName, metricValue: toInt64(value), metricValueFloat: value };
 }
 
-
 export interface ScalerService {
   getMetricSpec(ref: ScaledObjectRef): RpcResult<GetMetricSpecResponse>;
   getMetrics(request: GetMetricsRequest, deadline: number): Promise<RpcResult<GetMetricsResponse>>;
@@ -128,11 +127,7 @@ function triggerKey(ref: ScaledObjectRef): string {
  * round would find no time left and fail the pair; so IsActive answers from a GetMetrics
  * measurement of the same trigger that finished within `activityReuseMs`.
  */
-export function createScalerService(
-  core: ScalerCore,
-  discovery: Discovery,
-  options: ServiceOptions = {},
-): ScalerService {
+export function createScalerService(core: ScalerCore, discovery: Discovery, options: ServiceOptions = {}): ScalerService {
   const now = options.now ?? Date.now;
   const reuseMs = options.activityReuseMs ?? 1000;
   const recent = new Map<string, { readonly active: boolean; readonly at: number }>();
@@ -151,16 +146,25 @@ export function createScalerService(
   const parse = (ref: ScaledObjectRef | undefined): RpcResult<{ ref: ScaledObjectRef; config: TriggerConfig }> => {
     if (!ref) return failure(status.INVALID_ARGUMENT, 'MissingScaledObjectRef', 'the request has no scaledObjectRef');
     const parsed = core.parseTriggerMetadata(ref.scalerMetadata);
-    return parsed.ok ? success({ ref, config: parsed.value }) : failure(status.INVALID_ARGUMENT, parsed.problem.reason, parsed.problem.message);
+    return parsed.ok
+      ? success({ ref, config: parsed.value })
+      : failure(status.INVALID_ARGUMENT, parsed.problem.reason, parsed.problem.message);
   };
 
-  const measure = async (ref: ScaledObjectRef | undefined, deadline: number): Promise<RpcResult<{ config: TriggerConfig; measured: MeasurementValue }>> => {
+  const measure = async (
+    ref: ScaledObjectRef | undefined,
+    deadline: number,
+  ): Promise<RpcResult<{ config: TriggerConfig; measured: MeasurementValue }>> => {
     const parsed = parse(ref);
     if (!parsed.ok) return parsed;
     const { ref: caller, config } = parsed.value;
     const { inferenceSetNamespace: namespace, inferenceSetName: name } = config;
     if (!discovery.ready()) {
-      return failure(status.UNAVAILABLE, 'NotReady', `the scaler is not ready: ${discovery.notReadyReason() ?? 'discovery has not synced yet'}`);
+      return failure(
+        status.UNAVAILABLE,
+        'NotReady',
+        `the scaler is not ready: ${discovery.notReadyReason() ?? 'discovery has not synced yet'}`,
+      );
     }
     const view = discovery.lookup(namespace, name);
     // Across namespaces, "does not exist" and "may not read" look the same: a tenant
@@ -168,7 +172,11 @@ export function createScalerService(
     const allowed = authorize(caller.namespace, view ?? { namespace, name, allowedNamespaces: [] });
     if (!allowed.ok) return failure(status.PERMISSION_DENIED, allowed.problem.reason, allowed.problem.message);
     if (!view) {
-      return failure(status.NOT_FOUND, 'InferenceSetNotFound', `InferenceSet ${namespace}/${name} does not exist: check inferenceSetName and inferenceSetNamespace`);
+      return failure(
+        status.NOT_FOUND,
+        'InferenceSetNotFound',
+        `InferenceSet ${namespace}/${name} does not exist: check inferenceSetName and inferenceSetNamespace`,
+      );
     }
     const urls = core.targetUrls(config, view.namespace, view.workspaces);
     const measured = await core.measure(config, urls, deadline, view);
@@ -177,7 +185,11 @@ export function createScalerService(
       return failure(measureStatus(reason), reason, `InferenceSet ${namespace}/${name}, metric ${config.metricName}: ${message}`);
     }
     if (!Number.isFinite(measured.value.value)) {
-      return failure(status.INTERNAL, 'NotFinite', `InferenceSet ${namespace}/${name}: the measured value ${measured.value.value} is not a finite number`);
+      return failure(
+        status.INTERNAL,
+        'NotFinite',
+        `InferenceSet ${namespace}/${name}: the measured value ${measured.value.value} is not a finite number`,
+      );
     }
     return success({ config, measured: measured.value });
   };

@@ -15,7 +15,6 @@ import { externalScalerHandlers } from './rpc-handlers.js';
 import { createScalerService, type ScalerCore } from './service.js';
 import { ReloadableServerCredentials, startTlsSource, type TlsSource } from './tls.js';
 
-
 /** What the shell needs from the scaler's core and discovery; tests pass their own. */
 export interface ScalerParts {
   createCore(options: CoreOptions): ScalerCore & { close(): void };
@@ -38,11 +37,7 @@ export interface RunningScaler {
  * a valid set; `/readyz` says why it is not ready meanwhile. A targets file or Kubernetes
  * configuration that cannot be used is an error: the command exits with its message.
  */
-export async function startScaler(
-  options: ScalerOptions,
-  log: Logger,
-  parts: ScalerParts,
-): Promise<Result<RunningScaler>> {
+export async function startScaler(options: ScalerOptions, log: Logger, parts: ScalerParts): Promise<Result<RunningScaler>> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -107,11 +102,18 @@ export async function startScaler(
     const grpcFree = await checkPortFree(grpcUse, options.host);
     if (!grpcFree.ok) throw new Error(grpcFree.problem.message);
     grpc = await startGrpcServer({ host: options.host, port: options.grpcPort, credentials, handlers, log });
-    health = createHealthServer({ registry, notReadyReasons, warnings: () => [tls.rejectedReason()].filter((reason) => reason !== undefined) });
+    health = createHealthServer({
+      registry,
+      notReadyReasons,
+      warnings: () => [tls.rejectedReason()].filter((reason) => reason !== undefined),
+    });
     const httpPort = await listen(health, options.httpPort, options.host).catch((error: unknown) => {
       throw new Error(listenProblem(httpUse, options.host, error));
     });
-    log.info({ grpcPort: grpc.port, httpPort, tlsDir: options.tlsDir, discovery: options.targets ? 'static' : 'kubernetes' }, 'scaler started');
+    log.info(
+      { grpcPort: grpc.port, httpPort, tlsDir: options.tlsDir, discovery: options.targets ? 'static' : 'kubernetes' },
+      'scaler started',
+    );
     const running = grpc;
     return ok({
       grpcPort: running.port,
@@ -132,4 +134,9 @@ export async function startScaler(
   }
 }
 
-const portUse = (property: 'grpcPort' | 'httpPort', port: number, what: string): PortUse => ({ port, flag: `--${flagName(property)}`, env: envName(property), what });
+const portUse = (property: 'grpcPort' | 'httpPort', port: number, what: string): PortUse => ({
+  port,
+  flag: `--${flagName(property)}`,
+  env: envName(property),
+  what,
+});

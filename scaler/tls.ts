@@ -44,7 +44,10 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
     return fail('TlsFilesMissing', `missing or empty: ${missing.join(', ')}`);
   }
 
-  for (const [file, text] of [[TLS_FILES.ca, files.ca], [TLS_FILES.cert, files.cert]] as const) {
+  for (const [file, text] of [
+    [TLS_FILES.ca, files.ca],
+    [TLS_FILES.cert, files.cert],
+  ] as const) {
     const bounded = checkBundleSize(text, file);
     if (!bounded.ok) return bounded;
   }
@@ -55,7 +58,10 @@ export function checkTlsFiles(files: TlsFiles, now: number): Result<TlsMaterial>
     try {
       trusted.push(new X509Certificate(pem));
     } catch (error) {
-      return fail('InvalidCaBundle', `${TLS_FILES.ca}: certificate ${index + 1} of ${authorities.length} cannot be parsed (${(error as Error).message})`);
+      return fail(
+        'InvalidCaBundle',
+        `${TLS_FILES.ca}: certificate ${index + 1} of ${authorities.length} cannot be parsed (${(error as Error).message})`,
+      );
     }
   }
 
@@ -185,7 +191,8 @@ export async function startTlsSource(options: TlsSourceOptions): Promise<TlsSour
       if (message !== problem) {
         const fields = { dir, reason: checked.problem.reason, err: checked.problem.message };
         if (current) log.warn(fields, 'TLS files rejected: serving with the previous ones');
-        else if (checked.problem.reason === 'TlsFilesMissing') log.info(fields, 'waiting for TLS files: gRPC refuses connections until they are there');
+        else if (checked.problem.reason === 'TlsFilesMissing')
+          log.info(fields, 'waiting for TLS files: gRPC refuses connections until they are there');
         else log.error(fields, 'TLS files rejected: gRPC refuses connections until they are fixed');
       }
       problem = message;
@@ -196,7 +203,13 @@ export async function startTlsSource(options: TlsSourceOptions): Promise<TlsSour
     current = checked.value;
     problem = undefined;
     log.info(
-      { dir, subject: current.subject, notAfter: current.notAfter.toISOString(), fingerprint: current.fingerprint, authorities: current.authorities },
+      {
+        dir,
+        subject: current.subject,
+        notAfter: current.notAfter.toISOString(),
+        fingerprint: current.fingerprint,
+        authorities: current.authorities,
+      },
       replaced ? 'TLS files reloaded' : 'TLS files loaded',
     );
     return ok(current);
@@ -216,7 +229,8 @@ export async function startTlsSource(options: TlsSourceOptions): Promise<TlsSour
       if (now() > current.notAfter.getTime()) return `the server certificate expired at ${current.notAfter.toISOString()}`;
       return undefined;
     },
-    rejectedReason: () => (current && problem ? `TLS files rejected, serving the previous ones (${current.fingerprint}): ${problem}` : undefined),
+    rejectedReason: () =>
+      current && problem ? `TLS files rejected, serving the previous ones (${current.fingerprint}): ${problem}` : undefined,
     reload,
     close: () => watching.close(),
   };

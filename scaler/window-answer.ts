@@ -78,7 +78,10 @@ export function answerWindow(question: WindowQuestion, histories: readonly (read
   return ok({ value: read.value, ...counted, explanation: notes.join('; ') });
 }
 
-function readValue(question: WindowQuestion, increases: readonly Increase[]): WindowedValue | { readonly problem: string; readonly reason: string } {
+function readValue(
+  question: WindowQuestion,
+  increases: readonly Increase[],
+): WindowedValue | { readonly problem: string; readonly reason: string } {
   if (increases.length === 0) return { problem: 'no replica has two samples in the window yet', reason: 'WarmingUp' };
   switch (question.aggregation) {
     case 'windowed-avg':
@@ -97,11 +100,20 @@ function readValue(question: WindowQuestion, increases: readonly Increase[]): Wi
 type Facts = Omit<WindowAnswer, 'value' | 'reason'>;
 
 /** The neutral value with `reason` when the trigger carries both thresholds; else the problem `reason`. */
-export function withoutReading(question: Pick<WindowQuestion, 'upThreshold' | 'downThreshold'>, reason: string, facts: Facts): Result<WindowAnswer> {
+export function withoutReading(
+  question: Pick<WindowQuestion, 'upThreshold' | 'downThreshold'>,
+  reason: string,
+  facts: Facts,
+): Result<WindowAnswer> {
   const { upThreshold: up, downThreshold: down } = question;
   if (up === undefined || down === undefined) return fail(reason, facts.explanation);
   const value = (up + down) / 2;
-  return ok({ ...facts, value, reason, explanation: `${facts.explanation}: answering the neutral value ${value} (between ${down} and ${up})` });
+  return ok({
+    ...facts,
+    value,
+    reason,
+    explanation: `${facts.explanation}: answering the neutral value ${value} (between ${down} and ${up})`,
+  });
 }
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}s`;

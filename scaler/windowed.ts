@@ -146,7 +146,11 @@ export function windowedAverage(increases: readonly Increase[]): WindowedValue {
  * Fewer observations than `minSamples` give 0: a handful of requests says nothing about a
  * tail.
  */
-export function percentile(increases: readonly Increase[], quantile: number, minSamples: number): WindowedValue | { readonly problem: string } {
+export function percentile(
+  increases: readonly Increase[],
+  quantile: number,
+  minSamples: number,
+): WindowedValue | { readonly problem: string } {
   const withBuckets = increases.filter((each) => each.buckets !== undefined);
   if (withBuckets.length === 0) return { problem: 'the replicas served no buckets (_bucket series) for this histogram' };
   let shared: number[] = [...(withBuckets[0]?.buckets?.keys() ?? [])];

@@ -50,7 +50,7 @@ function explain(error: ErrorObject, options: CompileOptions): Result<never> {
   const path = pointerToPath(error.instancePath);
   const parent = error.parentSchema ?? {};
   const reason = (parent['x-reason'] as string | undefined) ?? options.reason;
-  const rule = (parent['description'] as string | undefined) ?? (error.message ?? 'is invalid');
+  const rule = (parent['description'] as string | undefined) ?? error.message ?? 'is invalid';
   return fail(reason, `${describe(path)} is ${quote(error.data)}: ${rule}${allowed(error.keyword, parent)}`);
 }
 

@@ -97,7 +97,7 @@ export const metricEntrySchema = {
       type: 'string',
       enum: ['modelpod'],
       'x-reason': 'InvalidMetricSource',
-      description: 'where the metric is read: modelpod (the replicas\' own /metrics, the only source)',
+      description: "where the metric is read: modelpod (the replicas' own /metrics, the only source)",
     },
   },
 } as const;

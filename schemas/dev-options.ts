@@ -43,7 +43,7 @@ export const devOptionsSchema = {
       minimum: 0.2,
       maximum: 3600,
       default: 2,
-      description: 'seconds between two polls of the scaler (GetMetrics and IsActive), as KEDA\'s pollingInterval',
+      description: "seconds between two polls of the scaler (GetMetrics and IsActive), as KEDA's pollingInterval",
     },
     dir: {
       type: 'string',
@@ -55,7 +55,8 @@ export const devOptionsSchema = {
       type: 'string',
       enum: ['single', 'composite'],
       default: 'single',
-      description: 'the example InferenceSet run without --inference-set: single (one threshold) or composite (several signals and a formula)',
+      description:
+        'the example InferenceSet run without --inference-set: single (one threshold) or composite (several signals and a formula)',
     },
     inferenceSet: {
       type: 'string',
@@ -63,7 +64,11 @@ export const devOptionsSchema = {
       description: "YAML file of the annotated InferenceSet to render and scale (default: the project's examples/inferenceset.yaml)",
     },
     ...loggingOptions,
-    logLevel: { ...loggingOptions.logLevel, default: 'warn', description: 'log level of the hooks and the scaler, whose logs appear beside the poll lines' },
+    logLevel: {
+      ...loggingOptions.logLevel,
+      default: 'warn',
+      description: 'log level of the hooks and the scaler, whose logs appear beside the poll lines',
+    },
   },
 } as const;
 

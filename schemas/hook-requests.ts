@@ -19,7 +19,11 @@ const objectMeta = {
     ownerReferences: {
       type: 'array',
       description: 'must be a list of owner references',
-      items: { type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' } }, description: 'must be an owner reference' },
+      items: {
+        type: 'object',
+        properties: { kind: { type: 'string' }, name: { type: 'string' } },
+        description: 'must be an owner reference',
+      },
     },
   },
 } as const;
@@ -58,11 +62,21 @@ const parentOf = (kind: string, apiVersionPattern: string, example: string) =>
           ...objectMeta.properties,
           name: {
             type: 'string',
-            allOf: [objectMeta.properties.name, { type: 'string', pattern: OBJECT_NAME, description: 'must be a Kubernetes object name: lower case letters, digits, "-" and "."' }],
+            allOf: [
+              objectMeta.properties.name,
+              {
+                type: 'string',
+                pattern: OBJECT_NAME,
+                description: 'must be a Kubernetes object name: lower case letters, digits, "-" and "."',
+              },
+            ],
           },
           namespace: {
             type: 'string',
-            allOf: [objectMeta.properties.namespace, { type: 'string', pattern: NAMESPACE, description: 'must be a namespace name: lower case letters, digits and "-"' }],
+            allOf: [
+              objectMeta.properties.namespace,
+              { type: 'string', pattern: NAMESPACE, description: 'must be a namespace name: lower case letters, digits and "-"' },
+            ],
           },
         },
       },
@@ -91,10 +105,7 @@ export const validateCompositeSync = compile(
   options,
 );
 
-export const validateCustomize = compile(
-  { type: 'object', required: ['parent'], properties: { parent: inferenceSet } },
-  options,
-);
+export const validateCustomize = compile({ type: 'object', required: ['parent'], properties: { parent: inferenceSet } }, options);
 
 /** For hooks whose parent is another kind (the certificates hook watches a Service). */
 export const hookRequestParts = { kubeObject, objectMap, options } as const;

@@ -16,4 +16,6 @@ export const loggingOptions = {
   },
 } as const;
 
-export type LoggingOptions = Readonly<FromSchema<{ type: 'object'; properties: typeof loggingOptions; required: ['logLevel', 'logFormat'] }>>;
+export type LoggingOptions = Readonly<
+  FromSchema<{ type: 'object'; properties: typeof loggingOptions; required: ['logLevel', 'logFormat'] }>
+>;

@@ -44,10 +44,14 @@ export const queryOptionsSchema = {
       default: 3000,
       description: 'deadline of each call in milliseconds',
     },
-    output: { type: 'string', enum: ['text', 'json'], default: 'text', description: 'print the answers as text lines or as one JSON object' },
+    output: {
+      type: 'string',
+      enum: ['text', 'json'],
+      default: 'text',
+      description: 'print the answers as text lines or as one JSON object',
+    },
     ...loggingOptions,
   },
 } as const;
 
 export type QueryOptions = Readonly<FromSchema<typeof queryOptionsSchema>>;
-

@@ -86,7 +86,12 @@ export const validateTraceRow = compile<TraceRow>(
     required: ['t_seconds', 'arrivals_per_second'],
     properties: {
       t_seconds: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'seconds since the start of the trace, a number' },
-      arrivals_per_second: { type: 'number', minimum: 0, 'x-reason': 'InvalidTrace', description: 'requests arriving per second, a number' },
+      arrivals_per_second: {
+        type: 'number',
+        minimum: 0,
+        'x-reason': 'InvalidTrace',
+        description: 'requests arriving per second, a number',
+      },
     },
   },
   { reason: 'InvalidTrace' },

@@ -10,7 +10,12 @@ import { NAMESPACE, OBJECT_NAME } from './patterns.js';
 const INT32_MAX = 2 ** 31 - 1;
 
 const int32 = (minimum: number, what: string) =>
-  ({ type: 'integer', minimum, maximum: INT32_MAX, description: `${what} must be a whole number from ${minimum} to ${INT32_MAX} (int32)` }) as const;
+  ({
+    type: 'integer',
+    minimum,
+    maximum: INT32_MAX,
+    description: `${what} must be a whole number from ${minimum} to ${INT32_MAX} (int32)`,
+  }) as const;
 
 const nonEmpty = (what: string) => ({ type: 'string', minLength: 1, description: `${what} must be a non-empty string` }) as const;
 
@@ -48,7 +53,10 @@ const trigger = {
       type: 'object',
       required: ['name'],
       properties: {
-        kind: { enum: ['TriggerAuthentication', 'ClusterTriggerAuthentication'], description: 'must name a (Cluster)TriggerAuthentication' },
+        kind: {
+          enum: ['TriggerAuthentication', 'ClusterTriggerAuthentication'],
+          description: 'must name a (Cluster)TriggerAuthentication',
+        },
         name: nonEmpty('an authentication name'),
       },
     },
@@ -81,7 +89,11 @@ export const renderedScaledObjectSchema = {
         scaleTargetRef: {
           type: 'object',
           required: ['name'],
-          properties: { apiVersion: nonEmpty('scaleTargetRef.apiVersion'), kind: nonEmpty('scaleTargetRef.kind'), name: nonEmpty('scaleTargetRef.name') },
+          properties: {
+            apiVersion: nonEmpty('scaleTargetRef.apiVersion'),
+            kind: nonEmpty('scaleTargetRef.kind'),
+            name: nonEmpty('scaleTargetRef.name'),
+          },
         },
         pollingInterval: int32(1, 'pollingInterval'),
         minReplicaCount: int32(0, 'minReplicaCount'),

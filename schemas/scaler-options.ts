@@ -21,12 +21,13 @@ export const scalerOptionsSchema = {
       type: 'string',
       minLength: 1,
       default: '/etc/keda-kaito-scaler/tls',
-      description: 'folder with ca.crt (CAs trusted to sign clients), tls.crt and tls.key (the server certificate); reloaded when it changes',
+      description:
+        'folder with ca.crt (CAs trusted to sign clients), tls.crt and tls.key (the server certificate); reloaded when it changes',
     },
     targets: {
       type: 'string',
       minLength: 1,
-      description: 'a YAML file of InferenceSets and their replicas\' host:port, used instead of the Kubernetes API',
+      description: "a YAML file of InferenceSets and their replicas' host:port, used instead of the Kubernetes API",
     },
     kubeconfig: {
       type: 'string',
@@ -101,4 +102,3 @@ export const scalerOptionsSchema = {
 } as const;
 
 export type ScalerOptions = Readonly<FromSchema<typeof scalerOptionsSchema>>;
-

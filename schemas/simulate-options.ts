@@ -16,7 +16,8 @@ export function durationSeconds(text: string): number {
 }
 
 const duration = (description: string) => ({ type: 'string', pattern: DURATION, description }) as const;
-const durationOr = <D extends string>(fallback: D, description: string) => ({ type: 'string', pattern: DURATION, default: fallback, description }) as const;
+const durationOr = <D extends string>(fallback: D, description: string) =>
+  ({ type: 'string', pattern: DURATION, default: fallback, description }) as const;
 
 /** Options of `keda-kaito-scaler simulate`, the rehearsal of scaling policies. */
 export const simulateOptionsSchema = {

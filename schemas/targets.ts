@@ -60,7 +60,7 @@ export const targetsSchema = {
               pattern: `^${HOST}:${PORT}$`,
               maxLength: 260,
               'x-reason': 'InvalidTargets',
-              description: 'a replica\'s metrics endpoint as host:port (port 1-65535), e.g. 127.0.0.1:9001 or [::1]:9001',
+              description: "a replica's metrics endpoint as host:port (port 1-65535), e.g. 127.0.0.1:9001 or [::1]:9001",
             },
           },
         },
@@ -79,8 +79,7 @@ export interface TargetsFile {
 }
 
 /** Paths read as in the file: `inferenceSets[0].workspaces[1]`. */
-export const targetsPath = (path: string): string =>
-  path === '' ? 'the targets file' : path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+export const targetsPath = (path: string): string => (path === '' ? 'the targets file' : path.replace(/\.(\d+)(?=\.|$)/g, '[$1]'));
 
 export const validateTargets = compile<TargetsFile>(targetsSchema, {
   reason: 'InvalidTargets',

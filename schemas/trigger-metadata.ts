@@ -8,7 +8,8 @@ const reason = 'InvalidMetadata';
 const DECIMAL = '^-?([0-9]+(\\.[0-9]+)?|\\.[0-9]+)$';
 
 /** The rule for `scrapeTimeout`, also quoted when a duration parses but is out of range. */
-export const scrapeTimeoutRule = 'per-replica scrape timeout, a duration such as "3s", "500ms", "1.5s" or "1m" (units ms, s, m), from 1ms to 60s';
+export const scrapeTimeoutRule =
+  'per-replica scrape timeout, a duration such as "3s", "500ms", "1.5s" or "1m" (units ms, s, m), from 1ms to 60s';
 
 /**
  * The trigger metadata KEDA sends with every call (`scalerMetadata`): all values are
@@ -102,7 +103,7 @@ export const triggerMetadataSchema = {
       type: 'string',
       maxLength: 32,
       pattern: DECIMAL,
-      description: 'the composite formula\'s scale-down threshold, a decimal number not above upThreshold',
+      description: "the composite formula's scale-down threshold, a decimal number not above upThreshold",
       'x-reason': reason,
     },
     metricCacheWindow: {

@@ -5,7 +5,12 @@ import { generatedTables, regenerate } from './docs-tables.js';
 // with `--check` it writes nothing and exits 1 when a file is not what the schemas give now.
 const root = new URL('../../', import.meta.url);
 const check = process.argv.includes('--check');
-const files = ['README.md', ...readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const files = [
+  'README.md',
+  ...readdirSync(new URL('docs/', root))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const tables = generatedTables();
 
 let failed = false;

@@ -32,7 +32,8 @@ export function violation({ from, to }: Import): string | undefined {
   if (sourceRank === undefined) return `${from} is in no layer: add ${source}/ to scripts/layers.ts`;
   if (targetRank === undefined) return `${from} imports ${to}, which is in no layer`;
   if (targetRank > sourceRank) return `${from} imports ${to}: ${source}/ must not depend on ${target}/, a higher layer`;
-  if (targetRank === sourceRank && sourceRank < LAYERS.length - 1) return `${from} imports ${to}: ${source}/ and ${target}/ must stay apart`;
+  if (targetRank === sourceRank && sourceRank < LAYERS.length - 1)
+    return `${from} imports ${to}: ${source}/ and ${target}/ must stay apart`;
   return undefined;
 }
 

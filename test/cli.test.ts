@@ -14,7 +14,8 @@ describe('keda-kaito-scaler', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`keda-kaito-scaler ${version}`);
     expect(result.stdout).toContain('usage: keda-kaito-scaler <command> [options]');
-    for (const command of ['hooks', 'certs', 'query', 'scaler', 'dev']) expect(result.stdout).toMatch(new RegExp(`^  ${command} +\\S.*$`, 'm'));
+    for (const command of ['hooks', 'certs', 'query', 'scaler', 'dev'])
+      expect(result.stdout).toMatch(new RegExp(`^  ${command} +\\S.*$`, 'm'));
   });
 
   it.each([['--version'], ['-v'], ['version']])('%s prints the version', (flag) => {
@@ -39,8 +40,16 @@ describe('keda-kaito-scaler', () => {
     ['an unknown command', ['nope'], /unknown command "nope": use one of hooks, certs, query, scaler, dev/],
     ['an unknown option', ['hooks', '--nope'], /Unknown option '--nope'/],
     ['a bad value', ['hooks', '--port', 'x'], /option --port \(KKS_PORT\) is "x"/],
-    ['a port out of range, with the range', ['hooks', '--port', '99999'], /option --port \(KKS_PORT\) is 99999: .* \(allowed: 0 to 65535\)$/m],
-    ['a log level not known, with the levels', ['scaler', '--log-level', 'verbose'], /option --log-level \(KKS_LOG_LEVEL\) is "verbose": log level \(one of: "trace", "debug", "info", "warn", "error", "fatal", "silent"\)$/m],
+    [
+      'a port out of range, with the range',
+      ['hooks', '--port', '99999'],
+      /option --port \(KKS_PORT\) is 99999: .* \(allowed: 0 to 65535\)$/m,
+    ],
+    [
+      'a log level not known, with the levels',
+      ['scaler', '--log-level', 'verbose'],
+      /option --log-level \(KKS_LOG_LEVEL\) is "verbose": log level \(one of: "trace", "debug", "info", "warn", "error", "fatal", "silent"\)$/m,
+    ],
   ])('refuses %s with exit code 2 and a message', (_name, args, message) => {
     const result = run(...args);
     expect(result.status).toBe(2);

@@ -35,7 +35,12 @@ export interface CrdSpec {
   readonly versions: readonly string[];
 }
 
-export const INFERENCESET_CRD: CrdSpec = { group: 'kaito.sh', plural: 'inferencesets', kind: 'InferenceSet', versions: ['v1alpha1', 'v1beta1'] };
+export const INFERENCESET_CRD: CrdSpec = {
+  group: 'kaito.sh',
+  plural: 'inferencesets',
+  kind: 'InferenceSet',
+  versions: ['v1alpha1', 'v1beta1'],
+};
 export const WORKSPACE_CRD: CrdSpec = { group: 'kaito.sh', plural: 'workspaces', kind: 'Workspace', versions: ['v1alpha1', 'v1beta1'] };
 export const SCALEDOBJECT_CRD: CrdSpec = { group: 'keda.sh', plural: 'scaledobjects', kind: 'ScaledObject', versions: ['v1alpha1'] };
 /** What a cluster with KAITO (v1alpha1 and v1beta1) and KEDA installed serves. */
@@ -265,7 +270,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   };
 
   const apiGroup = (name: string, versions: Set<string>) => {
-    const list = [...versions].sort().reverse().map((version) => ({ groupVersion: `${name}/${version}`, version }));
+    const list = [...versions]
+      .sort()
+      .reverse()
+      .map((version) => ({ groupVersion: `${name}/${version}`, version }));
     return { name, versions: list, preferredVersion: list[0] };
   };
 
@@ -287,13 +295,23 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     status: {
       acceptedNames: { plural: crd.plural, kind: crd.kind },
       storedVersions: [crd.versions[crd.versions.length - 1]],
-      conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' }],
+      conditions: [
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      ],
     },
   });
 
-  const route = (url: URL): { verb: RequestVerb; resource?: ResourceName; version?: string; handle: (response: ServerResponse, request: IncomingMessage) => void } => {
+  const route = (
+    url: URL,
+  ): {
+    verb: RequestVerb;
+    resource?: ResourceName;
+    version?: string;
+    handle: (response: ServerResponse, request: IncomingMessage) => void;
+  } => {
     const parts = url.pathname.split('/').filter((part) => part !== '');
-    const notFound = (response: ServerResponse) => json(response, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
+    const notFound = (response: ServerResponse) =>
+      json(response, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
     if (parts[0] !== 'apis') return { verb: 'other', handle: notFound };
     if (parts.length === 1) {
       return {
@@ -313,7 +331,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         resource: name,
         handle: (response) => {
           const crd = crds.get(name);
-          if (!crd) return json(response, 404, status(404, 'NotFound', `customresourcedefinitions.apiextensions.k8s.io "${name}" not found`));
+          if (!crd)
+            return json(response, 404, status(404, 'NotFound', `customresourcedefinitions.apiextensions.k8s.io "${name}" not found`));
           json(response, 200, crdObject(crd));
         },
       };
@@ -411,7 +430,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     });
   };
 
-  const startWatch = (response: ServerResponse, request: IncomingMessage, url: URL, crd: CrdSpec, version: string, namespace: string | undefined) => {
+  const startWatch = (
+    response: ServerResponse,
+    request: IncomingMessage,
+    url: URL,
+    crd: CrdSpec,
+    version: string,
+    namespace: string | undefined,
+  ) => {
     const resource = crdName(crd);
     const from = url.searchParams.get('resourceVersion') ?? '';
     if (from !== '' && from !== '0' && !/^\d+$/.test(from)) {
@@ -480,7 +506,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         response.write(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', 'too old resource version') })}\n`);
         return response.end();
       }
-      if (fault?.status !== undefined) return json(response, fault.status, status(fault.status, 'InjectedFault', `injected ${fault.status}`));
+      if (fault?.status !== undefined)
+        return json(response, fault.status, status(fault.status, 'InjectedFault', `injected ${fault.status}`));
       if (fault?.body !== undefined) {
         response.writeHead(200, { 'content-type': 'application/json' });
         return response.end(fault.body);
@@ -593,7 +620,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       for (const watcher of watchers) {
         const crd = crds.get(watcher.resource);
         if (watcher.bookmarks && crd) {
-          send(watcher, 'BOOKMARK', { apiVersion: `${crd.group}/${watcher.version}`, kind: crd.kind, metadata: { resourceVersion: String(revision) } });
+          send(watcher, 'BOOKMARK', {
+            apiVersion: `${crd.group}/${watcher.version}`,
+            kind: crd.kind,
+            metadata: { resourceVersion: String(revision) },
+          });
         }
       }
     },

@@ -31,7 +31,12 @@ export interface Load {
   close(): void;
 }
 
-export function createLoad(options: { readonly address: string; readonly tlsDir: string; readonly clients: number; readonly refs: readonly ScaledObjectRef[] }): Load {
+export function createLoad(options: {
+  readonly address: string;
+  readonly tlsDir: string;
+  readonly clients: number;
+  readonly refs: readonly ScaledObjectRef[];
+}): Load {
   const [ca, cert, key] = ['ca.crt', 'tls.crt', 'tls.key'].map((file) => readFileSync(join(options.tlsDir, file)));
   const clients = Array.from(
     { length: options.clients },
@@ -66,7 +71,9 @@ export function createLoad(options: { readonly address: string; readonly tlsDir:
       const client = clients[index % clients.length] as ExternalScalerClient;
       const ref = options.refs[index % options.refs.length] as ScaledObjectRef;
       const deadline = () => ({ deadline: Date.now() + 3000 });
-      const spec = await call<GetMetricSpecResponse>('GetMetricSpec', (callback) => client.getMetricSpec(ref, new Metadata(), deadline(), callback));
+      const spec = await call<GetMetricSpecResponse>('GetMetricSpec', (callback) =>
+        client.getMetricSpec(ref, new Metadata(), deadline(), callback),
+      );
       const metricName = spec?.metricSpecs[0]?.metricName ?? '';
       await call('GetMetrics', (callback) => client.getMetrics({ scaledObjectRef: ref, metricName }, new Metadata(), deadline(), callback));
       await call('IsActive', (callback) => client.isActive(ref, new Metadata(), deadline(), callback));

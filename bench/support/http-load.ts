@@ -26,7 +26,14 @@ export async function drive(options: {
   const once = () =>
     new Promise<boolean>((resolve) => {
       const call = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
         (response) => {
           response.resume();
           response.on('end', () => resolve(response.statusCode === 200));

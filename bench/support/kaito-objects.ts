@@ -54,13 +54,24 @@ export function inferenceSetObject(namespace: string, name: string, index: numbe
       labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'inference-platform' },
       annotations: {
         ...annotations,
-        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', metadata: { name, namespace, annotations }, spec }),
+        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({
+          apiVersion: 'kaito.sh/v1beta1',
+          kind: 'InferenceSet',
+          metadata: { name, namespace, annotations },
+          spec,
+        }),
       },
       finalizers: ['inferenceset.kaito.sh/finalizer'],
       managedFields: [
-        managedField('kubectl-client-side-apply', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } }, 'f:spec': { '.': {}, 'f:labelSelector': {}, 'f:nodeCountLimit': {}, 'f:replicas': {}, 'f:template': {} } }),
+        managedField('kubectl-client-side-apply', {
+          'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } },
+          'f:spec': { '.': {}, 'f:labelSelector': {}, 'f:nodeCountLimit': {}, 'f:replicas': {}, 'f:template': {} },
+        }),
         managedField('kaito-controller', { 'f:metadata': { 'f:finalizers': { '.': {}, 'v:"inferenceset.kaito.sh/finalizer"': {} } } }),
-        { ...managedField('kaito-controller', { 'f:status': { '.': {}, 'f:conditions': {}, 'f:readyReplicas': {}, 'f:replicas': {} } }), subresource: 'status' },
+        {
+          ...managedField('kaito-controller', { 'f:status': { '.': {}, 'f:conditions': {}, 'f:readyReplicas': {}, 'f:replicas': {} } }),
+          subresource: 'status',
+        },
         { ...managedField('keda', { 'f:spec': { 'f:replicas': {} } }), subresource: 'scale' },
       ],
     },
@@ -88,14 +99,33 @@ export function workspaceObject(namespace: string, owner: string, ordinal: numbe
       labels: { 'inferenceset.kaito.sh/created-by': owner, 'kaito.sh/workspace': name, apps: owner },
       annotations: { 'kaito.sh/revision': '1', 'kaito.sh/runtime': 'vllm' },
       finalizers: ['workspace.finalizer.kaito.sh'],
-      ownerReferences: [{ apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', name: owner, uid: uid(index, 1), controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'kaito.sh/v1beta1',
+          kind: 'InferenceSet',
+          name: owner,
+          uid: uid(index, 1),
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
       managedFields: [
         managedField('kaito-controller', {
-          'f:metadata': { 'f:annotations': { '.': {}, 'f:kaito.sh/revision': {}, 'f:kaito.sh/runtime': {} }, 'f:finalizers': {}, 'f:labels': {}, 'f:ownerReferences': {} },
+          'f:metadata': {
+            'f:annotations': { '.': {}, 'f:kaito.sh/revision': {}, 'f:kaito.sh/runtime': {} },
+            'f:finalizers': {},
+            'f:labels': {},
+            'f:ownerReferences': {},
+          },
           'f:inference': { '.': {}, 'f:preset': { '.': {}, 'f:name': {} } },
           'f:resource': { '.': {}, 'f:count': {}, 'f:instanceType': {}, 'f:labelSelector': {} },
         }),
-        { ...managedField('kaito-controller', { 'f:status': { '.': {}, 'f:conditions': {}, 'f:targetNodeCount': {}, 'f:workerNodes': {} } }), subresource: 'status' },
+        {
+          ...managedField('kaito-controller', {
+            'f:status': { '.': {}, 'f:conditions': {}, 'f:targetNodeCount': {}, 'f:workerNodes': {} },
+          }),
+          subresource: 'status',
+        },
       ],
     },
     resource: { count: 1, instanceType: 'Standard_NC24ads_A100_v4', labelSelector: { matchLabels: { apps: owner } } },

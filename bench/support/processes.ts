@@ -75,7 +75,10 @@ export interface CliProcess {
 }
 
 /** `node dist-bench/cli.js <args>` with JSON logs, optionally pinned to one core. */
-export function startCli(args: readonly string[], options: { readonly core?: number; readonly env?: Record<string, string> } = {}): CliProcess {
+export function startCli(
+  args: readonly string[],
+  options: { readonly core?: number; readonly env?: Record<string, string> } = {},
+): CliProcess {
   const [command, argv] = pinned(options.core, process.execPath, [BENCH_CLI, ...args, '--log-format', 'json']);
   const child = spawn(command, argv, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

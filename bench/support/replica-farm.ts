@@ -45,7 +45,9 @@ export interface Farm {
   close(): Promise<void>;
 }
 
-type FromFarm = { readonly type: 'ready'; readonly addresses: string[]; readonly pageBytes: number } | ({ readonly type: 'traffic' } & Traffic);
+type FromFarm =
+  | { readonly type: 'ready'; readonly addresses: string[]; readonly pageBytes: number }
+  | ({ readonly type: 'traffic' } & Traffic);
 
 export async function startFarm(options: FarmOptions): Promise<Farm> {
   const child = forkPinned(fileURLToPath(import.meta.url), [JSON.stringify(options)], options.core);

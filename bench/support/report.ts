@@ -28,9 +28,15 @@ export function isMet(check: Check): boolean {
  * The lines of a summary: one per further check, then the BENCH line for the headline
  * ratio, `met` only when the headline and every check are.
  */
-export function summaryLines(name: string, headline: Check, checks: readonly Check[] = []): { readonly lines: string[]; readonly met: boolean } {
+export function summaryLines(
+  name: string,
+  headline: Check,
+  checks: readonly Check[] = [],
+): { readonly lines: string[]; readonly met: boolean } {
   const describe = (check: Check) => `${check.atLeast ? '>=' : '<='}${formatNumber(check.target)}`;
-  const lines = checks.map((check) => `check ${check.what} = ${formatNumber(check.value)} (target ${describe(check)}): ${isMet(check) ? 'met' : 'MISSED'}`);
+  const lines = checks.map(
+    (check) => `check ${check.what} = ${formatNumber(check.value)} (target ${describe(check)}): ${isMet(check) ? 'met' : 'MISSED'}`,
+  );
   const met = isMet(headline) && checks.every(isMet);
   lines.push(`BENCH ${name} ratio=${formatNumber(headline.value)} target=${describe(headline)} ${met ? 'met' : 'MISSED'}`);
   return { lines, met };
@@ -43,7 +49,12 @@ export interface Figure {
 }
 
 /** The headline with its value, then the figures (reported, no target), then the summary lines. */
-export function summaryText(name: string, headline: Check, checks: readonly Check[] = [], figures: readonly Figure[] = []): { readonly text: string[]; readonly met: boolean } {
+export function summaryText(
+  name: string,
+  headline: Check,
+  checks: readonly Check[] = [],
+  figures: readonly Figure[] = [],
+): { readonly text: string[]; readonly met: boolean } {
   const { lines, met } = summaryLines(name, headline, checks);
   const reported = figures.map((figure) => `figure ${figure.what} = ${formatNumber(figure.value)} (reported, no target)`);
   return { text: [`${headline.what} = ${formatNumber(headline.value)}`, ...reported, ...lines], met };

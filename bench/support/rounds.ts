@@ -94,7 +94,11 @@ export interface Segment {
  * serving calls never does. What the other design left behind is collected during the
  * timed rounds, and charged to them.
  */
-export async function segment(design: Design, rounds: number, options: { readonly warmups?: number; readonly farm?: Farm } = {}): Promise<Segment> {
+export async function segment(
+  design: Design,
+  rounds: number,
+  options: { readonly warmups?: number; readonly farm?: Farm } = {},
+): Promise<Segment> {
   const { farm } = options;
   const value = await design.warm();
   for (let index = 1; index < (options.warmups ?? 1); index += 1) await design.round();

@@ -18,9 +18,7 @@ export type ServedResources = ReadonlyMap<string, readonly string[]>;
 export function chooseVersion(resource: string, served: ServedResources): Result<string> {
   const version = KAITO_VERSIONS.find((candidate) => served.get(candidate)?.includes(resource));
   if (version !== undefined) return ok(version);
-  const offered = [...served.entries()]
-    .filter(([, resources]) => resources.includes(resource))
-    .map(([candidate]) => candidate);
+  const offered = [...served.entries()].filter(([, resources]) => resources.includes(resource)).map(([candidate]) => candidate);
   const alternatives = offered.length === 0 ? '' : ` (it serves only ${offered.join(', ')}, which this scaler does not read)`;
   return fail(
     'VersionNotServed',

@@ -1,9 +1,12 @@
 import { ok, type Result } from '../../lib/result.js';
 import { ANNOTATIONS, WORKSPACE_LABEL } from '../../schemas/annotations.js';
 import { compile } from '../../schemas/compile.js';
-import { kubernetesObjectSchema, type KubernetesObjectMetadata, type KubernetesObjectMetadataOnly } from '../../schemas/kubernetes-object.js';
+import {
+  kubernetesObjectSchema,
+  type KubernetesObjectMetadata,
+  type KubernetesObjectMetadataOnly,
+} from '../../schemas/kubernetes-object.js';
 import type { InferenceSetView, Replicas, Workspace } from './discovery.js';
-
 
 export type Kind = 'InferenceSet' | 'Workspace';
 
@@ -44,7 +47,8 @@ export function slimObject(kind: Kind, raw: unknown): Result<SlimObject> {
   return ok(deletionTimestamp === undefined ? { metadata } : { metadata, deleting: true });
 }
 
-const count = (value: unknown, absent: number): number => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : absent);
+const count = (value: unknown, absent: number): number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : absent;
 
 /** See `Replicas`: a value that is not a count reads as absent. */
 export function replicasOf(object: { spec?: { replicas?: unknown }; status?: { readyReplicas?: unknown } }): Replicas {
@@ -59,7 +63,14 @@ const NONE: readonly string[] = Object.freeze([]);
  */
 export function parseAllowedNamespaces(value: string | undefined): readonly string[] {
   if (value === undefined) return NONE;
-  const entries = [...new Set(value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))];
+  const entries = [
+    ...new Set(
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    ),
+  ];
   return entries.length === 0 ? NONE : Object.freeze(entries);
 }
 

@@ -1,4 +1,14 @@
-import { ADD, CustomObjectsApi, DELETE, ERROR, ListWatch, UPDATE, Watch, type KubeConfig, type KubernetesListObject } from '@kubernetes/client-node';
+import {
+  ADD,
+  CustomObjectsApi,
+  DELETE,
+  ERROR,
+  ListWatch,
+  UPDATE,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+} from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.js';
 import { fail, ok, type Problem, type Result } from '../../lib/result.js';
 import { within } from '../../lib/wait.js';
@@ -119,7 +129,9 @@ export function startInformer(options: InformerOptions): Informer {
     let resourceVersion = '';
     do {
       const request = { group, version, plural, limit: settings.pageSize, _continue: continueToken };
-      const answer: unknown = await bounded(stopping.signal, settings.requestTimeoutMs, (call) => api.listClusterCustomObject(request, call));
+      const answer: unknown = await bounded(stopping.signal, settings.requestTimeoutMs, (call) =>
+        api.listClusterCustomObject(request, call),
+      );
       const page = parseListPage(answer);
       if (!page.ok) throw new Error(page.problem.message);
       for (const raw of page.value.items) {

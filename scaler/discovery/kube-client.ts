@@ -15,7 +15,10 @@ export interface KubeConfigEnvironment {
 
 const processEnvironment = (): KubeConfigEnvironment => ({ env: process.env, fileExists: existsSync, home: homedir() });
 
-export type KubeConfigSource = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'in-cluster' } | { readonly kind: 'default' };
+export type KubeConfigSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'in-cluster' }
+  | { readonly kind: 'default' };
 
 /**
  * Where the credentials come from: the `--kubeconfig` file if given; else the Pod's
@@ -120,7 +123,10 @@ export function describeApiError(error: unknown, context: CallContext): Problem 
   const status = statusOf(error);
   const { action, server, permission } = context;
   if (status === 401) {
-    return { reason: 'Unauthorized', message: `${action}: the API server refused the credentials (401): check the kubeconfig or the ServiceAccount token` };
+    return {
+      reason: 'Unauthorized',
+      message: `${action}: the API server refused the credentials (401): check the kubeconfig or the ServiceAccount token`,
+    };
   }
   if (status === 403) {
     return { reason: 'Forbidden', message: `${action}: forbidden (403): the scaler's ServiceAccount needs ${permission}` };
@@ -135,7 +141,8 @@ export function describeApiError(error: unknown, context: CallContext): Problem 
   }
   const message = clip(error instanceof Error ? error.message : String(error), MAX_QUOTED);
   // Network and TLS failures carry a system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED...).
-  if (typeof code === 'string') return { reason: 'ApiUnreachable', message: `${action}: cannot reach the API server ${server}: ${message}` };
+  if (typeof code === 'string')
+    return { reason: 'ApiUnreachable', message: `${action}: cannot reach the API server ${server}: ${message}` };
   return { reason: 'ApiError', message: `${action}: unexpected answer from the API server: ${message}` };
 }
 

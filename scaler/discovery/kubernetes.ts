@@ -229,11 +229,18 @@ async function detect(kubeConfig: KubeConfig, server: string, timeoutMs: number,
   for (const version of groupVersions) {
     try {
       const list = await call((options) => custom.getAPIResources({ group: KAITO_GROUP, version }, options));
-      served.set(version, (list.resources ?? []).map((resource) => resource.name));
+      served.set(
+        version,
+        (list.resources ?? []).map((resource) => resource.name),
+      );
     } catch (error) {
       // A version dropped between the two calls is simply not served.
       if (statusOf(error) === 404) continue;
-      const problem = describeApiError(error, { action: `discover ${KAITO_GROUP}/${version}`, server, permission: 'get on /apis (discovery)' });
+      const problem = describeApiError(error, {
+        action: `discover ${KAITO_GROUP}/${version}`,
+        server,
+        permission: 'get on /apis (discovery)',
+      });
       return fail(problem.reason, problem.message);
     }
   }

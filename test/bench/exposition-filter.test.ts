@@ -33,13 +33,33 @@ const PAGE = page(
 
 describe('filterExposition: what a prometheus_client server answers to ?name[]=', () => {
   const cases: Array<[string, string[], string]> = [
-    ['a gauge, under its HELP and TYPE lines', ['w'], page('# HELP w Waiting.', '# TYPE w gauge', 'w{engine="0"} 1.0', 'w{engine="1"} 2.0')],
+    [
+      'a gauge, under its HELP and TYPE lines',
+      ['w'],
+      page('# HELP w Waiting.', '# TYPE w gauge', 'w{engine="0"} 1.0', 'w{engine="1"} 2.0'),
+    ],
     ['whole sample names only: a longer family is not a match', ['w_by'], ''],
     ['a counter by its sample name', ['c_total'], page('# HELP c_total Tokens.', '# TYPE c_total counter', 'c_total 4.0')],
     ['a counter by its family name finds nothing', ['c'], ''],
     ['a histogram without its buckets', ['h_sum', 'h_count'], page('# HELP h Latency.', '# TYPE h histogram', 'h_count 2.0', 'h_sum 0.3')],
-    ['several families, in page order', ['h_sum', 'w'], page('# HELP w Waiting.', '# TYPE w gauge', 'w{engine="0"} 1.0', 'w{engine="1"} 2.0', '# HELP h Latency.', '# TYPE h histogram', 'h_sum 0.3')],
-    ['the scaler\'s names for a gauge', filterNames('w'), page('# HELP w Waiting.', '# TYPE w gauge', 'w{engine="0"} 1.0', 'w{engine="1"} 2.0')],
+    [
+      'several families, in page order',
+      ['h_sum', 'w'],
+      page(
+        '# HELP w Waiting.',
+        '# TYPE w gauge',
+        'w{engine="0"} 1.0',
+        'w{engine="1"} 2.0',
+        '# HELP h Latency.',
+        '# TYPE h histogram',
+        'h_sum 0.3',
+      ),
+    ],
+    [
+      "the scaler's names for a gauge",
+      filterNames('w'),
+      page('# HELP w Waiting.', '# TYPE w gauge', 'w{engine="0"} 1.0', 'w{engine="1"} 2.0'),
+    ],
     ['nothing asked, nothing sent', [], ''],
     ['an unknown name', ['nope'], ''],
   ];

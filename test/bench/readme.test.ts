@@ -9,18 +9,23 @@ const benchmarks = readdirSync(fileURLToPath(new URL('bench/', root)))
   .filter((file) => file.endsWith('.ts') && file !== 'run.ts')
   .map((file) => file.slice(0, -3))
   .sort();
-const summaryRows = [...(section.split('<!-- bench summary -->')[1] ?? '').matchAll(/^\| `([a-z-]+)` \|[^|]+\| (\S+) (\S+) \| ([^|]+) \|$/gm)];
+const summaryRows = [
+  ...(section.split('<!-- bench summary -->')[1] ?? '').matchAll(/^\| `([a-z-]+)` \|[^|]+\| (\S+) (\S+) \| ([^|]+) \|$/gm),
+];
 
 describe('docs/performance.md', () => {
   it('lists every benchmark in bench/, and only those', () => {
     expect(summaryRows.map((row) => row[1]).sort()).toEqual(benchmarks);
   });
 
-  it.each(summaryRows.map((row) => [row[1], row[2], row[3], row[4]]))('%s: a target and a measured ratio', (_name, comparison, target, ratio) => {
-    expect(comparison).toMatch(/^(>=|<=)$/);
-    expect(Number(target)).toBeGreaterThan(0);
-    expect(ratio?.trim()).toMatch(/^\d+(\.\d+)?(–\d+(\.\d+)?)?$/);
-  });
+  it.each(summaryRows.map((row) => [row[1], row[2], row[3], row[4]]))(
+    '%s: a target and a measured ratio',
+    (_name, comparison, target, ratio) => {
+      expect(comparison).toMatch(/^(>=|<=)$/);
+      expect(Number(target)).toBeGreaterThan(0);
+      expect(ratio?.trim()).toMatch(/^\d+(\.\d+)?(–\d+(\.\d+)?)?$/);
+    },
+  );
 
   it('shows a summary line as the benchmarks print it', () => {
     const shown = /```text\n(BENCH .*)\n```/.exec(section)?.[1];

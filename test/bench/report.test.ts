@@ -1,4 +1,15 @@
-import { atLeast, atMost, formatNumber, isMet, median, percentile, spread, summaryLines, summaryText, tableLines } from '../../bench/support/report.js';
+import {
+  atLeast,
+  atMost,
+  formatNumber,
+  isMet,
+  median,
+  percentile,
+  spread,
+  summaryLines,
+  summaryText,
+  tableLines,
+} from '../../bench/support/report.js';
 
 describe('isMet', () => {
   it.each([
@@ -30,7 +41,11 @@ describe('summaryLines', () => {
       'a check missed: the line says MISSED though the ratio meets its target',
       headline,
       [atLeast('cpu', 4.2, 5), atMost('p99', 9, 10)],
-      ['check cpu = 4.20 (target >=5): MISSED', 'check p99 = 9 (target <=10): met', 'BENCH scrape-round ratio=41.4 target=>=30 met'.replace(' met', ' MISSED')],
+      [
+        'check cpu = 4.20 (target >=5): MISSED',
+        'check p99 = 9 (target <=10): met',
+        'BENCH scrape-round ratio=41.4 target=>=30 met'.replace(' met', ' MISSED'),
+      ],
       false,
     ],
     ['the ratio missed', atLeast('speed-up', 12, 30), [], ['BENCH scrape-round ratio=12 target=>=30 MISSED'], false],
@@ -46,9 +61,12 @@ describe('summaryLines', () => {
 
 describe('summaryText', () => {
   it('prints every figure with its value: the headline first, then figures without a target, then the checks', () => {
-    const { text, met } = summaryText('hooks-throughput', atLeast('requests/s, /sync / echo', 1.04, 0.5), [atMost('p99, /sync / echo', 1.1, 2)], [
-      { what: 'p99 ms', value: 6.25 },
-    ]);
+    const { text, met } = summaryText(
+      'hooks-throughput',
+      atLeast('requests/s, /sync / echo', 1.04, 0.5),
+      [atMost('p99, /sync / echo', 1.1, 2)],
+      [{ what: 'p99 ms', value: 6.25 }],
+    );
     expect(text).toEqual([
       'requests/s, /sync / echo = 1.04',
       'figure p99 ms = 6.25 (reported, no target)',
@@ -108,11 +126,11 @@ describe('median and spread', () => {
 
 describe('tableLines', () => {
   it('right-aligns every column under its header, numbers formatted', () => {
-    expect(tableLines('title', [{ design: 'measurer', N: 100, 'wall ms': 54.83 }, { design: 'baseline A', N: 10, 'wall ms': 2268 }])).toEqual([
-      'title',
-      '    design    N  wall ms',
-      '  measurer  100     54.8',
-      'baseline A   10     2268',
-    ]);
+    expect(
+      tableLines('title', [
+        { design: 'measurer', N: 100, 'wall ms': 54.83 },
+        { design: 'baseline A', N: 10, 'wall ms': 2268 },
+      ]),
+    ).toEqual(['title', '    design    N  wall ms', '  measurer  100     54.8', 'baseline A   10     2268']);
   });
 });

@@ -38,8 +38,22 @@ describe('serverNames', () => {
       ],
       ['127.0.0.1'],
     ],
-    ['duplicates and case folded', 'svc', 'ns', ['SVC.ns', 'Example.COM', 'example.com'], ['svc', 'svc.ns', 'svc.ns.svc', 'svc.ns.svc.cluster.local', 'example.com'], []],
-    ['IPv6 in the form OpenSSL prints', 'svc', 'ns', ['::1', 'fd00::a:1', '::ffff:10.0.0.1'], ['svc', 'svc.ns', 'svc.ns.svc', 'svc.ns.svc.cluster.local'], ['0:0:0:0:0:0:0:1', 'FD00:0:0:0:0:0:A:1', '0:0:0:0:0:FFFF:A00:1']],
+    [
+      'duplicates and case folded',
+      'svc',
+      'ns',
+      ['SVC.ns', 'Example.COM', 'example.com'],
+      ['svc', 'svc.ns', 'svc.ns.svc', 'svc.ns.svc.cluster.local', 'example.com'],
+      [],
+    ],
+    [
+      'IPv6 in the form OpenSSL prints',
+      'svc',
+      'ns',
+      ['::1', 'fd00::a:1', '::ffff:10.0.0.1'],
+      ['svc', 'svc.ns', 'svc.ns.svc', 'svc.ns.svc.cluster.local'],
+      ['0:0:0:0:0:0:0:1', 'FD00:0:0:0:0:0:A:1', '0:0:0:0:0:FFFF:A00:1'],
+    ],
   ])('%s', (_name, service, namespace, extra, dnsNames, ipAddresses) => {
     expect(serverNames(service, namespace, extra)).toEqual({ dnsNames, ipAddresses });
   });
@@ -195,7 +209,10 @@ describe('a TLS handshake with OpenSSL verifying both sides', () => {
   it.each([
     ['a client without a certificate', { ca: caIssued.certificate }],
     ['a client certificate of another CA', { ca: caIssued.certificate, cert: foreignClient.certificate, key: foreignClient.privateKey }],
-    ['the server certificate used as a client certificate (serverAuth only)', { ca: caIssued.certificate, cert: server.certificate, key: server.privateKey }],
+    [
+      'the server certificate used as a client certificate (serverAuth only)',
+      { ca: caIssued.certificate, cert: server.certificate, key: server.privateKey },
+    ],
   ])('is refused by the server for %s', async (_name, credentials) => {
     const exchange = await handshake(serverSide, credentials);
     expect(exchange.server).not.toBe('ok');
@@ -204,7 +221,9 @@ describe('a TLS handshake with OpenSSL verifying both sides', () => {
 
   it('is refused by a client that does not trust the CA', async () => {
     const other = issueAuthority(live);
-    expect((await handshake(serverSide, { ...clientSide, ca: other.certificate })).client).toMatch(/^(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/);
+    expect((await handshake(serverSide, { ...clientSide, ca: other.certificate })).client).toMatch(
+      /^(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/,
+    );
   });
 
   it('is refused for a name the server certificate does not carry', async () => {

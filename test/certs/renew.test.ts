@@ -68,8 +68,16 @@ const ALL: Row['kept'] = [
 ];
 const allBut = (...parts: Array<readonly [keyof CertificateFiles, string]>) =>
   ALL.filter(([part, file]) => !parts.some(([p, f]) => p === part && f === file));
-const LEAF_FILES = (part: 'server' | 'client') => [[part, 'tls.crt'], [part, 'tls.key']] as const;
-const CA_BUNDLES = [['ca', 'ca.crt'], ['server', 'ca.crt'], ['client', 'ca.crt']] as const;
+const LEAF_FILES = (part: 'server' | 'client') =>
+  [
+    [part, 'tls.crt'],
+    [part, 'tls.key'],
+  ] as const;
+const CA_BUNDLES = [
+  ['ca', 'ca.crt'],
+  ['server', 'ca.crt'],
+  ['client', 'ca.crt'],
+] as const;
 const FRESH_SET = ['ca:issued:Missing', 'server:issued:Missing', 'client:issued:Missing'];
 
 const tables: Record<string, Record<string, Row>> = {
@@ -339,7 +347,12 @@ describe('when the next check is due', () => {
 
 describe('the set checker used by these tests', () => {
   it.each<[string, CertificateFiles, Date, RegExp]>([
-    ['a server key of another set', { ...fresh, server: { ...fresh.server, 'tls.key': other.server['tls.key'] } }, afterDays(1), /server tls.key does not match/],
+    [
+      'a server key of another set',
+      { ...fresh, server: { ...fresh.server, 'tls.key': other.server['tls.key'] } },
+      afterDays(1),
+      /server tls.key does not match/,
+    ],
     ['a foreign bundle', { ...fresh, client: { ...fresh.client, 'ca.crt': other.ca['ca.crt'] } }, afterDays(1), /the three ca.crt differ/],
     ['leaves due for renewal', fresh, afterDays(300), /server is due for renewal/],
     ['an expired set', fresh, afterDays(400), /server tls.crt does not chain/],

@@ -21,13 +21,25 @@ const rollover = step(beforeRollover.files, today);
 // Leaves signed by the new CA: what the next leaf renewal, months later, hands out.
 const afterRollover = step({ ca: rollover.files.ca }, today).files;
 
-const asServer = (files: CertificateFiles): Credentials => ({ ca: files.server['ca.crt'], cert: files.server['tls.crt'], key: files.server['tls.key'] });
-const asClient = (files: CertificateFiles): Credentials => ({ ca: files.client['ca.crt'], cert: files.client['tls.crt'], key: files.client['tls.key'] });
+const asServer = (files: CertificateFiles): Credentials => ({
+  ca: files.server['ca.crt'],
+  cert: files.server['tls.crt'],
+  key: files.server['tls.key'],
+});
+const asClient = (files: CertificateFiles): Credentials => ({
+  ca: files.client['ca.crt'],
+  cert: files.client['tls.crt'],
+  key: files.client['tls.key'],
+});
 
 describe('CA rollover under mutual TLS', () => {
   it('the set was dated right: before, one CA; at the rollover, two, the old one still signing', () => {
     expect(beforeRollover.changes.map((change) => change.reason)).toEqual(['Expired', 'Expired']);
-    expect(rollover.changes.map((change) => `${change.part}:${change.reason}`)).toEqual(['ca:NearExpiry', 'server:CaRenewed', 'client:CaRenewed']);
+    expect(rollover.changes.map((change) => `${change.part}:${change.reason}`)).toEqual([
+      'ca:NearExpiry',
+      'server:CaRenewed',
+      'client:CaRenewed',
+    ]);
     expect(certificatesIn(beforeRollover.files.ca['ca.crt'])).toHaveLength(1);
     expect(certificatesIn(rollover.files.ca['ca.crt'])).toHaveLength(2);
   });

@@ -33,7 +33,10 @@ export function violations(files: CertificateFiles, names: ServerNames, now: Dat
     check(caDecoded.basicConstraints?.ca === true && caDecoded.keyUsage?.usages.includes('keyCertSign') === true, 'the CA may not sign');
     check(remainingShare(caDecoded.notBefore, caDecoded.notAfter, now) > 1 / 3, 'the CA is due for renewal');
 
-    for (const [part, usage] of [['server', id_kp_serverAuth], ['client', id_kp_clientAuth]] as const) {
+    for (const [part, usage] of [
+      ['server', id_kp_serverAuth],
+      ['client', id_kp_clientAuth],
+    ] as const) {
       const leaf = files[part];
       check(certificatesIn(leaf['tls.crt']).length === 1, `${part} tls.crt is not one certificate`);
       const decoded = decode(leaf['tls.crt']);

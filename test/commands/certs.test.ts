@@ -9,7 +9,16 @@ import { parseOptions } from '../../schemas/flags.js';
 import { createLogger } from '../../lib/log.js';
 import { decode, keyMatches, trustedBy } from '../certs/x509.js';
 
-const FILES = ['ca/ca.crt', 'ca/ca.key', 'server/ca.crt', 'server/tls.crt', 'server/tls.key', 'client/ca.crt', 'client/tls.crt', 'client/tls.key'];
+const FILES = [
+  'ca/ca.crt',
+  'ca/ca.key',
+  'server/ca.crt',
+  'server/tls.crt',
+  'server/tls.key',
+  'client/ca.crt',
+  'client/tls.crt',
+  'client/tls.key',
+];
 const NAMES = serverNames('keda-kaito-scaler-svc', 'keda', ['localhost', '127.0.0.1']);
 const T0 = new Date('2025-01-01T00:00:00Z');
 const DAY = 24 * 3600 * 1000;
@@ -28,8 +37,10 @@ beforeEach(() => {
   out = join(root, `set-${counter}`);
 });
 
-const write = (mode: WriteMode, now = T0, names = NAMES) => writeCertificateDirectory({ out, names, mode }, { now, random: systemRandomness });
-const readAll = async () => Object.fromEntries(await Promise.all(FILES.map(async (file) => [file, await readFile(join(out, file), 'utf8')] as const)));
+const write = (mode: WriteMode, now = T0, names = NAMES) =>
+  writeCertificateDirectory({ out, names, mode }, { now, random: systemRandomness });
+const readAll = async () =>
+  Object.fromEntries(await Promise.all(FILES.map(async (file) => [file, await readFile(join(out, file), 'utf8')] as const)));
 
 /** Runs the command as the CLI does, with its log lines captured. */
 async function runCommand(argv: string[]): Promise<{ code: number | undefined; lines: Array<Record<string, unknown>> }> {
@@ -39,7 +50,11 @@ async function runCommand(argv: string[]): Promise<{ code: number | undefined; l
   const chunks: string[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
   const code = await certs.run(options.value, createLogger({ level: 'info', format: 'json', destination: stream }));
-  const lines = chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = chunks
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { code, lines };
 }
 
@@ -66,9 +81,26 @@ describe('certs --out DIR', () => {
   });
 
   it('names another Service and extra names when asked', async () => {
-    await runCommand(['--out', out, '--service', 'scaler', '--namespace', 'autoscaling', '--extra-names', 'scaler.example.com', '--extra-names', '::1']);
+    await runCommand([
+      '--out',
+      out,
+      '--service',
+      'scaler',
+      '--namespace',
+      'autoscaling',
+      '--extra-names',
+      'scaler.example.com',
+      '--extra-names',
+      '::1',
+    ]);
     const server = decode(await readFile(join(out, 'server/tls.crt'), 'utf8'));
-    expect(server.dnsNames).toEqual(['scaler', 'scaler.autoscaling', 'scaler.autoscaling.svc', 'scaler.autoscaling.svc.cluster.local', 'scaler.example.com']);
+    expect(server.dnsNames).toEqual([
+      'scaler',
+      'scaler.autoscaling',
+      'scaler.autoscaling.svc',
+      'scaler.autoscaling.svc.cluster.local',
+      'scaler.example.com',
+    ]);
     expect(server.ipAddresses).toEqual(['::1']);
   });
 
@@ -77,7 +109,10 @@ describe('certs --out DIR', () => {
     await writeFile(join(out, 'client/tls.key'), 'mine');
     const { code, lines } = await runCommand(['--out', out]);
     expect(code).toBe(1);
-    expect(lines.at(-1)).toMatchObject({ reason: 'CertificatesExist', msg: expect.stringMatching(/client\/tls.key exists: pass --reuse .* or --force/) });
+    expect(lines.at(-1)).toMatchObject({
+      reason: 'CertificatesExist',
+      msg: expect.stringMatching(/client\/tls.key exists: pass --reuse .* or --force/),
+    });
     expect(await readFile(join(out, 'client/tls.key'), 'utf8')).toBe('mine');
     await expect(stat(join(out, 'ca/ca.crt'))).rejects.toThrow(/ENOENT/);
   });
@@ -103,12 +138,26 @@ describe('certs --out DIR', () => {
 
   it('--reuse on an empty folder creates the set', async () => {
     const outcome = await write('reuse');
-    expect(outcome.ok && outcome.value.written).toEqual(['ca/ca.crt', 'ca/ca.key', 'server/ca.crt', 'server/tls.key', 'server/tls.crt', 'client/ca.crt', 'client/tls.key', 'client/tls.crt']);
+    expect(outcome.ok && outcome.value.written).toEqual([
+      'ca/ca.crt',
+      'ca/ca.key',
+      'server/ca.crt',
+      'server/tls.key',
+      'server/tls.crt',
+      'client/ca.crt',
+      'client/tls.key',
+      'client/tls.crt',
+    ]);
   });
 
   const damages: Array<[string, (dir: string) => Promise<unknown>, string[], string]> = [
     ['server key deleted', (dir) => unlink(join(dir, 'server/tls.key')), ['server/tls.key', 'server/tls.crt'], 'server:Missing'],
-    ['client certificate corrupt', (dir) => writeFile(join(dir, 'client/tls.crt'), 'garbage'), ['client/tls.key', 'client/tls.crt'], 'client:Unparseable'],
+    [
+      'client certificate corrupt',
+      (dir) => writeFile(join(dir, 'client/tls.crt'), 'garbage'),
+      ['client/tls.key', 'client/tls.crt'],
+      'client:Unparseable',
+    ],
     ['server ca.crt deleted', (dir) => unlink(join(dir, 'server/ca.crt')), ['server/ca.crt'], 'server:Rewritten'],
     [
       'CA key deleted',
@@ -169,7 +218,10 @@ describe('certs options', () => {
     [[], /option --out \(KKS_OUT\) is required/],
     [['--out', 'x', '--service', 'Bad_Name'], /option --service \(KKS_SERVICE\) is "Bad_Name": name of the scaler's gRPC Service/],
     [['--out', 'x', '--namespace', 'Bad.ns'], /option --namespace \(KKS_NAMESPACE\) is "Bad.ns": namespace of that Service/],
-    [['--out', 'x', '--extra-names', 'has space'], /option --extra-names \(KKS_EXTRA_NAMES\) is "has space": must be a DNS name or an IP address/],
+    [
+      ['--out', 'x', '--extra-names', 'has space'],
+      /option --extra-names \(KKS_EXTRA_NAMES\) is "has space": must be a DNS name or an IP address/,
+    ],
   ])('options %j are refused before anything runs', (argv, message) => {
     const options = parseOptions(certs.command, argv, {});
     expect(options.ok).toBe(false);

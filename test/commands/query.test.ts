@@ -30,7 +30,10 @@ describe('query: --metadata key=value', () => {
 describe('query: options', () => {
   it('needs an address and a client folder', () => {
     const result = parseOptions(command, [], {});
-    expect(result).toEqual({ ok: false, problem: { reason: 'InvalidOption', message: expect.stringMatching(/--address \(KKS_ADDRESS\) is required/) } });
+    expect(result).toEqual({
+      ok: false,
+      problem: { reason: 'InvalidOption', message: expect.stringMatching(/--address \(KKS_ADDRESS\) is required/) },
+    });
     expect(parseOptions(command, ['--address', 'localhost:10450'], {})).toEqual({
       ok: false,
       problem: { reason: 'InvalidOption', message: expect.stringMatching(/--tls-dir \(KKS_TLS_DIR\) is required/) },
@@ -38,7 +41,11 @@ describe('query: options', () => {
   });
 
   it('takes repeated --metadata and defaults the rest', () => {
-    const result = parseOptions(command, ['--address', 'localhost:10450', '--tls-dir', 'certs/client', '--metadata', 'a=1', '--metadata', 'b=2'], {});
+    const result = parseOptions(
+      command,
+      ['--address', 'localhost:10450', '--tls-dir', 'certs/client', '--metadata', 'a=1', '--metadata', 'b=2'],
+      {},
+    );
     expect(result).toEqual({
       ok: true,
       value: expect.objectContaining({ metadata: ['a=1', 'b=2'], namespace: 'default', name: 'query', timeoutMs: 3000, output: 'text' }),
@@ -46,7 +53,11 @@ describe('query: options', () => {
   });
 
   it.each([
-    ['address without a port', ['--address', 'localhost', '--tls-dir', 'd'], /--address \(KKS_ADDRESS\) is "localhost": the scaler's gRPC address as host:port/],
+    [
+      'address without a port',
+      ['--address', 'localhost', '--tls-dir', 'd'],
+      /--address \(KKS_ADDRESS\) is "localhost": the scaler's gRPC address as host:port/,
+    ],
     ['address as a URL', ['--address', 'https://localhost:10450', '--tls-dir', 'd'], /--address/],
     ['zero timeout', ['--address', 'h:1', '--tls-dir', 'd', '--timeout-ms', '0'], /--timeout-ms/],
     ['unknown output', ['--address', 'h:1', '--tls-dir', 'd', '--output', 'yaml'], /--output/],
@@ -75,7 +86,11 @@ describe('query: printing', () => {
   });
 
   it('says so when a list is empty', () => {
-    const empty: QueryAnswers = { ...answers, getMetricSpec: { ok: true, value: { metricSpecs: [] } }, getMetrics: { ok: true, value: { metricValues: [] } } };
+    const empty: QueryAnswers = {
+      ...answers,
+      getMetricSpec: { ok: true, value: { metricSpecs: [] } },
+      getMetrics: { ok: true, value: { metricValues: [] } },
+    };
     expect(formatAnswers(empty)).toContain('GetMetricSpec  (no metric specs)');
     expect(formatAnswers(empty)).toContain('GetMetrics     (no metric values)');
   });
@@ -85,7 +100,17 @@ describe('query: without a usable client folder', () => {
   it('exits 1 naming the folder', async () => {
     const err: string[] = [];
     const code = await runQuery(
-      { address: 'localhost:1', tlsDir: '/nonexistent/client', namespace: 'default', name: 'q', metadata: [], timeoutMs: 1000, output: 'text', logLevel: 'info', logFormat: 'json' },
+      {
+        address: 'localhost:1',
+        tlsDir: '/nonexistent/client',
+        namespace: 'default',
+        name: 'q',
+        metadata: [],
+        timeoutMs: 1000,
+        output: 'text',
+        logLevel: 'info',
+        logFormat: 'json',
+      },
       { out: () => undefined, err: (text) => err.push(text) },
     );
     expect(code).toBe(1);
@@ -95,7 +120,17 @@ describe('query: without a usable client folder', () => {
   it('exits 2 on duplicate metadata before connecting', async () => {
     const err: string[] = [];
     const code = await runQuery(
-      { address: 'localhost:1', tlsDir: '/nonexistent', namespace: 'default', name: 'q', metadata: ['a=1', 'a=1'], timeoutMs: 1000, output: 'text', logLevel: 'info', logFormat: 'json' },
+      {
+        address: 'localhost:1',
+        tlsDir: '/nonexistent',
+        namespace: 'default',
+        name: 'q',
+        metadata: ['a=1', 'a=1'],
+        timeoutMs: 1000,
+        output: 'text',
+        logLevel: 'info',
+        logFormat: 'json',
+      },
       { out: () => undefined, err: (text) => err.push(text) },
     );
     expect(code).toBe(2);
@@ -110,16 +145,35 @@ describe('query: a hint when the scaler cannot be reached', () => {
     return { getMetricSpec: failed, getMetrics: failed, isActive: failed };
   };
   it.each<[string, QueryAnswers, RegExp | undefined]>([
-    ['nothing listens', failing('UNAVAILABLE', 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:10450.'), /^hint: nothing answered at localhost:10450: is the scaler running/],
-    ['no such host', failing('UNAVAILABLE', 'Name resolution failed for target dns:nope:1: getaddrinfo ENOTFOUND nope'), /^hint: nothing answered at localhost:10450/],
+    [
+      'nothing listens',
+      failing('UNAVAILABLE', 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:10450.'),
+      /^hint: nothing answered at localhost:10450: is the scaler running/,
+    ],
+    [
+      'no such host',
+      failing('UNAVAILABLE', 'Name resolution failed for target dns:nope:1: getaddrinfo ENOTFOUND nope'),
+      /^hint: nothing answered at localhost:10450/,
+    ],
     ['a deadline', failing('DEADLINE_EXCEEDED', 'Deadline exceeded after 3.001s'), /^hint: nothing answered/],
-    ['a foreign CA', failing('UNAVAILABLE', 'No connection established. Last error: Error: self-signed certificate in certificate chain.'), /^hint: the server certificate is not signed by a CA in certs\/client\/ca\.crt: is --tls-dir certs\/client the client set/],
+    [
+      'a foreign CA',
+      failing('UNAVAILABLE', 'No connection established. Last error: Error: self-signed certificate in certificate chain.'),
+      /^hint: the server certificate is not signed by a CA in certs\/client\/ca\.crt: is --tls-dir certs\/client the client set/,
+    ],
     [
       'a name the certificate lacks',
-      failing('UNAVAILABLE', "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:a"),
+      failing(
+        'UNAVAILABLE',
+        "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:a",
+      ),
       /^hint: the server certificate does not name localhost: pass --server-name/,
     ],
-    ['the scaler refusing the client', failing('UNAVAILABLE', 'No connection established. Last error: Failed to connect (2026-12-08T03:41:31.816Z).'), /^hint: the scaler closed the connection during the TLS handshake: is --tls-dir certs\/client the client set/],
+    [
+      'the scaler refusing the client',
+      failing('UNAVAILABLE', 'No connection established. Last error: Failed to connect (2026-12-08T03:41:31.816Z).'),
+      /^hint: the scaler closed the connection during the TLS handshake: is --tls-dir certs\/client the client set/,
+    ],
     ['an answer from the scaler', failing('NOT_FOUND', 'InferenceSet default/a does not exist'), undefined],
   ])('%s', (_name, answers, hint) => {
     const text = connectionHint(answers, context);

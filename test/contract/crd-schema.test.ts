@@ -23,7 +23,11 @@ describe('crdValidator', () => {
     ['a missing required field', { ...base, spec: { triggers: base.spec.triggers } }, /scaleTargetRef/],
     ['a wrong type', { ...base, spec: { ...base.spec, minReplicaCount: '1' } }, /minReplicaCount must be integer/],
     ['an int32 overflow', { ...base, spec: { ...base.spec, maxReplicaCount: 2 ** 31 } }, /maxReplicaCount must match format "int32"/],
-    ['a non-string trigger metadata value', { ...base, spec: { ...base.spec, triggers: [{ type: 'external', metadata: { threshold: 5 } }] } }, /threshold must be string/],
+    [
+      'a non-string trigger metadata value',
+      { ...base, spec: { ...base.spec, triggers: [{ type: 'external', metadata: { threshold: 5 } }] } },
+      /threshold must be string/,
+    ],
     ['another apiVersion', { ...base, apiVersion: 'keda.sh/v1' }, /apiVersion is keda.sh\/v1/],
   ])('rejects %s', (_name, object, message) => {
     expect(validate(object).join('\n')).toMatch(message);

@@ -19,8 +19,11 @@ const triggersRenderedFor = (object: KubeObject): Trigger[] => {
 const renderedTriggers = (): Trigger[] => triggersRenderedFor(inferenceSet(autoscaled()));
 /** Every composite trigger, the readiness gate included. */
 const compositeTriggers = (): Trigger[] => {
-  const triggers = triggersRenderedFor(parse(readFileSync(new URL('../../examples/inferenceset-composite.yaml', import.meta.url), 'utf8')) as KubeObject);
-  if (!triggers.some((trigger) => trigger.name === 'readiness_gate')) throw new Error('expected the readiness gate among the composite triggers');
+  const triggers = triggersRenderedFor(
+    parse(readFileSync(new URL('../../examples/inferenceset-composite.yaml', import.meta.url), 'utf8')) as KubeObject,
+  );
+  if (!triggers.some((trigger) => trigger.name === 'readiness_gate'))
+    throw new Error('expected the readiness gate among the composite triggers');
   return triggers;
 };
 
@@ -37,7 +40,10 @@ describe('every trigger we render or show, read as KEDA v2.20.2 reads it', () =>
     ['rendered by the sync hook', renderedTriggers],
     ['rendered by the sync hook in composite mode (examples/inferenceset-composite.yaml)', compositeTriggers],
     ['examples/scaledobject.yaml', handWritten],
-    ['the docs/trigger-metadata.md example', () => (parse(blockAfter(doc('docs/trigger-metadata.md'), '<!-- trigger metadata example -->')) as { triggers: Trigger[] }).triggers],
+    [
+      'the docs/trigger-metadata.md example',
+      () => (parse(blockAfter(doc('docs/trigger-metadata.md'), '<!-- trigger metadata example -->')) as { triggers: Trigger[] }).triggers,
+    ],
   ];
 
   it.each(sources)('%s: the scaler address, TLS with the Secrets found', (_name, triggers) => {
@@ -83,14 +89,19 @@ function admissionWarnings(spec: Record<string, any>): string[] {
   const minAboveZero = (spec['minReplicaCount'] ?? 0) > 0;
   const cached = (spec['triggers'] ?? []).some((trigger: { useCachedMetrics?: boolean }) => trigger.useCachedMetrics === true);
   const warnings: string[] = [];
-  if (spec['pollingInterval'] !== undefined && minAboveZero && idleNotZero && !cached) warnings.push('PollingInterval is configured but is not relevant');
-  if (spec['cooldownPeriod'] !== undefined && minAboveZero && idleNotZero) warnings.push('CooldownPeriod is configured but is not relevant');
+  if (spec['pollingInterval'] !== undefined && minAboveZero && idleNotZero && !cached)
+    warnings.push('PollingInterval is configured but is not relevant');
+  if (spec['cooldownPeriod'] !== undefined && minAboveZero && idleNotZero)
+    warnings.push('CooldownPeriod is configured but is not relevant');
   return warnings;
 }
 
 describe("KEDA's admission webhook", () => {
   it.each(['1', '3'])('has nothing to warn about in a rendered ScaledObject (min-replicas %s)', (minReplicas) => {
-    const result = sync({ object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/min-replicas': minReplicas })), attachments: {}, related: {} }, config);
+    const result = sync(
+      { object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/min-replicas': minReplicas })), attachments: {}, related: {} },
+      config,
+    );
     if (!result.ok || !('attachments' in result.value)) throw new Error('expected a ScaledObject');
     const [scaledObject] = result.value.attachments;
     expect(admissionWarnings(scaledObject?.spec as Record<string, unknown>)).toEqual([]);

@@ -5,21 +5,34 @@ import { service, syncRequest } from '../hooks/certificates-requests.js';
 import { hooksApp } from '../hooks/hooks-app.js';
 import { decodeAnswer, selectionError, type HookShape } from '../support/metacontroller-decoder.js';
 
-const example = (name: string) => JSON.parse(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const app = hooksApp();
 
 const opted = inferenceSet(autoscaled());
 const notOpted = inferenceSet({});
 const optedOut = inferenceSet(autoscaled({ 'scaledobject.kaito.sh/auto-provision': 'false' }));
 const ours = scaledObject('phi-4-mini', { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' });
-const decorator = (object: unknown, attachments = {}, related = {}) => ({ controller: {}, object, attachments, related, finalizing: false });
+const decorator = (object: unknown, attachments = {}, related = {}) => ({
+  controller: {},
+  object,
+  attachments,
+  related,
+  finalizing: false,
+});
 const composite = (parent: unknown, children = {}, related = {}) => ({ controller: {}, parent, children, related, finalizing: false });
 
 /** Every 200 answer of every hook, with the decoder that reads it and how many objects it must keep. */
 const answers: Array<[string, string, HookShape, unknown, number | 'rules']> = [
   ['sync, decorator: opted in', '/sync', 'decorator-v2', decorator(opted), 1],
   ['sync, decorator: opted in, ours attached', '/sync', 'decorator-v2', decorator(opted, objectMap(ours), objectMap(ours)), 1],
-  ['sync, decorator: opted in, with Workspaces', '/sync', 'decorator-v2', decorator(opted, {}, objectMap(workspace('w', 'phi-4-mini', 2))), 1],
+  [
+    'sync, decorator: opted in, with Workspaces',
+    '/sync',
+    'decorator-v2',
+    decorator(opted, {}, objectMap(workspace('w', 'phi-4-mini', 2))),
+    1,
+  ],
   ['sync, decorator: not opted in', '/sync', 'decorator-v2', decorator(notOpted), 0],
   ['sync, decorator: opted out, ours attached (deleted)', '/sync', 'decorator-v2', decorator(optedOut, objectMap(ours)), 0],
   ['sync, decorator (v1 keys are the same)', '/sync', 'decorator-v1', decorator(opted), 1],
@@ -35,7 +48,9 @@ const answers: Array<[string, string, HookShape, unknown, number | 'rules']> = [
 
 describe('every answer decodes strictly, as Metacontroller v4.17.2 decodes it', () => {
   it.each(answers)('%s', async (_name, path, shape, body, expected) => {
-    const response = await request(app).post(path).send(body as object);
+    const response = await request(app)
+      .post(path)
+      .send(body as object);
     expect(response.status).toBe(200);
     const decoded = decodeAnswer(shape, response.text);
     if (expected === 'rules') {
@@ -56,7 +71,9 @@ describe('every answer decodes strictly, as Metacontroller v4.17.2 decodes it', 
 
   it('a problem is never a 200 answer (which would be decoded, and a missing list would delete what exists)', async () => {
     const foreign = scaledObject('phi-4-mini');
-    const response = await request(app).post('/sync').send(decorator(opted, {}, objectMap(foreign)));
+    const response = await request(app)
+      .post('/sync')
+      .send(decorator(opted, {}, objectMap(foreign)));
     expect(response.status).toBe(422);
     expect(Object.keys(response.body).sort()).toEqual(['message', 'reason']);
   });
@@ -68,8 +85,18 @@ describe('the decoder is as strict as Metacontroller', () => {
     ['a key in another case', 'decorator-v2', '{"Attachments": []}', /unknown field\(s\) "Attachments"/],
     ['a duplicated key', 'decorator-v2', '{"attachments": [], "attachments": []}', /strict validation failed/],
     ['a decorator key in a composite answer', 'composite-v2', '{"children": [], "labels": {}}', /unknown field\(s\) "labels"/],
-    ['an unknown key in a related rule', 'customize', '{"relatedResources": [{"apiVersion": "v1", "resource": "secrets", "name": "x"}]}', /"name" in relatedResources\[0\]/],
-    ['an unknown key in a selector', 'customize', '{"relatedResources": [{"apiVersion": "v1", "resource": "s", "labelSelector": {"labels": {}}}]}', /"labels"/],
+    [
+      'an unknown key in a related rule',
+      'customize',
+      '{"relatedResources": [{"apiVersion": "v1", "resource": "secrets", "name": "x"}]}',
+      /"name" in relatedResources\[0\]/,
+    ],
+    [
+      'an unknown key in a selector',
+      'customize',
+      '{"relatedResources": [{"apiVersion": "v1", "resource": "s", "labelSelector": {"labels": {}}}]}',
+      /"labels"/,
+    ],
     ['an object without kind', 'decorator-v2', '{"attachments": [{"apiVersion": "v1"}]}', /Kind' is missing/],
     ['resyncAfterSeconds as a string', 'decorator-v2', '{"attachments": [], "resyncAfterSeconds": "60"}', /not a number/],
   ])('refuses %s', (_name, shape, body, message) => {

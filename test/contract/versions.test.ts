@@ -12,7 +12,12 @@ import { doc, docFiles, docSection, tableAfter } from '../support/docs.js';
 const compatibility = doc('docs/compatibility.md');
 const section = (heading: string) => docSection('README.md', heading);
 const flat = (text: string) => text.replace(/\s+/g, ' ');
-const rows = new Map(tableAfter(section('Install'), '<!-- versions -->').map(([component, minimum, checked, note]) => [component, { minimum, checked, note: note ?? '' }]));
+const rows = new Map(
+  tableAfter(section('Install'), '<!-- versions -->').map(([component, minimum, checked, note]) => [
+    component,
+    { minimum, checked, note: note ?? '' },
+  ]),
+);
 const row = (component: string) => {
   const found = rows.get(component);
   if (!found) throw new Error(`the Versions table has no row ${component}`);
@@ -30,7 +35,11 @@ describe('README: Versions', () => {
     const refusedBefore = rules.value.relatedResources.some((rule) => selectionError({ ...rule }, 'v4.14') !== undefined);
     const acceptedFrom = rules.value.relatedResources.every((rule) => selectionError({ ...rule }, 'v4.15+') === undefined);
     expect([refusedBefore, acceptedFrom]).toEqual([true, true]);
-    expect(row('Metacontroller')).toEqual({ minimum: 'v4.15.0', checked: 'v4.17.2', note: expect.stringMatching(/labelSelector.*every sync fails/) });
+    expect(row('Metacontroller')).toEqual({
+      minimum: 'v4.15.0',
+      checked: 'v4.17.2',
+      note: expect.stringMatching(/labelSelector.*every sync fails/),
+    });
   });
 
   it('KEDA: 2.17 (float targets, enableTLS), tolerance from 2.18, a restart after rotation on 2.17 to 2.19', () => {
@@ -44,11 +53,17 @@ describe('README: Versions', () => {
   it('Kubernetes: tolerance needs the HPAConfigurableTolerance gate, not just a version', () => {
     expect(row('Kubernetes').note).toMatch(/HPAConfigurableTolerance/);
     for (const file of docFiles()) expect(flat(doc(file))).not.toMatch(/tolerance, Kubernetes 1\.33\+/);
-    expect(flat(docSection('docs/hooks.md', 'The ScaledObject'))).toMatch(/KEDA 2\.18\+ and Kubernetes' `HPAConfigurableTolerance` feature gate/);
+    expect(flat(docSection('docs/hooks.md', 'The ScaledObject'))).toMatch(
+      /KEDA 2\.18\+ and Kubernetes' `HPAConfigurableTolerance` feature gate/,
+    );
   });
 
   it('KAITO: v0.8.0, and the feature gate v0.8 to v0.10 need', () => {
-    expect(row('KAITO')).toEqual({ minimum: 'v0.8.0', checked: 'v0.12.0', note: expect.stringMatching(/featureGates\.enableInferenceSetController=true/) });
+    expect(row('KAITO')).toEqual({
+      minimum: 'v0.8.0',
+      checked: 'v0.12.0',
+      note: expect.stringMatching(/featureGates\.enableInferenceSetController=true/),
+    });
   });
 });
 
@@ -63,7 +78,9 @@ describe('docs/compatibility.md', () => {
 
   it('no longer says KEDA re-reads rotated certificates on every release', () => {
     expect(text).toMatch(/Certificate rotation, 2\.17 to 2\.19\.\*\* These releases keep one gRPC connection per `scalerAddress`/);
-    expect(flat(docSection('docs/certificates.md', 'Certificates'))).toMatch(/KEDA 2\.17 to 2\.19 keep the first certificates for the operator's lifetime/);
+    expect(flat(docSection('docs/certificates.md', 'Certificates'))).toMatch(
+      /KEDA 2\.17 to 2\.19 keep the first certificates for the operator's lifetime/,
+    );
     expect(flat(docSection('docs/certificates.md', 'Certificates'))).not.toMatch(/KEDA keeps the credentials it read until a call fails/);
   });
 
@@ -74,12 +91,14 @@ describe('docs/compatibility.md', () => {
 
   it('tells the truth about deadlines: the scale loop sets none', () => {
     expect(text).toMatch(/scale loop calls the scaler with no gRPC deadline/);
-    expect(flat(docSection('docs/scaler.md', 'The external scaler'))).toMatch(/KEDA's scale loop \(every `pollingInterval`\) calls with no deadline/);
+    expect(flat(docSection('docs/scaler.md', 'The external scaler'))).toMatch(
+      /KEDA's scale loop \(every `pollingInterval`\) calls with no deadline/,
+    );
     const proto = flat(readFileSync(new URL('../../proto/externalscaler.proto', import.meta.url), 'utf8'));
     expect(proto).toMatch(/strips that prefix again before it calls/);
   });
 
-  it("says why the rendered ScaledObject sets no pollingInterval", () => {
+  it('says why the rendered ScaledObject sets no pollingInterval', () => {
     expect(text).toMatch(/No `pollingInterval`/);
   });
 

@@ -19,7 +19,16 @@ const ROOT = dirname(dirname(CLI));
 const PORTS = { hooks: 23471, grpc: 23472, http: 23473, replica: 23474 };
 const REPLICAS = 3;
 const allPorts = () => [PORTS.hooks, PORTS.grpc, PORTS.http, ...Array.from({ length: REPLICAS }, (_, index) => PORTS.replica + index)];
-const portFlags = ['--hooks-port', String(PORTS.hooks), '--grpc-port', String(PORTS.grpc), '--http-port', String(PORTS.http), '--replica-port', String(PORTS.replica)];
+const portFlags = [
+  '--hooks-port',
+  String(PORTS.hooks),
+  '--grpc-port',
+  String(PORTS.grpc),
+  '--http-port',
+  String(PORTS.http),
+  '--replica-port',
+  String(PORTS.replica),
+];
 
 function sh(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -40,7 +49,9 @@ async function waitForOutput(dev: Running, pattern: RegExp, timeoutMs = 15_000):
 }
 
 const exited = (dev: Running): Promise<number | null> =>
-  dev.child.exitCode !== null ? Promise.resolve(dev.child.exitCode) : new Promise((resolve) => dev.child.once('exit', (code) => resolve(code)));
+  dev.child.exitCode !== null
+    ? Promise.resolve(dev.child.exitCode)
+    : new Promise((resolve) => dev.child.once('exit', (code) => resolve(code)));
 
 function gone(pid: number): boolean {
   try {
@@ -68,11 +79,15 @@ describe('keda-kaito-scaler dev, as a process', () => {
       const [, curl] = await waitForOutput(dev, /^ {2}\$ (curl .*)$/m);
       const [, query] = await waitForOutput(dev, /^ {2}\$ (node .*)$/m);
       expect(curl).toBe(`curl -s localhost:${PORTS.hooks}/sync -H 'content-type: application/json' -d @examples/sync-decorator.json`);
-      expect(query).toContain(`node dist/cli.js query --address 127.0.0.1:${PORTS.grpc} --server-name localhost --tls-dir ${join(dir.path, 'run', 'tls', 'client')} --namespace default `);
+      expect(query).toContain(
+        `node dist/cli.js query --address 127.0.0.1:${PORTS.grpc} --server-name localhost --tls-dir ${join(dir.path, 'run', 'tls', 'client')} --namespace default `,
+      );
 
       const synced = await sh(curl!);
       expect(synced.code).toBe(0);
-      const answer = JSON.parse(synced.stdout) as { attachments: Array<{ kind: string; metadata: { name: string }; spec: { triggers: Array<{ metadata: Record<string, string> }> } }> };
+      const answer = JSON.parse(synced.stdout) as {
+        attachments: Array<{ kind: string; metadata: { name: string }; spec: { triggers: Array<{ metadata: Record<string, string> }> } }>;
+      };
       expect(answer.attachments.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(['ScaledObject/phi-4-mini']);
       expect(answer.attachments[0]!.spec.triggers[0]!.metadata['scalerAddress']).toBe(`127.0.0.1:${PORTS.grpc}`);
 

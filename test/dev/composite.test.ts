@@ -8,7 +8,8 @@ import { captureLog, eventually, tempDir } from '../scaler/helpers.js';
 const policy = (() => {
   const read = readCompositePolicy({
     'scaledobject.kaito.sh/combinepolicy': 'OR',
-    'scaledobject.kaito.sh/metrics': '- {name: w, type: gauge, upthreshold: 10, downthreshold: 2}\n- {name: q, type: histogram, upthreshold: 1, downthreshold: 0.3}\n',
+    'scaledobject.kaito.sh/metrics':
+      '- {name: w, type: gauge, upthreshold: 10, downthreshold: 2}\n- {name: q, type: histogram, upthreshold: 1, downthreshold: 0.3}\n',
   });
   if (!read.ok) throw new Error(read.problem.message);
   return read.value;
@@ -19,13 +20,29 @@ const poll = (name: string, value: number | string, reason?: string): TriggerPol
   ...(reason !== undefined && { reason }),
 });
 
-describe('formatCompositePoll: each trigger\'s value and the formula\'s branch', () => {
+describe("formatCompositePoll: each trigger's value and the formula's branch", () => {
   it.each<[string, TriggerPoll[], string]>([
-    ['a hot signal with the gate open scales up', [poll('w', 25), poll('q', 0.5), poll('readiness_gate', 1)], 'w=25  q=0.5  readiness_gate=1  -> 2.0 scale up'],
-    ['the gate closed holds a hot signal', [poll('w', 25), poll('q', 0.5), poll('readiness_gate', 0)], '-> 1.0 hold (hot, but the gate is closed)'],
+    [
+      'a hot signal with the gate open scales up',
+      [poll('w', 25), poll('q', 0.5), poll('readiness_gate', 1)],
+      'w=25  q=0.5  readiness_gate=1  -> 2.0 scale up',
+    ],
+    [
+      'the gate closed holds a hot signal',
+      [poll('w', 25), poll('q', 0.5), poll('readiness_gate', 0)],
+      '-> 1.0 hold (hot, but the gate is closed)',
+    ],
     ['every signal cool scales down', [poll('w', 1), poll('q', 0.1), poll('readiness_gate', 1)], '-> 0.5 scale down'],
-    ['a neutral value is marked', [poll('w', 4), poll('q', 0.65, 'WarmingUp'), poll('readiness_gate', 1)], 'q=0.65 (WarmingUp: neutral)  readiness_gate=1  -> 1.0 hold'],
-    ['a failed trigger fails the formula', [poll('w', 'UNAVAILABLE'), poll('q', 0.1), poll('readiness_gate', 1)], 'w=UNAVAILABLE  q=0.1  readiness_gate=1  -> formula fails (w has no value): the HPA holds'],
+    [
+      'a neutral value is marked',
+      [poll('w', 4), poll('q', 0.65, 'WarmingUp'), poll('readiness_gate', 1)],
+      'q=0.65 (WarmingUp: neutral)  readiness_gate=1  -> 1.0 hold',
+    ],
+    [
+      'a failed trigger fails the formula',
+      [poll('w', 'UNAVAILABLE'), poll('q', 0.1), poll('readiness_gate', 1)],
+      'w=UNAVAILABLE  q=0.1  readiness_gate=1  -> formula fails (w has no value): the HPA holds',
+    ],
   ])('%s', (_name, polls, expected) => {
     expect(formatCompositePoll(3, 'burst', policy, polls)).toContain(expected);
   });

@@ -26,7 +26,13 @@ describe('formatPoll: the replicas, the answer and what the HPA would do', () =>
     ],
     [
       'below min',
-      { phase: 'idle', replicas: [{ label: ':9001', reading: { value: 0 } }], value: { ok: true, value: 0 }, active: { ok: true, value: false }, bounds: { min: 2, max: 4 } },
+      {
+        phase: 'idle',
+        replicas: [{ label: ':9001', reading: { value: 0 } }],
+        value: { ok: true, value: 0 },
+        active: { ok: true, value: false },
+        bounds: { min: 2, max: 4 },
+      },
       't=12s  idle    :9001=0  value=0 threshold=10 active=false  HPA wants 2: ceil(0/10) = 0, raised to min 2',
     ],
     [
@@ -41,15 +47,27 @@ describe('formatPoll: the replicas, the answer and what the HPA would do', () =>
     ],
     [
       'GetMetrics failed',
-      { replicas: undefined, value: { ok: false, problem: { reason: 'UNAVAILABLE', message: 'no replica gave a sample' } }, active: { ok: false, problem: { reason: 'UNAVAILABLE', message: 'x' } } },
+      {
+        replicas: undefined,
+        value: { ok: false, problem: { reason: 'UNAVAILABLE', message: 'no replica gave a sample' } },
+        active: { ok: false, problem: { reason: 'UNAVAILABLE', message: 'x' } },
+      },
       't=12s  steady  (no measurement)  value=UNAVAILABLE threshold=10 active=UNAVAILABLE  HPA keeps its replica count (no replica gave a sample)',
     ],
     [
       'IsActive failed: KEDA counts the trigger active',
-      { value: { ok: true, value: 0 }, active: { ok: false, problem: { reason: 'DEADLINE_EXCEEDED', message: 'x' } }, bounds: { min: 0, max: 4 } },
+      {
+        value: { ok: true, value: 0 },
+        active: { ok: false, problem: { reason: 'DEADLINE_EXCEEDED', message: 'x' } },
+        bounds: { min: 0, max: 4 },
+      },
       't=12s  steady  :9001=3 :9002=4 :9003=Unreachable  value=0 threshold=10 active=DEADLINE_EXCEEDED  HPA wants 1: ceil(0/10) = 0, raised to min 1',
     ],
-    ['long runs keep the columns', { elapsedSeconds: 1234 }, 't=1234s steady  :9001=3 :9002=4 :9003=Unreachable  value=17 threshold=10 active=true  HPA wants 2 = ceil(17/10)'],
+    [
+      'long runs keep the columns',
+      { elapsedSeconds: 1234 },
+      't=1234s steady  :9001=3 :9002=4 :9003=Unreachable  value=17 threshold=10 active=true  HPA wants 2 = ceil(17/10)',
+    ],
   ])('%s', (_case, change, expected) => {
     expect(formatPoll(poll(change))).toBe(expected);
   });

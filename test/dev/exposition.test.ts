@@ -36,7 +36,12 @@ describe('formatValue writes numbers as prometheus_client does', () => {
 
 describe('renderExposition', () => {
   const families: Family[] = [
-    { name: 'vllm:num_requests_waiting', help: 'Waiting.', type: 'gauge', samples: [{ name: 'vllm:num_requests_waiting', labels: { model_name: 'm', engine: '0' }, value: 3 }] },
+    {
+      name: 'vllm:num_requests_waiting',
+      help: 'Waiting.',
+      type: 'gauge',
+      samples: [{ name: 'vllm:num_requests_waiting', labels: { model_name: 'm', engine: '0' }, value: 3 }],
+    },
     {
       name: 'vllm:e2e_request_latency_seconds',
       help: 'E2E\\latency\nin seconds.',

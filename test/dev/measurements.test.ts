@@ -34,7 +34,13 @@ describe('matchObserved: the measurement that answered this poll', () => {
     ['no success for a failed call', [measured(100, 13)], 100, unavailable, undefined],
     ['nothing when nothing was measured', [], 100, value(13), undefined],
   ])('%s', (_case, observed, since, answer, expectedAt) => {
-    const found = matchObserved(observed, { namespace: 'default', name: 'phi-4-mini', metricName: 'vllm:num_requests_waiting', since, answer });
+    const found = matchObserved(observed, {
+      namespace: 'default',
+      name: 'phi-4-mini',
+      metricName: 'vllm:num_requests_waiting',
+      since,
+      answer,
+    });
     expect(found?.at).toBe(expectedAt);
   });
 });

@@ -48,6 +48,7 @@ export function inconsistencies(line: PollLine, bounds: { min: number; max: numb
   const active = !(s === T && expected <= 0);
   if (line.active !== active) problems.push(`active=${line.active} but the readings say ${active}`);
   const wanted = Math.min(bounds.max, Math.max(bounds.min, Math.ceil(line.value / line.threshold)));
-  if (line.hpa !== wanted) problems.push(`HPA wants ${line.hpa}, but ceil(${line.value}/${line.threshold}) within ${bounds.min}..${bounds.max} is ${wanted}`);
+  if (line.hpa !== wanted)
+    problems.push(`HPA wants ${line.hpa}, but ceil(${line.value}/${line.threshold}) within ${bounds.min}..${bounds.max} is ${wanted}`);
   return problems;
 }

@@ -18,9 +18,21 @@ describe('planPorts: consecutive replica ports, no port given twice', () => {
   });
 
   it.each<[string, Partial<PortOptions>, string]>([
-    ['replicas beyond 65535', { replicaPort: 65534 }, '--replica-port 65534 with --replicas 3 needs ports up to 65536: pick a --replica-port of at most 65533'],
-    ['hooks on a replica port', { hooksPort: 9002 }, 'port 9002 is given to the hooks (--hooks-port) and to replica 2 (--replica-port): give each its own port'],
-    ['gRPC and HTTP on one port', { httpPort: 10450 }, "port 10450 is given to the scaler's gRPC server (--grpc-port) and to the scaler's health and metrics server (--http-port): give each its own port"],
+    [
+      'replicas beyond 65535',
+      { replicaPort: 65534 },
+      '--replica-port 65534 with --replicas 3 needs ports up to 65536: pick a --replica-port of at most 65533',
+    ],
+    [
+      'hooks on a replica port',
+      { hooksPort: 9002 },
+      'port 9002 is given to the hooks (--hooks-port) and to replica 2 (--replica-port): give each its own port',
+    ],
+    [
+      'gRPC and HTTP on one port',
+      { httpPort: 10450 },
+      "port 10450 is given to the scaler's gRPC server (--grpc-port) and to the scaler's health and metrics server (--http-port): give each its own port",
+    ],
   ])('refuses %s', (_case, change, message) => {
     expect(planPorts({ ...defaults, ...change })).toEqual({ ok: false, problem: { reason: 'InvalidPorts', message } });
   });
@@ -51,7 +63,10 @@ describe('checkPortsFree', () => {
     const checked = await checkPortsFree(plan.value, '127.0.0.1');
     expect(checked).toEqual({
       ok: false,
-      problem: { reason: 'PortInUse', message: `port ${port} on 127.0.0.1, for the scaler's gRPC server, is in use: stop what listens there, or pass --grpc-port with another port` },
+      problem: {
+        reason: 'PortInUse',
+        message: `port ${port} on 127.0.0.1, for the scaler's gRPC server, is in use: stop what listens there, or pass --grpc-port with another port`,
+      },
     });
   });
 

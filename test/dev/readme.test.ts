@@ -24,7 +24,10 @@ const block = (marker: string): string => {
 const blocks = [...section.matchAll(/```\w*\n([\s\S]*?)```/g)].map((match) => match[1]!);
 
 // What the defaults give: the example InferenceSet through the real sync function, the scaler at 127.0.0.1:10450.
-const example = readInferenceSet(readFileSync(new URL('../../examples/inferenceset.yaml', import.meta.url), 'utf8'), 'examples/inferenceset.yaml');
+const example = readInferenceSet(
+  readFileSync(new URL('../../examples/inferenceset.yaml', import.meta.url), 'utf8'),
+  'examples/inferenceset.yaml',
+);
 if (!example.ok) throw new Error(example.problem.message);
 const synced = sync(syncRequest(example.value), { scalerAddress: '127.0.0.1:10450', triggerAuthentication: 'keda-kaito-scaler-creds' });
 const scaledObject = readSyncAnswer(synced.ok ? 200 : 422, synced.ok ? synced.value : synced.problem, 'examples/inferenceset.yaml');
@@ -72,7 +75,9 @@ describe('docs/development.md: Local development', () => {
       expect(poll.phase).toBe(phaseAt('cycle', poll.elapsed));
       const loads = [0, 1, 2].map((replica) => loadAt('cycle', poll.elapsed, replica, 3));
       expect(poll.replicas).toEqual(
-        loads.map((load, replica) => (load.reachable ? { port: 9001 + replica, value: load.waiting } : { port: 9001 + replica, missing: 'Unreachable' })),
+        loads.map((load, replica) =>
+          load.reachable ? { port: 9001 + replica, value: load.waiting } : { port: 9001 + replica, missing: 'Unreachable' },
+        ),
       );
     }
   });
@@ -83,9 +88,18 @@ describe('docs/development.md: Local development', () => {
     expect(output).toContain(`  $ ${commands.curl}`);
     expect(output).toContain(`  $ ${commands.query}`);
 
-    const config = { inferenceSetName: 'phi-4-mini', inferenceSetNamespace: 'default', metricName: 'vllm:num_requests_waiting', threshold: 10 };
+    const config = {
+      inferenceSetName: 'phi-4-mini',
+      inferenceSetNamespace: 'default',
+      metricName: 'vllm:num_requests_waiting',
+      threshold: 10,
+    };
     const loads = [0, 1, 2].map((replica) => loadAt('cycle', 0, replica, 3));
-    const combined = sum.combine(3, loads.filter((load) => load.reachable).map((load) => load.waiting), 10);
+    const combined = sum.combine(
+      3,
+      loads.filter((load) => load.reachable).map((load) => load.waiting),
+      10,
+    );
     if (!combined.ok) throw new Error(combined.problem.message);
     const answer = formatAnswers({
       getMetricSpec: { ok: true, value: { metricSpecs: [metricSpecFor(config)] } },
@@ -100,7 +114,10 @@ describe('docs/development.md: Local development', () => {
     expect(rows.length).toBe(3);
     for (const row of rows) {
       const [, pattern, waiting, running] = /^\| `(\w+)` \| ([\d, .]+?) \((\d+)(?: each)?\) \|$/.exec(row) ?? [];
-      const shown = (waiting ?? '').split(', ').filter((entry) => entry !== '...').map(Number);
+      const shown = (waiting ?? '')
+        .split(', ')
+        .filter((entry) => entry !== '...')
+        .map(Number);
       const loads = shown.map((_, replica) => loadAt(pattern as 'steady', 15, replica, 4));
       expect({ row, waiting: loads.map((load) => load.waiting), running: loads.map((load) => load.running) }).toEqual({
         row,
@@ -113,11 +130,16 @@ describe('docs/development.md: Local development', () => {
   it('quotes the message for a port in use', () => {
     const plan = planPorts({ hooksPort: 8080, grpcPort: 10450, httpPort: 10451, replicaPort: 9001, replicas: 3 });
     if (!plan.ok) throw new Error(plan.problem.message);
-    expect(block('<!-- dev: port in use -->').trim()).toBe(`keda-kaito-scaler dev: ${portProblem(plan.value.hooks, '127.0.0.1', 'EADDRINUSE', '')}`);
+    expect(block('<!-- dev: port in use -->').trim()).toBe(
+      `keda-kaito-scaler dev: ${portProblem(plan.value.hooks, '127.0.0.1', 'EADDRINUSE', '')}`,
+    );
   });
 
   it('lists every option with its variable, default and rule', () => {
-    const table = section.slice(section.indexOf('<!-- dev options -->')).split('\n').filter((line) => line.startsWith('| `'));
+    const table = section
+      .slice(section.indexOf('<!-- dev options -->'))
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
     const expected = Object.entries(devOptionsSchema.properties).map(([property, schema]) => {
       const fallback = 'default' in schema ? `\`${String(schema.default)}\`` : '–';
       return `| \`--${flagName(property)}\` | \`${envName(property)}\` | ${fallback} | ${schema.description} |`;

@@ -24,7 +24,11 @@ describe('readInferenceSet', () => {
     ['empty', '', 'f.yaml must hold one InferenceSet'],
     ['no name', 'kind: InferenceSet\nmetadata: {namespace: default}\n', 'f.yaml: metadata.name is required'],
     ['a numeric namespace', 'metadata: {name: a, namespace: 7}\n', 'f.yaml: metadata.namespace must be a namespace name'],
-    ['a repeated key', 'metadata: {name: a}\nmetadata: {name: b}\n', 'f.yaml is not valid YAML at line 2, column 1: Map keys must be unique'],
+    [
+      'a repeated key',
+      'metadata: {name: a}\nmetadata: {name: b}\n',
+      'f.yaml is not valid YAML at line 2, column 1: Map keys must be unique',
+    ],
   ])('refuses %s', (_case, text, message) => {
     const read = readInferenceSet(text, 'f.yaml');
     expect(read.ok).toBe(false);
@@ -75,8 +79,18 @@ describe('syncRequest and readSyncAnswer, through the real sync function', () =>
       'SyncRejected',
       'the sync hook refused f.yaml (422 InvalidThreshold): ',
     ],
-    ['auto-provision off', example.replace('auto-provision: "true"', 'auto-provision: "false"'), 'NoScaledObject', 'the sync hook rendered no ScaledObject for f.yaml: annotate it with'],
-    ['not an InferenceSet', example.replace('kind: InferenceSet', 'kind: Workspace'), 'SyncRejected', 'the sync hook refused f.yaml (400 InvalidRequest): request field object.kind'],
+    [
+      'auto-provision off',
+      example.replace('auto-provision: "true"', 'auto-provision: "false"'),
+      'NoScaledObject',
+      'the sync hook rendered no ScaledObject for f.yaml: annotate it with',
+    ],
+    [
+      'not an InferenceSet',
+      example.replace('kind: InferenceSet', 'kind: Workspace'),
+      'SyncRejected',
+      'the sync hook refused f.yaml (400 InvalidRequest): request field object.kind',
+    ],
   ])('says why for %s', (_case, yaml, reason, message) => {
     const answer = answerFor(yaml);
     expect(answer.ok).toBe(false);
@@ -89,11 +103,28 @@ describe('syncRequest and readSyncAnswer, through the real sync function', () =>
   it.each<[string, number, unknown, string]>([
     ['a 500 without a problem body', 500, 'oops', 'SyncRejected'],
     ['no attachments', 200, { children: [] }, 'BadSyncAnswer'],
-    ['a ScaledObject without bounds', 200, { attachments: [{ kind: 'ScaledObject', metadata: { name: 'a', namespace: 'b' }, spec: { triggers: [] } }] }, 'BadSyncAnswer'],
+    [
+      'a ScaledObject without bounds',
+      200,
+      { attachments: [{ kind: 'ScaledObject', metadata: { name: 'a', namespace: 'b' }, spec: { triggers: [] } }] },
+      'BadSyncAnswer',
+    ],
     [
       'a trigger without a threshold',
       200,
-      { attachments: [{ kind: 'ScaledObject', metadata: { name: 'a', namespace: 'b' }, spec: { minReplicaCount: 1, maxReplicaCount: 2, triggers: [{ type: 'external', metadata: { scalerAddress: 'x:1', metricName: 'm' } }] } }] },
+      {
+        attachments: [
+          {
+            kind: 'ScaledObject',
+            metadata: { name: 'a', namespace: 'b' },
+            spec: {
+              minReplicaCount: 1,
+              maxReplicaCount: 2,
+              triggers: [{ type: 'external', metadata: { scalerAddress: 'x:1', metricName: 'm' } }],
+            },
+          },
+        ],
+      },
       'BadSyncAnswer',
     ],
   ])('refuses an answer with %s', (_case, status, body, reason) => {

@@ -47,7 +47,14 @@ describe('the dev stack', () => {
     const stack = started.value;
     const lines: string[] = [];
     try {
-      expect(stack.scaledObject).toMatchObject({ namespace: 'default', name: 'phi-4-mini', min: 1, max: 4, threshold: 10, scalerAddress: `127.0.0.1:${stack.ports.grpc}` });
+      expect(stack.scaledObject).toMatchObject({
+        namespace: 'default',
+        name: 'phi-4-mini',
+        min: 1,
+        max: 4,
+        threshold: 10,
+        scalerAddress: `127.0.0.1:${stack.ports.grpc}`,
+      });
       expect(stack.banner.join('\n')).toContain(`certificates  ${join(dir.path, 'loop', 'tls')}: wrote 8 files`);
       stack.startPolling((line) => lines.push(line));
       await eventually('three poll lines', () => lines.length >= 4);
@@ -97,19 +104,34 @@ describe('the dev stack', () => {
     const ports = await freePorts(5);
     const [hooksPort, grpcPort, httpPort, replicaPort] = ports as [number, number, number, number];
     // Two consecutive free ports for the replicas are likely but not certain: one replica.
-    const started = await startDevStack(options({ inferenceSet: file, hooksPort, grpcPort, httpPort, replicaPort, replicas: 1 }), captureLog().log);
+    const started = await startDevStack(
+      options({ inferenceSet: file, hooksPort, grpcPort, httpPort, replicaPort, replicas: 1 }),
+      captureLog().log,
+    );
     expect(started.ok).toBe(false);
     if (!started.ok) {
       expect(started.problem.reason).toBe('SyncRejected');
-      expect(started.problem.message).toContain(`the sync hook refused ${file} (422 InvalidThreshold): annotation scaledobject.kaito.sh/threshold is "0"`);
+      expect(started.problem.message).toContain(
+        `the sync hook refused ${file} (422 InvalidThreshold): annotation scaledobject.kaito.sh/threshold is "0"`,
+      );
     }
     for (const port of [hooksPort, grpcPort, httpPort, replicaPort]) expect(await portIsFree(port)).toBe(true);
   });
 
   it.each<[string, string, string, string]>([
-    ['auto-provision is off', example.replace('auto-provision: "true"', 'auto-provision: "false"'), 'NoScaledObject', 'the sync hook rendered no ScaledObject for '],
+    [
+      'auto-provision is off',
+      example.replace('auto-provision: "true"', 'auto-provision: "false"'),
+      'NoScaledObject',
+      'the sync hook rendered no ScaledObject for ',
+    ],
     ['the file is not YAML', 'metadata: {name: [', 'InvalidInferenceSet', ''],
-    ['the file is not an InferenceSet', example.replace('kind: InferenceSet', 'kind: Deployment'), 'SyncRejected', 'the sync hook refused '],
+    [
+      'the file is not an InferenceSet',
+      example.replace('kind: InferenceSet', 'kind: Deployment'),
+      'SyncRejected',
+      'the sync hook refused ',
+    ],
   ])('refuses to start when %s', async (_case, text, reason, start) => {
     const file = join(dir.path, `${reason}.yaml`);
     await writeFile(file, text);

@@ -14,7 +14,10 @@ function shapes(page: string, prefix: string): Map<string, Shape> {
   for (const line of page.split('\n')) {
     const type = /^# TYPE (\S+) (\S+)/.exec(line);
     if (type) {
-      current = type[1]!.startsWith(prefix) && !type[1]!.endsWith('_created') ? { type: type[2]!, labelKeys: new Set(), les: new Set() } : undefined;
+      current =
+        type[1]!.startsWith(prefix) && !type[1]!.endsWith('_created')
+          ? { type: type[2]!, labelKeys: new Set(), les: new Set() }
+          : undefined;
       if (current) out.set(type[1]!, current);
       continue;
     }

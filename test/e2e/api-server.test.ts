@@ -27,8 +27,14 @@ const kubectl = (...args: string[]) => cluster.kubectl(...args);
 /** What the API server stores that nobody sends: identity, bookkeeping and status. */
 function sentFields(stored: KubeObject): KubeObject {
   const { status: _status, metadata, ...rest } = stored as KubeObject & { status?: unknown };
-  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, generation: _g, managedFields: _mf, ...sent } =
-    metadata as KubeObject['metadata'] & Record<string, unknown>;
+  const {
+    uid: _uid,
+    resourceVersion: _rv,
+    creationTimestamp: _ct,
+    generation: _g,
+    managedFields: _mf,
+    ...sent
+  } = metadata as KubeObject['metadata'] & Record<string, unknown>;
   return { ...rest, metadata: sent } as KubeObject;
 }
 
@@ -92,7 +98,7 @@ describe('what the hooks render, created through the API server', () => {
   });
 });
 
-describe('an InferenceSet\'s /scale subresource, the way KEDA and the HPA use it', () => {
+describe("an InferenceSet's /scale subresource, the way KEDA and the HPA use it", () => {
   it('reads the replicas and writes new ones into spec.replicas', async () => {
     const object = inferenceSet('scaled', NAMESPACE, {});
     await createAndRead(object, 'inferencesets');
@@ -110,16 +116,21 @@ describe('an InferenceSet\'s /scale subresource, the way KEDA and the HPA use it
   });
 });
 
-describe('the scaler\'s discovery against the API server', () => {
+describe("the scaler's discovery against the API server", () => {
   let discovery: Discovery;
-  const workspace = (name: string, owner: string): KubeObject => ({
-    apiVersion: 'kaito.sh/v1beta1',
-    kind: 'Workspace',
-    metadata: { name, namespace: NAMESPACE, labels: { [WORKSPACE_LABEL]: owner } },
-    resource: { labelSelector: { matchLabels: { apps: owner } } },
-    inference: { preset: { name: 'phi-4-mini-instruct' } },
-  } as KubeObject);
-  const names = () => discovery.lookup(NAMESPACE, 'watched')?.workspaces.map((entry) => entry.name).sort();
+  const workspace = (name: string, owner: string): KubeObject =>
+    ({
+      apiVersion: 'kaito.sh/v1beta1',
+      kind: 'Workspace',
+      metadata: { name, namespace: NAMESPACE, labels: { [WORKSPACE_LABEL]: owner } },
+      resource: { labelSelector: { matchLabels: { apps: owner } } },
+      inference: { preset: { name: 'phi-4-mini-instruct' } },
+    }) as KubeObject;
+  const names = () =>
+    discovery
+      .lookup(NAMESPACE, 'watched')
+      ?.workspaces.map((entry) => entry.name)
+      .sort();
 
   beforeAll(async () => {
     await createAndRead(inferenceSet('watched', NAMESPACE, {}), 'inferencesets');

@@ -98,7 +98,7 @@ describe('the single-threshold trigger the sync hook renders', () => {
     expect([...(trigger?.authParams ?? [])].sort()).toEqual(['caCert', 'tlsClientCert', 'tlsClientKey']);
   });
 
-  it('gives the HPA one AverageValue metric: KEDA\'s s0- prefix on the scaler\'s name, the threshold as target', async () => {
+  it("gives the HPA one AverageValue metric: KEDA's s0- prefix on the scaler's name, the threshold as target", async () => {
     const [trigger] = await kedaSees(scaledObject());
     expect(trigger?.error).toBeUndefined();
     expect(trigger?.metricSpecs).toEqual([{ name: METRIC, targetType: 'AverageValue', averageValue: '10' }]);
@@ -192,7 +192,7 @@ describe('the composite triggers the sync hook renders', () => {
     );
   });
 
-  it('reads the gauge\'s service-avg, the gate open and, while the windows warm up, the neutral value of each', async () => {
+  it("reads the gauge's service-avg, the gate open and, while the windows warm up, the neutral value of each", async () => {
     load([4, 8]);
     const seen = await polls();
     expect(seen).toEqual({
@@ -204,7 +204,7 @@ describe('the composite triggers the sync hook renders', () => {
     });
   });
 
-  it('reads the histogram\'s windowed-avg and the counter\'s rate once the window is full', async () => {
+  it("reads the histogram's windowed-avg and the counter's rate once the window is full", async () => {
     // Waits for the samples of all three to span the window (about 8 s; 40 s at most; each
     // metric is sampled at a phase of its own): no load since, so nothing was observed.
     const deadline = Date.now() + 40_000;

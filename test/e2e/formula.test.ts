@@ -77,7 +77,7 @@ const at = (values: Record<string, number>, gate = 1) => ({ ...values, readiness
  */
 const POLICIES = [
   {
-    policy: 'AND, two signals: upstream v0.6.2\'s own example',
+    policy: "AND, two signals: upstream v0.6.2's own example",
     combine: undefined,
     metrics: [WAITING, QUEUE_TIME],
     variables: ['vllm_num_requests_waiting', 'vllm_request_queue_time_seconds'],
@@ -192,19 +192,22 @@ const POLICIES = [
 ];
 
 describe.each(POLICIES)('$policy', ({ combine, metrics, variables, cases }) => {
-  it('names its triggers as the formula\'s variables, then the readiness gate', () => {
+  it("names its triggers as the formula's variables, then the readiness gate", () => {
     expect(triggerNames(rendered(combine, metrics))).toEqual([...variables, 'readiness_gate']);
   });
 
-  it('compiles with KEDA\'s validation and evaluates to the branch docs/composite.md promises', async () => {
+  it("compiles with KEDA's validation and evaluates to the branch docs/composite.md promises", async () => {
     const scaledObject = rendered(combine, metrics);
-    const seen = await evaluate(scaledObject, cases.map((row) => row.inputs));
+    const seen = await evaluate(
+      scaledObject,
+      cases.map((row) => row.inputs),
+    );
     expect(seen.invalid).toBeUndefined();
     expect(seen.outputs).toEqual(cases.map((row) => ({ value: row.branch })));
   });
 });
 
-it('renders upstream v0.6.2\'s formula for its example byte for byte, which KEDA compiles wrapped in float()', async () => {
+it("renders upstream v0.6.2's formula for its example byte for byte, which KEDA compiles wrapped in float()", async () => {
   const upstream =
     '(readiness_gate == 1 && vllm_num_requests_waiting > 10 && vllm_request_queue_time_seconds > 1.5) ? 2.0 : ' +
     '((vllm_num_requests_waiting < 2 && vllm_request_queue_time_seconds < 0.5) ? 0.5 : 1.0)';
@@ -220,7 +223,9 @@ it('compares values rounded to thousandths, as KEDA hands them over: why the hoo
   // The hook's ScaledObject, written with the finer thresholds it refuses.
   const scaledObject = rendered('AND', [{ ...fine, upthreshold: 0.001, downthreshold: 0.001 }]);
   const spec = scaledObject.spec as { advanced: { scalingModifiers: { formula: string } } };
-  spec.advanced.scalingModifiers.formula = spec.advanced.scalingModifiers.formula.replace('> 0.001', '> 0.0004').replace('< 0.001', '< 0.0001');
+  spec.advanced.scalingModifiers.formula = spec.advanced.scalingModifiers.formula
+    .replace('> 0.001', '> 0.0004')
+    .replace('< 0.001', '< 0.0001');
   const seen = await evaluate(scaledObject, [
     at({ vllm_kv_cache_usage_perc: 0.00045 }),
     at({ vllm_kv_cache_usage_perc: 0.0006 }),

@@ -65,10 +65,7 @@ beforeAll(async () => {
   replicas = [await startReplica({ seed: 1 }), await startReplica({ seed: 2 })];
   const targets = join(dir, 'targets.yaml');
   const workspaces = replicas.map((replica) => `127.0.0.1:${replica.port}`);
-  await writeFile(
-    targets,
-    stringify({ inferenceSets: [NAME, COMPOSITE].map((name) => ({ namespace: NAMESPACE, name, workspaces })) }),
-  );
+  await writeFile(targets, stringify({ inferenceSets: [NAME, COMPOSITE].map((name) => ({ namespace: NAMESPACE, name, workspaces })) }));
   scaler = await startScaler(dir, secrets.server, ['--targets', targets]);
   const scalerHost = `${SCALER_SERVICE}.${KEDA_NAMESPACE}.svc.cluster.local`;
   const scalerPort = scaler.grpcAddress.split(':')[1]!;
@@ -106,7 +103,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('KEDA\'s operator with the rendered ScaledObject', () => {
+describe("KEDA's operator with the rendered ScaledObject", () => {
   it('marks it Ready', async () => {
     await eventually('Ready condition True', async () => (await condition('Ready'))?.status === 'True', 120_000).catch((error: Error) => {
       throw new Error(`${error.message}${diagnose()}`);
@@ -142,7 +139,7 @@ describe('KEDA\'s operator with the rendered ScaledObject', () => {
     ]);
   }, 90_000);
 
-  it('reaches the scaler over mTLS with the ClusterTriggerAuthentication\'s credentials: Active when requests wait', async () => {
+  it("reaches the scaler over mTLS with the ClusterTriggerAuthentication's credentials: Active when requests wait", async () => {
     for (const replica of replicas) replica.advance(1, { waiting: 4, running: 1 });
     await eventually('Active condition True', async () => (await condition('Active'))?.status === 'True', 90_000).catch((error: Error) => {
       throw new Error(`${error.message}${diagnose()}`);
@@ -150,7 +147,7 @@ describe('KEDA\'s operator with the rendered ScaledObject', () => {
   }, 120_000);
 });
 
-describe('KEDA\'s operator with a rendered composite ScaledObject', () => {
+describe("KEDA's operator with a rendered composite ScaledObject", () => {
   it('marks it Ready: KEDA compiles the formula and reaches every trigger', async () => {
     await eventually('Ready condition True', async () => (await condition('Ready', COMPOSITE))?.status === 'True', 120_000).catch(
       async (error: Error) => {
@@ -159,7 +156,7 @@ describe('KEDA\'s operator with a rendered composite ScaledObject', () => {
     );
   }, 150_000);
 
-  it('creates the HPA with the formula\'s one metric, target 1 as a Value, and the rendered bounds and behavior', async () => {
+  it("creates the HPA with the formula's one metric, target 1 as a Value, and the rendered bounds and behavior", async () => {
     await eventually('HPA created', async () => (await get(hpaPath(COMPOSITE))) !== undefined, 60_000);
     const hpa = (await get(hpaPath(COMPOSITE))) as { spec: Record<string, unknown> };
     const spec = sentComposite.spec as {

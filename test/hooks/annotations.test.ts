@@ -38,7 +38,11 @@ describe('threshold', () => {
     ['10', '10', { threshold: 10 }],
     ['leading zeros', '007', { threshold: 7 }],
     ['largest int32-safe value', '999999999', { threshold: 999999999 }],
-    ['missing', undefined, { reason: 'InvalidThreshold', message: /annotation scaledobject.kaito.sh\/threshold is required: .*greater than 0/ }],
+    [
+      'missing',
+      undefined,
+      { reason: 'InvalidThreshold', message: /annotation scaledobject.kaito.sh\/threshold is required: .*greater than 0/ },
+    ],
     ['0', '0', { reason: 'InvalidThreshold', message: /is "0": .*0 would make KEDA treat the target as unset/ }],
     ['negative', '-1', { reason: 'InvalidThreshold' }],
     ['fraction', '1.5', { reason: 'InvalidThreshold' }],
@@ -57,7 +61,14 @@ describe('metricName', () => {
     ['default', undefined, { metricName: 'vllm:num_requests_waiting' }],
     ['custom', 'vllm:num_requests_running', { metricName: 'vllm:num_requests_running' }],
     ['plain name', 'queue_depth', { metricName: 'queue_depth' }],
-    ['space', 'vllm num', { reason: 'InvalidMetricName', message: /annotation scaledobject.kaito.sh\/metricName is "vllm num": must be a Prometheus metric name/ }],
+    [
+      'space',
+      'vllm num',
+      {
+        reason: 'InvalidMetricName',
+        message: /annotation scaledobject.kaito.sh\/metricName is "vllm num": must be a Prometheus metric name/,
+      },
+    ],
     ['leading digit', '1abc', { reason: 'InvalidMetricName' }],
     ['empty', '', { reason: 'InvalidMetricName' }],
     ['label selector', 'vllm:x{a="b"}', { reason: 'InvalidMetricName' }],
@@ -105,11 +116,35 @@ describe('max-replicas derived from spec.nodeCountLimit', () => {
     ['two nodes per replica', noMax, { nodeCountLimit: 8 }, [2], { maxReplicas: 4 }],
     ['first non-zero count', noMax, { nodeCountLimit: 12 }, [0, 3, 2], { maxReplicas: 4 }],
     ['rounds down', noMax, { nodeCountLimit: 9 }, [2], { maxReplicas: 4 }],
-    ['not set', noMax, {}, [], { reason: 'MissingMaxReplicas', message: /max-replicas is not set and spec.nodeCountLimit is not set either/ }],
-    ['zero', noMax, { nodeCountLimit: 0 }, [], { reason: 'MissingMaxReplicas', message: /spec.nodeCountLimit is 0, not a positive whole number/ }],
+    [
+      'not set',
+      noMax,
+      {},
+      [],
+      { reason: 'MissingMaxReplicas', message: /max-replicas is not set and spec.nodeCountLimit is not set either/ },
+    ],
+    [
+      'zero',
+      noMax,
+      { nodeCountLimit: 0 },
+      [],
+      { reason: 'MissingMaxReplicas', message: /spec.nodeCountLimit is 0, not a positive whole number/ },
+    ],
     ['not a number', noMax, { nodeCountLimit: '8' }, [], { reason: 'MissingMaxReplicas' }],
-    ['allows one replica', noMax, { nodeCountLimit: 3 }, [2], { reason: 'InvalidReplicaRange', message: /nodeCountLimit 3 with 2 node\(s\) per replica allows 1 replica/ }],
-    ['below min-replicas', { ...noMax, 'scaledobject.kaito.sh/min-replicas': '5' }, { nodeCountLimit: 4 }, [], { reason: 'InvalidReplicaRange' }],
+    [
+      'allows one replica',
+      noMax,
+      { nodeCountLimit: 3 },
+      [2],
+      { reason: 'InvalidReplicaRange', message: /nodeCountLimit 3 with 2 node\(s\) per replica allows 1 replica/ },
+    ],
+    [
+      'below min-replicas',
+      { ...noMax, 'scaledobject.kaito.sh/min-replicas': '5' },
+      { nodeCountLimit: 4 },
+      [],
+      { reason: 'InvalidReplicaRange' },
+    ],
   ])('%s', (_name, annotations, spec, counts, expected) => {
     const workspaces = counts.map((count, index) => workspace(`ws-${index}`, 'phi-4-mini', count || undefined));
     check(readScaling(inferenceSet(annotations, spec), workspaces), expected);

@@ -20,7 +20,10 @@ describe('POST /sync', () => {
   });
 
   it('accepts a body sent without a JSON content type (curl -d)', async () => {
-    const response = await request(app()).post('/sync').set('content-type', 'application/x-www-form-urlencoded').send(example('sync-decorator.json'));
+    const response = await request(app())
+      .post('/sync')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .send(example('sync-decorator.json'));
     expect(response.status).toBe(200);
   });
 
@@ -28,7 +31,10 @@ describe('POST /sync', () => {
     const body = { object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/threshold': '0' })), attachments: {}, related: {} };
     const response = await request(app()).post('/sync').send(body);
     expect(response.status).toBe(422);
-    expect(response.body).toEqual({ reason: 'InvalidThreshold', message: expect.stringContaining('scaledobject.kaito.sh/threshold is "0"') });
+    expect(response.body).toEqual({
+      reason: 'InvalidThreshold',
+      message: expect.stringContaining('scaledobject.kaito.sh/threshold is "0"'),
+    });
   });
 
   it('takes a real-sized object with managedFields (several MB)', async () => {
@@ -68,7 +74,11 @@ describe('bad bodies get a JSON answer, never a stack trace', () => {
   });
 
   it('an unsupported encoding -> 415', async () => {
-    const response = await request(app()).post('/sync').set('content-type', 'application/json').set('content-encoding', 'br-nope').send('{}');
+    const response = await request(app())
+      .post('/sync')
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'br-nope')
+      .send('{}');
     expect(response.status).toBe(415);
     expect(response.body.reason).toBe('InvalidRequest');
   });
@@ -85,7 +95,11 @@ describe('POST /customize', () => {
   it('answers the example request with the related resources', async () => {
     const response = await request(app()).post('/customize').set('content-type', 'application/json').send(example('customize.json'));
     expect(response.status).toBe(200);
-    expect(response.body.relatedResources.map((rule: { resource: string }) => rule.resource)).toEqual(['workspaces', 'scaledobjects', 'horizontalpodautoscalers']);
+    expect(response.body.relatedResources.map((rule: { resource: string }) => rule.resource)).toEqual([
+      'workspaces',
+      'scaledobjects',
+      'horizontalpodautoscalers',
+    ]);
   });
 
   it('answers a malformed request with 400', async () => {
@@ -105,7 +119,9 @@ describe('GET /healthz and /metrics', () => {
   it('counts requests by hook and outcome, with latencies', async () => {
     const server = app();
     await request(server).post('/sync').set('content-type', 'application/json').send(example('sync-decorator.json'));
-    await request(server).post('/sync').send({ object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/threshold': '0' })) });
+    await request(server)
+      .post('/sync')
+      .send({ object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/threshold': '0' })) });
     await request(server).post('/customize').send({});
     const response = await request(server).get('/metrics');
     expect(response.status).toBe(200);

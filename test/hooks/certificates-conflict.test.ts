@@ -6,15 +6,23 @@ import { hooksApp } from './hooks-app.js';
 
 /** A Secret of one of our names that some other install wrote: not attached to our Service. */
 function foreignSecret(name: string, namespace = 'keda'): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, uid: `other-${name}` }, type: 'Opaque', data: { 'ca.crt': 'AA==' } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, uid: `other-${name}` },
+    type: 'Opaque',
+    data: { 'ca.crt': 'AA==' },
+  };
 }
 
 /** The request with `related` holding the given Secrets, as the customize answer makes Metacontroller send. */
 function withRelated(body: Record<string, unknown>, ...secrets: Record<string, unknown>[]): Record<string, unknown> {
-  const map = Object.fromEntries(secrets.map((secret) => {
-    const { name, namespace } = (secret as { metadata: { name: string; namespace: string } }).metadata;
-    return [`${namespace}/${name}`, secret];
-  }));
+  const map = Object.fromEntries(
+    secrets.map((secret) => {
+      const { name, namespace } = (secret as { metadata: { name: string; namespace: string } }).metadata;
+      return [`${namespace}/${name}`, secret];
+    }),
+  );
   return { ...body, related: { 'Secret.v1': map } };
 }
 
@@ -24,7 +32,9 @@ describe('customizeCertificates', () => {
   it("names the three Secrets in the Service's namespace", () => {
     expect(customizeCertificates({ controller: {}, parent: service('scaler', 'kube-system') })).toEqual({
       ok: true,
-      value: { relatedResources: [{ apiVersion: 'v1', resource: 'secrets', namespace: 'kube-system', names: Object.values(SECRET_NAMES) }] },
+      value: {
+        relatedResources: [{ apiVersion: 'v1', resource: 'secrets', namespace: 'kube-system', names: Object.values(SECRET_NAMES) }],
+      },
     });
   });
 
@@ -60,7 +70,9 @@ describe('a Secret of our names that exists but is not attached', () => {
 
   it('is answered 422, reported as rejected, and no expiry is reported for certificates that do not exist', async () => {
     const app = hooksApp();
-    const response = await request(app).post('/certificates/sync').send(withRelated(syncRequest([]), foreignSecret(SECRET_NAMES.server)));
+    const response = await request(app)
+      .post('/certificates/sync')
+      .send(withRelated(syncRequest([]), foreignSecret(SECRET_NAMES.server)));
     expect(response.status).toBe(422);
     expect(response.body.reason).toBe('SecretConflict');
     const metrics = (await request(app).get('/metrics')).text;

@@ -23,15 +23,24 @@ const block = (marker: string, language = '') => {
 
 describe('docs/certificates.md', () => {
   it('shows the summary of the real answer to the example request (the jq filter it prints)', async () => {
-    const response = await request(hooksApp()).post('/certificates/sync').set('content-type', 'application/json').send(read('examples/certificates-sync.json'));
+    const response = await request(hooksApp())
+      .post('/certificates/sync')
+      .set('content-type', 'application/json')
+      .send(read('examples/certificates-sync.json'));
     expect(response.status).toBe(200);
     const body = response.body as CertificatesResponse;
     const summary = {
       resyncAfterSeconds: body.resyncAfterSeconds,
-      attachments: body.attachments.map((secret) => ({ name: secret.metadata.name, type: secret.type, keys: Object.keys(secret.data).sort() })),
+      attachments: body.attachments.map((secret) => ({
+        name: secret.metadata.name,
+        type: secret.type,
+        keys: Object.keys(secret.data).sort(),
+      })),
     };
     expect(summary).toEqual(parse(block('summary of POST /certificates/sync examples/certificates-sync.json', 'yaml')));
-    expect(section).toContain("jq '{resyncAfterSeconds, attachments: [.attachments[] | {name: .metadata.name, type, keys: (.data | keys)}]}'");
+    expect(section).toContain(
+      "jq '{resyncAfterSeconds, attachments: [.attachments[] | {name: .metadata.name, type, keys: (.data | keys)}]}'",
+    );
   });
 
   it('names the Secrets the hook writes', () => {
@@ -42,7 +51,10 @@ describe('docs/certificates.md', () => {
     const root = await mkdtemp(join(tmpdir(), 'kks-readme-'));
     try {
       const out = join(root, '.dev/tls');
-      const written = await writeCertificateDirectory({ out, names: serverNames('keda-kaito-scaler-svc', 'keda'), mode: 'create' }, { now: new Date(), random: systemRandomness });
+      const written = await writeCertificateDirectory(
+        { out, names: serverNames('keda-kaito-scaler-svc', 'keda'), mode: 'create' },
+        { now: new Date(), random: systemRandomness },
+      );
       expect(written.ok).toBe(true);
       const entries = await readdir(out, { recursive: true });
       const files: string[] = [];

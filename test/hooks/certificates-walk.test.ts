@@ -52,7 +52,14 @@ const parseLeaf = (pem: string): Leaf => {
 const chains = (leaf: Leaf, cas: readonly X509Certificate[], now: number) =>
   leaf.notBefore <= now &&
   now < leaf.notAfter &&
-  cas.some((ca) => ca.ca && new Date(ca.validFrom).getTime() <= now && now < new Date(ca.validTo).getTime() && leaf.x509.checkIssued(ca) && leaf.x509.verify(ca.publicKey));
+  cas.some(
+    (ca) =>
+      ca.ca &&
+      new Date(ca.validFrom).getTime() <= now &&
+      now < new Date(ca.validTo).getTime() &&
+      leaf.x509.checkIssued(ca) &&
+      leaf.x509.verify(ca.publicKey),
+  );
 
 function walk(next: Next, maxResyncSeconds?: number): Walk {
   const failures: string[] = [];
@@ -90,11 +97,13 @@ function walk(next: Next, maxResyncSeconds?: number): Walk {
         const age = time - (published.get(issuer?.fingerprint256 ?? '') ?? time);
         if (age < 200 * DAY) failures.push(`${where}: the new ${part} leaf is signed by a CA published ${Math.round(age / DAY)} days ago`);
       }
-      if (previousCas && !chains(leaf, previousCas, time)) failures.push(`${where}: the ${part} leaf is not trusted by the bundle of the step before`);
+      if (previousCas && !chains(leaf, previousCas, time))
+        failures.push(`${where}: the ${part} leaf is not trusted by the bundle of the step before`);
     }
     for (const [pem, leaf] of leaves) {
       if (time >= leaf.notAfter) leaves.delete(pem);
-      else if (!chains(leaf, cas, time)) failures.push(`${where}: a leaf valid from ${new Date(leaf.notBefore).toISOString()} is no longer trusted`);
+      else if (!chains(leaf, cas, time))
+        failures.push(`${where}: a leaf valid from ${new Date(leaf.notBefore).toISOString()} is no longer trusted`);
     }
     counts.finalBundle = cas.length;
     counts.largestBundle = Math.max(counts.largestBundle, cas.length);
@@ -133,7 +142,11 @@ describe('years of renewals', () => {
       const next = new Date(last.getTime() + previous.response.resyncAfterSeconds * 1000);
       if (next.getTime() > end) return undefined;
       // A second earlier nothing is due yet: the hook did not ask to be called too late.
-      const early = syncCertificates(syncRequest(previous.response.attachments), { now: new Date(next.getTime() - 1000), random: systemRandomness }, Infinity);
+      const early = syncCertificates(
+        syncRequest(previous.response.attachments),
+        { now: new Date(next.getTime() - 1000), random: systemRandomness },
+        Infinity,
+      );
       if (!early.ok || early.value.changes.length > 0) late.push(next.toISOString());
       last = next;
       return next;

@@ -18,7 +18,9 @@ describe('syncCertificates', () => {
 
   it('answers the three Secrets and when to call again, nothing else', () => {
     expect(Object.keys(first)).toEqual(['attachments', 'resyncAfterSeconds']);
-    expect(first.attachments.map((secret) => [secret.metadata.name, secret.metadata.namespace, secret.type, Object.keys(secret.data).sort()])).toEqual([
+    expect(
+      first.attachments.map((secret) => [secret.metadata.name, secret.metadata.namespace, secret.type, Object.keys(secret.data).sort()]),
+    ).toEqual([
       ['keda-kaito-scaler-ca', 'keda', 'Opaque', ['ca.crt', 'ca.key']],
       ['keda-kaito-scaler-server-certs', 'keda', 'kubernetes.io/tls', ['ca.crt', 'tls.crt', 'tls.key']],
       ['keda-kaito-scaler-client-certs', 'keda', 'kubernetes.io/tls', ['ca.crt', 'tls.crt', 'tls.key']],
@@ -54,7 +56,10 @@ describe('syncCertificates', () => {
 
   it('ignores Secrets of other names or namespaces', () => {
     const elsewhere = first.attachments.map((secret) => ({ ...secret, metadata: { ...secret.metadata, namespace: 'default' } }));
-    const renamed = first.attachments.map((secret) => ({ ...secret, metadata: { ...secret.metadata, name: `${secret.metadata.name}-old` } }));
+    const renamed = first.attachments.map((secret) => ({
+      ...secret,
+      metadata: { ...secret.metadata, name: `${secret.metadata.name}-old` },
+    }));
     const result = answer(syncRequest([...elsewhere, ...renamed]), at(1));
     expect(result.attachments.map((secret) => secret.data['ca.crt'])).not.toContain(first.attachments[0]?.data['ca.crt']);
   });
@@ -88,13 +93,33 @@ describe('syncCertificates', () => {
     ['not an object', 'hello', /request field \(body\) is "hello": must be a Metacontroller DecoratorController sync request/],
     ['null', null, /request field \(body\)/],
     ['no object', { attachments: {} }, /request field object is required: must be the scaler's gRPC Service/],
-    ['an InferenceSet', { object: { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', metadata: { name: 'a', namespace: 'b' } } }, /request field (apiVersion|object.apiVersion) is "kaito.sh\/v1beta1": must be v1/],
-    ['a Secret', { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a', namespace: 'b' } } }, /object.kind is "Secret": must be Service/],
+    [
+      'an InferenceSet',
+      { object: { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', metadata: { name: 'a', namespace: 'b' } } },
+      /request field (apiVersion|object.apiVersion) is "kaito.sh\/v1beta1": must be v1/,
+    ],
+    [
+      'a Secret',
+      { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a', namespace: 'b' } } },
+      /object.kind is "Secret": must be Service/,
+    ],
     ['no namespace', { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' } } }, /object.metadata.namespace is required/],
-    ['a name that is no DNS label', { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'Scaler_1', namespace: 'keda' } } }, /object.metadata.name is "Scaler_1": must be a Service name/],
-    ['a name too long', { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a'.repeat(64), namespace: 'keda' } } }, /object.metadata.name is "a{60,}.*": must be a Service name/],
+    [
+      'a name that is no DNS label',
+      { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'Scaler_1', namespace: 'keda' } } },
+      /object.metadata.name is "Scaler_1": must be a Service name/,
+    ],
+    [
+      'a name too long',
+      { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a'.repeat(64), namespace: 'keda' } } },
+      /object.metadata.name is "a{60,}.*": must be a Service name/,
+    ],
     ['attachments not a map', { object: service(), attachments: [] }, /request field attachments/],
-    ['an attachment that is not an object', { object: service(), attachments: { 'Secret.v1': { 'keda/x': 'text' } } }, /request field attachments/],
+    [
+      'an attachment that is not an object',
+      { object: service(), attachments: { 'Secret.v1': { 'keda/x': 'text' } } },
+      /request field attachments/,
+    ],
   ];
   it.each(bad)('refuses a request with %s: InvalidRequest naming the field', (_name, body, message) => {
     const result = syncCertificates(body, { now: T0, random: systemRandomness });
@@ -113,13 +138,21 @@ describe('property: whatever is observed, the answer holds only Secrets that par
   const value = fc.oneof(
     fc.constantFrom(...texts),
     fc.constantFrom(...texts).map((text) => text.slice(0, Math.floor(text.length / 2))),
-    fc.constantFrom(...texts).chain((text) => fc.nat(text.length).map((cut) => Buffer.from(Buffer.from(text, 'base64').toString('utf8').slice(cut)).toString('base64'))),
+    fc
+      .constantFrom(...texts)
+      .chain((text) =>
+        fc.nat(text.length).map((cut) => Buffer.from(Buffer.from(text, 'base64').toString('utf8').slice(cut)).toString('base64')),
+      ),
     fc.string().map((text) => Buffer.from(text).toString('base64')),
     fc.string(),
     fc.constant(undefined),
   );
   const data = fc.record({ 'ca.crt': value, 'ca.key': value, 'tls.crt': value, 'tls.key': value }, { requiredKeys: [] });
-  const secret = (name: string) => fc.option(data.map((values) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'keda' }, type: 'Opaque', data: values })), { nil: undefined });
+  const secret = (name: string) =>
+    fc.option(
+      data.map((values) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'keda' }, type: 'Opaque', data: values })),
+      { nil: undefined },
+    );
 
   it('holds for arbitrary damage at arbitrary times', () => {
     fc.assert(
@@ -159,7 +192,11 @@ describe('POST /certificates/sync', () => {
   });
 
   it.each([
-    ['a request for another kind', JSON.stringify({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'b' } } }), 'InvalidRequest'],
+    [
+      'a request for another kind',
+      JSON.stringify({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'b' } } }),
+      'InvalidRequest',
+    ],
     ['invalid JSON', '{"object": ', 'InvalidJSON'],
   ])('answers %s with 400 and {reason, message}, and keeps serving', async (_name, body, reason) => {
     const response = await request(app).post('/certificates/sync').set('content-type', 'application/json').send(body);

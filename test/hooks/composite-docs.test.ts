@@ -23,7 +23,10 @@ describe('docs/composite.md', () => {
 
   it('shows the ScaledObject the sync hook renders for them, valid for KEDA', () => {
     // The hooks' defaults.
-    const config = { scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450', triggerAuthentication: 'keda-kaito-scaler-creds' };
+    const config = {
+      scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450',
+      triggerAuthentication: 'keda-kaito-scaler-creds',
+    };
     const result = sync({ controller: {}, object: example, attachments: {}, related: {}, finalizing: false }, config);
     if (!result.ok) throw new Error(result.problem.message);
     const [rendered] = (result.value as { attachments: KubeObject[] }).attachments;
@@ -38,7 +41,11 @@ describe('docs/composite.md', () => {
     const table = after.slice(0, after.indexOf('')).map((line) => line.split('|').map((cell) => cell.trim()));
     expect(table.length).toBeGreaterThanOrEqual(4);
     for (const [, waiting, queue, gate, , hpa] of table) {
-      const values = { vllm_num_requests_waiting: Number(waiting), vllm_request_queue_time_seconds: parseFloat(queue ?? ''), readiness_gate: Number(gate) };
+      const values = {
+        vllm_num_requests_waiting: Number(waiting),
+        vllm_request_queue_time_seconds: parseFloat(queue ?? ''),
+        readiness_gate: Number(gate),
+      };
       const ratio = evaluateFormula(policy.value, values)?.ratio;
       expect(hpa?.startsWith(ratio === 2 ? '2.0' : ratio === 0.5 ? '0.5' : '1.0')).toBe(true);
     }

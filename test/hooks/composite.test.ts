@@ -35,7 +35,10 @@ const gauge = (fields: string) => `- name: vllm:num_requests_waiting\n  type: ga
 const histogram = (fields: string) => `- name: vllm:request_queue_time_seconds\n  type: histogram\n${fields}`;
 
 function render(annotations: Record<string, string>) {
-  const result = sync({ controller: {}, object: inferenceSet(annotations), attachments: objectMap(ours), related: {}, finalizing: false }, config);
+  const result = sync(
+    { controller: {}, object: inferenceSet(annotations), attachments: objectMap(ours), related: {}, finalizing: false },
+    config,
+  );
   return result;
 }
 
@@ -57,7 +60,11 @@ describe('upstream v0.6.2 provisioner cases', () => {
   it('valid two-metric config: triggers, formula and defaults', () => {
     const object = rendered(composite(TWO_METRICS));
     const [waiting, queue, gate] = object.spec.triggers;
-    expect(object.spec.triggers.map((trigger: any) => trigger.name)).toEqual(['vllm_num_requests_waiting', 'vllm_request_queue_time_seconds', 'readiness_gate']);
+    expect(object.spec.triggers.map((trigger: any) => trigger.name)).toEqual([
+      'vllm_num_requests_waiting',
+      'vllm_request_queue_time_seconds',
+      'readiness_gate',
+    ]);
     expect(waiting.metadata).toEqual({
       scalerAddress: config.scalerAddress,
       enableTLS: 'true',
@@ -68,10 +75,19 @@ describe('upstream v0.6.2 provisioner cases', () => {
       upThreshold: '10',
       downThreshold: '2',
     });
-    expect(queue.metadata).toMatchObject({ aggregation: 'windowed-avg', metricCacheWindow: '300', upThreshold: '1.5', downThreshold: '0.5' });
+    expect(queue.metadata).toMatchObject({
+      aggregation: 'windowed-avg',
+      metricCacheWindow: '300',
+      upThreshold: '1.5',
+      downThreshold: '0.5',
+    });
     expect(gate.metadata).toMatchObject({ metricName: 'readiness_gate', aggregation: 'gate', enableTLS: 'true' });
     for (const trigger of object.spec.triggers) {
-      expect(trigger).toMatchObject({ type: 'external', metricType: 'Value', authenticationRef: { kind: 'ClusterTriggerAuthentication', name: 'keda-kaito-scaler-creds' } });
+      expect(trigger).toMatchObject({
+        type: 'external',
+        metricType: 'Value',
+        authenticationRef: { kind: 'ClusterTriggerAuthentication', name: 'keda-kaito-scaler-creds' },
+      });
       expect(trigger.metadata).not.toHaveProperty('threshold');
     }
     expect(object.spec.advanced.scalingModifiers).toEqual({
@@ -97,34 +113,75 @@ describe('upstream v0.6.2 provisioner cases', () => {
   });
 
   it.each<[string, Record<string, string>, (object: any) => unknown, unknown]>([
-    ['valid single-metric config', composite(gauge('  upthreshold: 5\n  downthreshold: 1\n')), (o) => o.spec.triggers.map((t: any) => t.metadata.aggregation), ['service-avg', 'gate']],
+    [
+      'valid single-metric config',
+      composite(gauge('  upthreshold: 5\n  downthreshold: 1\n')),
+      (o) => o.spec.triggers.map((t: any) => t.metadata.aggregation),
+      ['service-avg', 'gate'],
+    ],
     [
       'custom windows and cooldowns',
-      composite(TWO_METRICS, { 'scaledobject.kaito.sh/evaluationwindow': '30', 'scaledobject.kaito.sh/scaleupcooldown': '120', 'scaledobject.kaito.sh/scaledowncooldown': '240' }),
+      composite(TWO_METRICS, {
+        'scaledobject.kaito.sh/evaluationwindow': '30',
+        'scaledobject.kaito.sh/scaleupcooldown': '120',
+        'scaledobject.kaito.sh/scaledowncooldown': '240',
+      }),
       (o) => o.spec.advanced.horizontalPodAutoscalerConfig.behavior,
       {
         scaleUp: { stabilizationWindowSeconds: 30, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }], tolerance: '100m' },
         scaleDown: { stabilizationWindowSeconds: 240, policies: [{ type: 'Pods', value: 1, periodSeconds: 240 }], tolerance: '100m' },
       },
     ],
-    ['custom metriccachewindow accepted', composite(histogram('  upthreshold: 1.5\n  downthreshold: 0.5\n  metriccachewindow: 120\n')), (o) => o.spec.triggers[0].metadata.metricCacheWindow, '120'],
-    ['explicit AND accepted', composite(TWO_METRICS, { 'scaledobject.kaito.sh/combinepolicy': 'AND' }), (o) => o.spec.advanced.scalingModifiers.formula.startsWith('(readiness_gate == 1 && vllm'), true],
+    [
+      'custom metriccachewindow accepted',
+      composite(histogram('  upthreshold: 1.5\n  downthreshold: 0.5\n  metriccachewindow: 120\n')),
+      (o) => o.spec.triggers[0].metadata.metricCacheWindow,
+      '120',
+    ],
+    [
+      'explicit AND accepted',
+      composite(TWO_METRICS, { 'scaledobject.kaito.sh/combinepolicy': 'AND' }),
+      (o) => o.spec.advanced.scalingModifiers.formula.startsWith('(readiness_gate == 1 && vllm'),
+      true,
+    ],
   ])('%s', (_name, annotations, pick, expected) => {
     expect(pick(rendered(annotations))).toEqual(expected);
   });
 
   it.each<[string, Record<string, string>, string]>([
-    ['missing metricstype rejected', composite('- name: vllm:num_requests_waiting\n  upthreshold: 10\n  downthreshold: 2\n'), 'InvalidMetricType'],
-    ['invalid metricstype rejected', composite('- name: vllm:num_requests_waiting\n  type: bogus\n  upthreshold: 10\n  downthreshold: 2\n'), 'InvalidMetricType'],
+    [
+      'missing metricstype rejected',
+      composite('- name: vllm:num_requests_waiting\n  upthreshold: 10\n  downthreshold: 2\n'),
+      'InvalidMetricType',
+    ],
+    [
+      'invalid metricstype rejected',
+      composite('- name: vllm:num_requests_waiting\n  type: bogus\n  upthreshold: 10\n  downthreshold: 2\n'),
+      'InvalidMetricType',
+    ],
     ['invalid metricsource rejected', composite(gauge('  source: bogus\n  upthreshold: 10\n  downthreshold: 2\n')), 'InvalidMetricSource'],
     ['invalid up threshold rejected', composite(gauge('  upthreshold: abc\n  downthreshold: 2\n')), 'InvalidThreshold'],
-    ...['NaN', '.nan', '.inf', '+.inf', '-.inf'].flatMap((value): Array<[string, Record<string, string>, string]> => [
-      [`non-finite upthreshold ${value} rejected`, composite(gauge(`  upthreshold: ${value}\n  downthreshold: 2\n`)), 'InvalidThreshold'],
-      [`non-finite downthreshold ${value} rejected`, composite(gauge(`  upthreshold: 2\n  downthreshold: ${value}\n`)), 'InvalidThreshold'],
-    ]),
+    ...['NaN', '.nan', '.inf', '+.inf', '-.inf'].flatMap(
+      (value): Array<[string, Record<string, string>, string]> => [
+        [`non-finite upthreshold ${value} rejected`, composite(gauge(`  upthreshold: ${value}\n  downthreshold: 2\n`)), 'InvalidThreshold'],
+        [
+          `non-finite downthreshold ${value} rejected`,
+          composite(gauge(`  upthreshold: 2\n  downthreshold: ${value}\n`)),
+          'InvalidThreshold',
+        ],
+      ],
+    ),
     ['down greater than up rejected', composite(gauge('  upthreshold: 10\n  downthreshold: 20\n')), 'InvertedThresholds'],
-    ['non-positive metriccachewindow rejected', composite(histogram('  upthreshold: 1.5\n  downthreshold: 0.5\n  metriccachewindow: 0\n')), 'InvalidMetricCacheWindow'],
-    ['metriccachewindow on gauge rejected', composite(gauge('  upthreshold: 5\n  downthreshold: 1\n  metriccachewindow: 60\n')), 'InvalidMetricCacheWindow'],
+    [
+      'non-positive metriccachewindow rejected',
+      composite(histogram('  upthreshold: 1.5\n  downthreshold: 0.5\n  metriccachewindow: 0\n')),
+      'InvalidMetricCacheWindow',
+    ],
+    [
+      'metriccachewindow on gauge rejected',
+      composite(gauge('  upthreshold: 5\n  downthreshold: 1\n  metriccachewindow: 60\n')),
+      'InvalidMetricCacheWindow',
+    ],
     ['no metrics rejected (empty annotation)', composite(''), 'MissingMetrics'],
     ['no metrics rejected (empty list)', composite('[]'), 'MissingMetrics'],
     ['missing name rejected', composite('- type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'), 'InvalidMetricName'],
@@ -132,8 +189,18 @@ describe('upstream v0.6.2 provisioner cases', () => {
     ['missing downthreshold rejected', composite(gauge('  upthreshold: 2\n')), 'InvalidThreshold'],
     ['a negative window annotation rejected', composite(TWO_METRICS, { 'scaledobject.kaito.sh/evaluationwindow': '-1' }), 'InvalidSeconds'],
     ['a non-numeric cooldown rejected', composite(TWO_METRICS, { 'scaledobject.kaito.sh/scaleupcooldown': '5m' }), 'InvalidSeconds'],
-    ['an unknown combine policy rejected', composite(TWO_METRICS, { 'scaledobject.kaito.sh/combinepolicy': 'XOR' }), 'InvalidCombinePolicy'],
-    ['colliding sanitized names rejected', composite(`${gauge('  upthreshold: 1\n  downthreshold: 0\n')}- name: vllm_num_requests_waiting\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n`), 'DuplicateTriggerName'],
+    [
+      'an unknown combine policy rejected',
+      composite(TWO_METRICS, { 'scaledobject.kaito.sh/combinepolicy': 'XOR' }),
+      'InvalidCombinePolicy',
+    ],
+    [
+      'colliding sanitized names rejected',
+      composite(
+        `${gauge('  upthreshold: 1\n  downthreshold: 0\n')}- name: vllm_num_requests_waiting\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n`,
+      ),
+      'DuplicateTriggerName',
+    ],
   ])('%s -> %s, the ScaledObject kept', (_name, annotations, reason) => {
     expect(reasonOf(annotations)).toBe(reason);
   });
@@ -150,9 +217,16 @@ describe('beyond upstream v0.6.2', () => {
     ],
     [
       'percentile carries its quantile and window',
-      composite('- name: vllm:time_to_first_token_seconds\n  type: histogram\n  aggregation: percentile\n  quantile: 0.95\n  upthreshold: 2\n  downthreshold: 0.5\n  metriccachewindow: 120\n'),
+      composite(
+        '- name: vllm:time_to_first_token_seconds\n  type: histogram\n  aggregation: percentile\n  quantile: 0.95\n  upthreshold: 2\n  downthreshold: 0.5\n  metriccachewindow: 120\n',
+      ),
       (o) => o.spec.triggers[0].metadata,
-      expect.objectContaining({ aggregation: 'percentile', quantile: '0.95', metricCacheWindow: '120', metricName: 'vllm:time_to_first_token_seconds' }),
+      expect.objectContaining({
+        aggregation: 'percentile',
+        quantile: '0.95',
+        metricCacheWindow: '120',
+        metricName: 'vllm:time_to_first_token_seconds',
+      }),
     ],
     [
       'rate is the default of a counter, with the default window',
@@ -182,36 +256,93 @@ describe('beyond upstream v0.6.2', () => {
       (o) => o.spec.triggers[0].metadata.upThreshold,
       '10',
     ],
-    ['min-replicas applies as in single-threshold mode', composite(TWO_METRICS, { 'scaledobject.kaito.sh/min-replicas': '2' }), (o) => o.spec.minReplicaCount, 2],
+    [
+      'min-replicas applies as in single-threshold mode',
+      composite(TWO_METRICS, { 'scaledobject.kaito.sh/min-replicas': '2' }),
+      (o) => o.spec.minReplicaCount,
+      2,
+    ],
   ])('%s', (_name, annotations, pick, expected) => {
     expect(pick(rendered(annotations))).toEqual(expected);
   });
 
   it.each<[string, Record<string, string>, string]>([
     ['metrics and threshold both set', composite(TWO_METRICS, { 'scaledobject.kaito.sh/threshold': '10' }), 'ConflictingAnnotations'],
-    ['percentile without a quantile', composite(histogram('  aggregation: percentile\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidQuantile'],
-    ['quantile of 1', composite(histogram('  aggregation: percentile\n  quantile: 1\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidQuantile'],
+    [
+      'percentile without a quantile',
+      composite(histogram('  aggregation: percentile\n  upthreshold: 2\n  downthreshold: 1\n')),
+      'InvalidQuantile',
+    ],
+    [
+      'quantile of 1',
+      composite(histogram('  aggregation: percentile\n  quantile: 1\n  upthreshold: 2\n  downthreshold: 1\n')),
+      'InvalidQuantile',
+    ],
     ['quantile without percentile', composite(histogram('  quantile: 0.9\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidQuantile'],
     ['rate on a gauge', composite(gauge('  aggregation: rate\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidAggregation'],
     ['an unknown aggregation', composite(gauge('  aggregation: max\n  upthreshold: 2\n  downthreshold: 1\n')), 'InvalidAggregation'],
-    ['a summed gauge with downthreshold 0', composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0\n')), 'InvalidThreshold'],
-    ['a summed gauge with downthreshold below 0.001', composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0\n')), 'InvalidThreshold'],
-    ['a threshold finer than thousandths (KEDA rounds values to them)', composite(gauge('  upthreshold: 0.0004\n  downthreshold: 0.0001\n')), 'InvalidThreshold'],
+    [
+      'a summed gauge with downthreshold 0',
+      composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0\n')),
+      'InvalidThreshold',
+    ],
+    [
+      'a summed gauge with downthreshold below 0.001',
+      composite(gauge('  aggregation: sum\n  upthreshold: 2\n  downthreshold: 0\n')),
+      'InvalidThreshold',
+    ],
+    [
+      'a threshold finer than thousandths (KEDA rounds values to them)',
+      composite(gauge('  upthreshold: 0.0004\n  downthreshold: 0.0001\n')),
+      'InvalidThreshold',
+    ],
     ['a threshold of 1.2345', composite(gauge('  upthreshold: 1.2345\n  downthreshold: 1\n')), 'InvalidThreshold'],
     ['a quoted threshold', composite(gauge('  upthreshold: "10"\n  downthreshold: 2\n')), 'InvalidThreshold'],
-    ['a window over an hour', composite(histogram('  upthreshold: 2\n  downthreshold: 1\n  metriccachewindow: 3601\n')), 'InvalidMetricCacheWindow'],
+    [
+      'a window over an hour',
+      composite(histogram('  upthreshold: 2\n  downthreshold: 1\n  metriccachewindow: 3601\n')),
+      'InvalidMetricCacheWindow',
+    ],
     ['a cooldown the HPA refuses (0)', composite(TWO_METRICS, { 'scaledobject.kaito.sh/scaleupcooldown': '0' }), 'InvalidSeconds'],
-    ['a cooldown the HPA refuses (over 1800)', composite(TWO_METRICS, { 'scaledobject.kaito.sh/scaledowncooldown': '1801' }), 'InvalidSeconds'],
+    [
+      'a cooldown the HPA refuses (over 1800)',
+      composite(TWO_METRICS, { 'scaledobject.kaito.sh/scaledowncooldown': '1801' }),
+      'InvalidSeconds',
+    ],
     ['an evaluation window over an hour', composite(TWO_METRICS, { 'scaledobject.kaito.sh/evaluationwindow': '3601' }), 'InvalidSeconds'],
-    ['an unknown key (a typo)', composite(gauge('  upthreshold: 2\n  downthreshold: 1\n  metriccachewindw: 60\n')), 'InvalidMetricsAnnotation'],
-    ['a key set twice in different cases', composite(gauge('  upthreshold: 2\n  upThreshold: 3\n  downthreshold: 1\n')), 'InvalidMetricsAnnotation'],
+    [
+      'an unknown key (a typo)',
+      composite(gauge('  upthreshold: 2\n  downthreshold: 1\n  metriccachewindw: 60\n')),
+      'InvalidMetricsAnnotation',
+    ],
+    [
+      'a key set twice in different cases',
+      composite(gauge('  upthreshold: 2\n  upThreshold: 3\n  downthreshold: 1\n')),
+      'InvalidMetricsAnnotation',
+    ],
     ['not YAML', composite('- name: [unclosed'), 'InvalidMetricsAnnotation'],
     ['a mapping instead of a list', composite('name: vllm:num_requests_waiting'), 'InvalidMetricsAnnotation'],
     ['a list of strings', composite('- vllm:num_requests_waiting'), 'InvalidMetricsAnnotation'],
-    ['a metric named like the gate', composite('- name: readiness_gate\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'), 'DuplicateTriggerName'],
-    ['a metric named like a word of the formula language', composite('- name: matches\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'), 'ReservedTriggerName'],
-    ['seventeen metrics', composite(Array.from({ length: 17 }, (_, i) => `- name: m${i}\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n`).join('')), 'InvalidMetricsAnnotation'],
-    ['a name that is not a Prometheus name', composite('- name: "2xx requests"\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'), 'InvalidMetricName'],
+    [
+      'a metric named like the gate',
+      composite('- name: readiness_gate\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'),
+      'DuplicateTriggerName',
+    ],
+    [
+      'a metric named like a word of the formula language',
+      composite('- name: matches\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'),
+      'ReservedTriggerName',
+    ],
+    [
+      'seventeen metrics',
+      composite(Array.from({ length: 17 }, (_, i) => `- name: m${i}\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n`).join('')),
+      'InvalidMetricsAnnotation',
+    ],
+    [
+      'a name that is not a Prometheus name',
+      composite('- name: "2xx requests"\n  type: gauge\n  upthreshold: 1\n  downthreshold: 0\n'),
+      'InvalidMetricName',
+    ],
     ['a bad max-replicas', composite(TWO_METRICS, { 'scaledobject.kaito.sh/max-replicas': '1' }), 'InvalidReplicaRange'],
   ])('%s -> %s', (_name, annotations, reason) => {
     expect(reasonOf(annotations)).toBe(reason);
@@ -260,9 +391,18 @@ describe('formatNumber', () => {
 
 describe('over HTTP', () => {
   it('a bad list is a 422 with {reason, message}: Metacontroller keeps the ScaledObject it has', async () => {
-    const body = { controller: {}, object: inferenceSet(composite(gauge('  upthreshold: 1\n  downthreshold: 2\n'))), attachments: objectMap(ours), related: {}, finalizing: false };
+    const body = {
+      controller: {},
+      object: inferenceSet(composite(gauge('  upthreshold: 1\n  downthreshold: 2\n'))),
+      attachments: objectMap(ours),
+      related: {},
+      finalizing: false,
+    };
     const response = await request(hooksApp()).post('/sync').send(body);
     expect(response.status).toBe(422);
-    expect(response.body).toEqual({ reason: 'InvertedThresholds', message: expect.stringContaining('downthreshold (2) must not exceed upthreshold (1)') });
+    expect(response.body).toEqual({
+      reason: 'InvertedThresholds',
+      message: expect.stringContaining('downthreshold (2) must not exceed upthreshold (1)'),
+    });
   });
 });

@@ -33,7 +33,11 @@ describe('customize', () => {
 
   it.each<[string, unknown, RegExp]>([
     ['no parent', { controller: {} }, /request field parent is required/],
-    ['parent without namespace', { parent: { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', metadata: { name: 'x' } } }, /parent.metadata.namespace is required/],
+    [
+      'parent without namespace',
+      { parent: { apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', metadata: { name: 'x' } } },
+      /parent.metadata.namespace is required/,
+    ],
     ['not an object', 42, /request field \(body\) is 42/],
   ])('%s -> InvalidRequest', (_name, body, message) => {
     const result = customize(body);

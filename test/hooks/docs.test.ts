@@ -17,7 +17,10 @@ describe('README.md and docs/hooks.md', () => {
   it.each([...hooksPage.matchAll(/<!-- answer of POST (\S+) (\S+) -->\n```yaml\n([\s\S]*?)```/g)].map((m) => [m[1], m[2], m[3]]))(
     'shows the real answer of POST %s %s',
     async (path, file, shown) => {
-      const response = await request(hooksApp()).post(path as string).set('content-type', 'application/json').send(read(file as string));
+      const response = await request(hooksApp())
+        .post(path as string)
+        .set('content-type', 'application/json')
+        .send(read(file as string));
       expect(response.status).toBe(200);
       expect(response.body).toEqual(parse(shown as string));
     },
@@ -27,7 +30,7 @@ describe('README.md and docs/hooks.md', () => {
     expect(hooksPage).toContain('<!-- answer of POST /sync examples/sync-decorator.json -->');
   });
 
-  it("documents every hooks option with its variable and default", () => {
+  it('documents every hooks option with its variable and default', () => {
     for (const [property, schema] of Object.entries(hooksCommand.options.properties)) {
       if (property in loggingOptions) continue;
       const row = `| \`--${flagName(property)}\` | \`${envName(property)}\` | \`${String(schema['default'])}\` |`;

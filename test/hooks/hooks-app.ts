@@ -7,5 +7,9 @@ import { hooksCommand } from '../../schemas/hooks-options.js';
 export function hooksApp(overrides: Partial<HooksConfig> = {}) {
   const defaults = hooksCommand.validate({});
   if (!defaults.ok) throw new Error(defaults.problem.message);
-  return createApp({ config: { ...defaults.value, ...overrides }, log: createLogger({ level: 'silent', format: 'json' }), registry: new Registry() });
+  return createApp({
+    config: { ...defaults.value, ...overrides },
+    log: createLogger({ level: 'silent', format: 'json' }),
+    registry: new Registry(),
+  });
 }

@@ -21,7 +21,11 @@ function appWithMetrics(overrides: Record<string, unknown> = {}) {
       done();
     },
   });
-  const app = createApp({ config: { ...defaults.value, ...overrides }, log: createLogger({ level: 'debug', format: 'json', destination }), registry });
+  const app = createApp({
+    config: { ...defaults.value, ...overrides },
+    log: createLogger({ level: 'debug', format: 'json', destination }),
+    registry,
+  });
   const counted = async () =>
     ((await registry.getSingleMetric('kks_hook_requests_total')?.get())?.values ?? []).map(({ labels, value }) => ({ ...labels, value }));
   return { app, counted, lines };
@@ -50,15 +54,23 @@ describe('hook bodies nested too deeply', () => {
   const deepName = (levels: number) =>
     `{"object":{"apiVersion":"kaito.sh/v1beta1","kind":"InferenceSet","metadata":{"name":${deepText(levels)},"namespace":"default"}},"attachments":{},"related":{}}`;
   const deepAnnotation = (levels: number) =>
-    JSON.stringify({ object: inferenceSet(autoscaled({ 'x/y': 'PLACEHOLDER' })), attachments: {}, related: {} }).replace('"PLACEHOLDER"', deepText(levels));
-  const deepLimit = (levels: number) =>
-    JSON.stringify({ object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/max-replicas': undefined }), { nodeCountLimit: 'PLACEHOLDER' }), attachments: {}, related: {} }).replace(
+    JSON.stringify({ object: inferenceSet(autoscaled({ 'x/y': 'PLACEHOLDER' })), attachments: {}, related: {} }).replace(
       '"PLACEHOLDER"',
       deepText(levels),
     );
-  const deepParent = (levels: number) => `{"parent":{"apiVersion":"kaito.sh/v1beta1","kind":"InferenceSet","metadata":{"name":${deepText(levels)},"namespace":"default"}}}`;
+  const deepLimit = (levels: number) =>
+    JSON.stringify({
+      object: inferenceSet(autoscaled({ 'scaledobject.kaito.sh/max-replicas': undefined }), { nodeCountLimit: 'PLACEHOLDER' }),
+      attachments: {},
+      related: {},
+    }).replace('"PLACEHOLDER"', deepText(levels));
+  const deepParent = (levels: number) =>
+    `{"parent":{"apiVersion":"kaito.sh/v1beta1","kind":"InferenceSet","metadata":{"name":${deepText(levels)},"namespace":"default"}}}`;
   const deepService = (levels: number) =>
-    JSON.stringify(syncRequest([], { ...service(), metadata: { name: 'PLACEHOLDER', namespace: 'keda' } })).replace('"PLACEHOLDER"', deepText(levels));
+    JSON.stringify(syncRequest([], { ...service(), metadata: { name: 'PLACEHOLDER', namespace: 'keda' } })).replace(
+      '"PLACEHOLDER"',
+      deepText(levels),
+    );
 
   it.each<[string, string, string, (levels: number) => string]>([
     ['/sync', 'metadata.name', 'sync', deepName],
@@ -77,7 +89,10 @@ describe('hook bodies nested too deeply', () => {
   it('a body nested as deep as allowed still gets an answer from the hook', async () => {
     const { app } = appWithMetrics();
     // 2 levels of the request around metadata.name; the name itself is refused by the schema.
-    const response = await request(app).post('/sync').set('content-type', 'application/json').send(deepName(MAX_BODY_DEPTH - 3));
+    const response = await request(app)
+      .post('/sync')
+      .set('content-type', 'application/json')
+      .send(deepName(MAX_BODY_DEPTH - 3));
     expect(response.status).toBe(400);
     expect(response.body.reason).toBe('InvalidRequest');
   });
@@ -123,11 +138,21 @@ describe('the certificates hook and what anyone can post to it', () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ['a ca.crt of 15,000 CAs (9 MB)', `${caPem.trim()}\n`.repeat(15_000), /^Secret keda\/keda-kaito-scaler-ca ca.crt has \d+ bytes; at most 262144 are read$/],
-    ['a ca.crt of 33 CAs', `${caPem.trim()}\n`.repeat(33), /^Secret keda\/keda-kaito-scaler-ca ca.crt holds 33 certificates; at most 32 are read$/],
+    [
+      'a ca.crt of 15,000 CAs (9 MB)',
+      `${caPem.trim()}\n`.repeat(15_000),
+      /^Secret keda\/keda-kaito-scaler-ca ca.crt has \d+ bytes; at most 262144 are read$/,
+    ],
+    [
+      'a ca.crt of 33 CAs',
+      `${caPem.trim()}\n`.repeat(33),
+      /^Secret keda\/keda-kaito-scaler-ca ca.crt holds 33 certificates; at most 32 are read$/,
+    ],
   ])('%s is refused with 422 BundleTooLarge, and a short answer', async (_name, crt, message) => {
     const { app } = appWithMetrics();
-    const response = await request(app).post('/certificates/sync').send(syncRequest([caSecret(crt)]));
+    const response = await request(app)
+      .post('/certificates/sync')
+      .send(syncRequest([caSecret(crt)]));
     expect(response.status).toBe(422);
     expect(response.body).toEqual({ reason: 'BundleTooLarge', message: expect.stringMatching(message) });
     expect(response.text.length).toBeLessThan(1000);
@@ -136,11 +161,15 @@ describe('the certificates hook and what anyone can post to it', () => {
   it('keeps the expiry series of the 8 namespaces synced last, however many are named', async () => {
     const { app } = appWithMetrics();
     for (let index = 0; index < 12; index += 1) {
-      const response = await request(app).post('/certificates/sync').send(syncRequest([], service('keda-kaito-scaler-svc', `ns-${index}`)));
+      const response = await request(app)
+        .post('/certificates/sync')
+        .send(syncRequest([], service('keda-kaito-scaler-svc', `ns-${index}`)));
       expect(response.status).toBe(200);
     }
     const metrics = await request(app).get('/metrics');
-    const namespaces = new Set([...metrics.text.matchAll(/^kks_certificate_expiry_timestamp_seconds\{namespace="([^"]+)"/gm)].map((match) => match[1]));
+    const namespaces = new Set(
+      [...metrics.text.matchAll(/^kks_certificate_expiry_timestamp_seconds\{namespace="([^"]+)"/gm)].map((match) => match[1]),
+    );
     expect([...namespaces].sort()).toEqual(['ns-10', 'ns-11', 'ns-4', 'ns-5', 'ns-6', 'ns-7', 'ns-8', 'ns-9']);
     const series = [...metrics.text.matchAll(/^kks_certificate_expiry_timestamp_seconds\{/gm)];
     expect(series).toHaveLength(8 * 3);

@@ -37,7 +37,9 @@ describe('replica counts derived from spec.nodeCountLimit fit an int32', () => {
 
   it('says what to do', () => {
     const result = readScaling(inferenceSet(withoutMax, { nodeCountLimit: 2 ** 40 }), []);
-    expect(!result.ok && result.problem.message).toMatch(/allows 1099511627776 replicas, more than .* \(2147483647, an int32\): set annotation scaledobject\.kaito\.sh\/max-replicas$/);
+    expect(!result.ok && result.problem.message).toMatch(
+      /allows 1099511627776 replicas, more than .* \(2147483647, an int32\): set annotation scaledobject\.kaito\.sh\/max-replicas$/,
+    );
   });
 });
 
@@ -57,18 +59,34 @@ describe('the rendered object is checked before a 200', () => {
     ['maxReplicaCount not a whole number', { ...rendered, spec: { ...spec, maxReplicaCount: 1.5 } }, 'spec.maxReplicaCount'],
     ['minReplicaCount negative', { ...rendered, spec: { ...spec, minReplicaCount: -1 } }, 'spec.minReplicaCount'],
     ['pollingInterval 0', { ...rendered, spec: { ...spec, pollingInterval: 0 } }, 'spec.pollingInterval'],
-    ['a trigger metadata value that is a number', { ...rendered, spec: { ...spec, triggers: [{ ...trigger, metadata: { threshold: 10 } }] } }, 'spec.triggers.0.metadata.threshold'],
-    ['an empty authentication name', { ...rendered, spec: { ...spec, triggers: [{ ...trigger, authenticationRef: { kind: 'ClusterTriggerAuthentication', name: '' } }] } }, 'spec.triggers.0.authenticationRef.name'],
+    [
+      'a trigger metadata value that is a number',
+      { ...rendered, spec: { ...spec, triggers: [{ ...trigger, metadata: { threshold: 10 } }] } },
+      'spec.triggers.0.metadata.threshold',
+    ],
+    [
+      'an empty authentication name',
+      { ...rendered, spec: { ...spec, triggers: [{ ...trigger, authenticationRef: { kind: 'ClusterTriggerAuthentication', name: '' } }] } },
+      'spec.triggers.0.authenticationRef.name',
+    ],
     ['a name in capitals', { ...rendered, metadata: { ...rendered['metadata'], name: 'Upper' } }, 'metadata.name'],
   ])('%s -> InvalidScaledObject naming the field', (_name, object, field) => {
     const result = validateRenderedScaledObject(object);
-    expect(result).toEqual({ ok: false, problem: { reason: 'InvalidScaledObject', message: expect.stringContaining(`rendered ScaledObject field ${field} is`) } });
+    expect(result).toEqual({
+      ok: false,
+      problem: { reason: 'InvalidScaledObject', message: expect.stringContaining(`rendered ScaledObject field ${field} is`) },
+    });
   });
 
   it('a hook whose render goes wrong answers 422 naming the field, never 200', async () => {
-    const response = await request(hooksApp({ triggerAuthentication: '' })).post('/sync').send(decorator(inferenceSet(autoscaled())));
+    const response = await request(hooksApp({ triggerAuthentication: '' }))
+      .post('/sync')
+      .send(decorator(inferenceSet(autoscaled())));
     expect(response.status).toBe(422);
-    expect(response.body).toEqual({ reason: 'InvalidScaledObject', message: expect.stringContaining('rendered ScaledObject field spec.triggers.0.authenticationRef.name') });
+    expect(response.body).toEqual({
+      reason: 'InvalidScaledObject',
+      message: expect.stringContaining('rendered ScaledObject field spec.triggers.0.authenticationRef.name'),
+    });
   });
 
   it('bounds every integer field as the CRD does (int32, and its minimum)', () => {
@@ -79,7 +97,13 @@ describe('the rendered object is checked before a 200', () => {
     ];
     for (const [field, bounds] of integers) {
       const at = (value: number) => validateScaledObject({ ...rendered, spec: { ...spec, minReplicaCount: 0, [field]: value } });
-      expect({ field, max: at(bounds.maximum), over: at(bounds.maximum + 1).length > 0, min: at(bounds.minimum), under: at(bounds.minimum - 1).length > 0 }).toEqual({
+      expect({
+        field,
+        max: at(bounds.maximum),
+        over: at(bounds.maximum + 1).length > 0,
+        min: at(bounds.minimum),
+        under: at(bounds.minimum - 1).length > 0,
+      }).toEqual({
         field,
         max: [],
         over: true,
@@ -102,7 +126,10 @@ describe('InferenceSet names and namespaces are checked as the scaler checks the
     ['a namespace with a dot', 'phi-4', 'team.a'],
   ])('%s: /sync and /customize refuse it with 400', async (_name, name, namespace) => {
     const object = inferenceSet(autoscaled(), {}, name, namespace);
-    expect(sync(decorator(object), config)).toEqual({ ok: false, problem: { reason: 'InvalidRequest', message: expect.stringMatching(/^request field object\.metadata\.(name|namespace) is /) } });
+    expect(sync(decorator(object), config)).toEqual({
+      ok: false,
+      problem: { reason: 'InvalidRequest', message: expect.stringMatching(/^request field object\.metadata\.(name|namespace) is /) },
+    });
     expect(customize({ controller: {}, parent: object })).toMatchObject({ ok: false, problem: { reason: 'InvalidRequest' } });
     const response = await request(hooksApp()).post('/customize').send({ controller: {}, parent: object });
     expect(response.status).toBe(400);

@@ -63,9 +63,27 @@ describe('rendered ScaledObject', () => {
   });
 
   it.each<[string, Partial<typeof config>, Record<string, string>, (o: KubeObject) => unknown, unknown]>([
-    ['scaler address from config', { scalerAddress: 'scaler.example:9999' }, {}, (o) => (o.spec as any).triggers[0].metadata.scalerAddress, 'scaler.example:9999'],
-    ['authentication from config', { triggerAuthentication: 'other-creds' }, {}, (o) => (o.spec as any).triggers[0].authenticationRef.name, 'other-creds'],
-    ['metric from the annotation', {}, { 'scaledobject.kaito.sh/metricName': 'vllm:num_requests_running' }, (o) => (o.spec as any).triggers[0].metadata.metricName, 'vllm:num_requests_running'],
+    [
+      'scaler address from config',
+      { scalerAddress: 'scaler.example:9999' },
+      {},
+      (o) => (o.spec as any).triggers[0].metadata.scalerAddress,
+      'scaler.example:9999',
+    ],
+    [
+      'authentication from config',
+      { triggerAuthentication: 'other-creds' },
+      {},
+      (o) => (o.spec as any).triggers[0].authenticationRef.name,
+      'other-creds',
+    ],
+    [
+      'metric from the annotation',
+      {},
+      { 'scaledobject.kaito.sh/metricName': 'vllm:num_requests_running' },
+      (o) => (o.spec as any).triggers[0].metadata.metricName,
+      'vllm:num_requests_running',
+    ],
     ['threshold as a string', {}, { 'scaledobject.kaito.sh/threshold': '007' }, (o) => (o.spec as any).triggers[0].metadata.threshold, '7'],
   ])('%s', (_name, overrides, annotations, pick, expected) => {
     const [rendered] = attachmentsOf(sync(decorator(inferenceSet(autoscaled(annotations))), { ...config, ...overrides }));
@@ -150,22 +168,48 @@ describe('another autoscaler of the InferenceSet', () => {
     metadata: { name, namespace: 'default', ...metadata },
     spec: { scaleTargetRef: ref, minReplicas: 1, maxReplicas: 3 },
   });
-  const kedasHpa = hpa('keda-hpa-phi-4-mini', target, { ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'phi-4-mini', controller: true }] });
+  const kedasHpa = hpa('keda-hpa-phi-4-mini', target, {
+    ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'phi-4-mini', controller: true }],
+  });
   it.each<[string, Record<string, string>, KubeObject[], KubeObject[], string | number]>([
     ['same name, hand-written -> conflict', autoscaled(), [], [foreign], 'ScaledObjectConflict'],
     ['same name, managed by someone else -> conflict', autoscaled(), [], [labelledOther], 'ScaledObjectConflict'],
-    ['same name, our annotation but not attached (another install) -> conflict', autoscaled(), [], [sameAnnotation], 'ScaledObjectConflict'],
+    [
+      'same name, our annotation but not attached (another install) -> conflict',
+      autoscaled(),
+      [],
+      [sameAnnotation],
+      'ScaledObjectConflict',
+    ],
     ['same name, seen in another API version -> conflict', autoscaled(), [], [otherVersion], 'ScaledObjectConflict'],
     ['another name targeting it -> conflict', autoscaled(), [], [otherName(target)], 'ScaledObjectConflict'],
     ['another name targeting it, with our annotation -> conflict', autoscaled(), [], [otherName(target, managed)], 'ScaledObjectConflict'],
-    ['another name targeting it in another version of kaito.sh -> conflict', autoscaled(), [], [otherName({ ...target, apiVersion: 'kaito.sh/v1alpha1' })], 'ScaledObjectConflict'],
+    [
+      'another name targeting it in another version of kaito.sh -> conflict',
+      autoscaled(),
+      [],
+      [otherName({ ...target, apiVersion: 'kaito.sh/v1alpha1' })],
+      'ScaledObjectConflict',
+    ],
     ['another name targeting another InferenceSet -> no conflict', autoscaled(), [], [otherName({ ...target, name: 'other' })], 1],
-    ['another name targeting a Deployment of the same name -> no conflict', autoscaled(), [], [otherName({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'phi-4-mini' })], 1],
+    [
+      'another name targeting a Deployment of the same name -> no conflict',
+      autoscaled(),
+      [],
+      [otherName({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'phi-4-mini' })],
+      1,
+    ],
     ['attached to this InferenceSet -> ours', autoscaled(), [foreign], [foreign], 1],
     ['same name in another namespace -> no conflict', autoscaled(), [], [scaledObject('phi-4-mini', undefined, 'other')], 1],
     ['an HPA targeting it -> conflict', autoscaled(), [], [hpa('phi-4-mini', target)], 'ScaledObjectConflict'],
     ["KEDA's HPA for our ScaledObject -> no conflict", autoscaled(), [sameAnnotation], [sameAnnotation, kedasHpa], 1],
-    ["an HPA KEDA's validation is told to skip -> no conflict", autoscaled(), [], [hpa('x', target, { annotations: { 'validations.keda.sh/hpa-ownership': 'false' } })], 1],
+    [
+      "an HPA KEDA's validation is told to skip -> no conflict",
+      autoscaled(),
+      [],
+      [hpa('x', target, { annotations: { 'validations.keda.sh/hpa-ownership': 'false' } })],
+      1,
+    ],
     ['an HPA targeting something else -> no conflict', autoscaled(), [], [hpa('x', { ...target, name: 'other' })], 1],
     ['not opted in -> left alone, nothing rendered', {}, [], [foreign, hpa('x', target)], 0],
   ])('%s', (_name, annotations, attached, related, expected) => {
@@ -177,7 +221,11 @@ describe('another autoscaler of the InferenceSet', () => {
   it.each<[string, KubeObject, RegExp]>([
     ['same name', foreign, /^ScaledObject default\/phi-4-mini has the name of ours and is not managed by .*Delete it/],
     ['our annotation', sameAnnotation, /carries scaledobject\.kaito\.sh\/managed-by: keda-kaito-scaler, but another install made it/],
-    ['another name', otherName(target), /^ScaledObject default\/phi-4-mini-autoscaler targets InferenceSet phi-4-mini .*remove annotation scaledobject\.kaito\.sh\/auto-provision/],
+    [
+      'another name',
+      otherName(target),
+      /^ScaledObject default\/phi-4-mini-autoscaler targets InferenceSet phi-4-mini .*remove annotation scaledobject\.kaito\.sh\/auto-provision/,
+    ],
     ['an HPA', hpa('phi-hpa', target), /^HorizontalPodAutoscaler default\/phi-hpa targets InferenceSet phi-4-mini.*Delete it/],
   ])('names it and what to do: %s', (_name, related, message) => {
     const result = sync(decorator(inferenceSet(autoscaled()), [], [related]), config);
@@ -189,8 +237,8 @@ describe('related Workspaces', () => {
   const noMax = autoscaled({ 'scaledobject.kaito.sh/max-replicas': undefined });
   it.each<[string, KubeObject[], number]>([
     ['its own', [workspace('a', 'phi-4-mini', 2)], 4],
-    ['another InferenceSet\'s are ignored', [workspace('a', 'other', 2)], 8],
-    ['another namespace\'s are ignored', [workspace('a', 'phi-4-mini', 2, 'elsewhere')], 8],
+    ["another InferenceSet's are ignored", [workspace('a', 'other', 2)], 8],
+    ["another namespace's are ignored", [workspace('a', 'phi-4-mini', 2, 'elsewhere')], 8],
   ])('%s', (_name, workspaces, maxReplicas) => {
     const [rendered] = attachmentsOf(sync(decorator(inferenceSet(noMax, { nodeCountLimit: 8 }), [], workspaces), config));
     expect((rendered?.spec as any)?.maxReplicaCount).toBe(maxReplicas);
@@ -208,13 +256,29 @@ describe('malformed requests', () => {
     ['object is null', { ...valid, object: null }, /request field object is null/],
     ['no metadata', { ...valid, object: { ...object, metadata: undefined } }, /request field object.metadata is required/],
     ['no namespace', { ...valid, object: { ...object, metadata: { name: 'x' } } }, /request field object.metadata.namespace is required/],
-    ['empty name', { ...valid, object: { ...object, metadata: { name: '', namespace: 'default' } } }, /object.metadata.name is "": must be a non-empty object name/],
+    [
+      'empty name',
+      { ...valid, object: { ...object, metadata: { name: '', namespace: 'default' } } },
+      /object.metadata.name is "": must be a non-empty object name/,
+    ],
     ['another kind', { ...valid, object: { ...object, kind: 'Deployment' } }, /object.kind is "Deployment": must be InferenceSet/],
-    ['another group', { ...valid, object: { ...object, apiVersion: 'apps/v1' } }, /object.apiVersion is "apps\/v1": must be an API version of InferenceSets, e.g. kaito.sh\/v1beta1/],
-    ['annotation not a string', { ...valid, object: { ...object, metadata: { ...object.metadata, annotations: { a: 1 } } } }, /object.metadata.annotations.a is 1: must be a string/],
+    [
+      'another group',
+      { ...valid, object: { ...object, apiVersion: 'apps/v1' } },
+      /object.apiVersion is "apps\/v1": must be an API version of InferenceSets, e.g. kaito.sh\/v1beta1/,
+    ],
+    [
+      'annotation not a string',
+      { ...valid, object: { ...object, metadata: { ...object.metadata, annotations: { a: 1 } } } },
+      /object.metadata.annotations.a is 1: must be a string/,
+    ],
     ['spec not an object', { ...valid, object: { ...object, spec: [] } }, /object.spec is \[\]: must be an object/],
     ['attachments not a map', { ...valid, attachments: [] }, /request field attachments is \[\]/],
-    ['attachment not an object', { ...valid, attachments: { 'ScaledObject.keda.sh/v1alpha1': { 'default/x': 'y' } } }, /attachments.ScaledObject.keda.sh\/v1alpha1.default\/x is "y"/],
+    [
+      'attachment not an object',
+      { ...valid, attachments: { 'ScaledObject.keda.sh/v1alpha1': { 'default/x': 'y' } } },
+      /attachments.ScaledObject.keda.sh\/v1alpha1.default\/x is "y"/,
+    ],
     ['composite parent of another kind', { parent: { ...object, kind: 'Pod' } }, /request field parent.kind is "Pod"/],
   ])('%s -> InvalidRequest', (_name, body, message) => {
     const result = sync(body, config);

@@ -6,10 +6,26 @@ describe('portProblem: names the flag that moves the port', () => {
   const hooks = { port: 8080, flag: '--hooks-port', what: 'the hooks' };
   const replica = { port: 9002, flag: '--replica-port', what: 'replica 2' };
   it.each([
-    [hooks, 'EADDRINUSE', 'port 8080 on 127.0.0.1, for the hooks, is in use: stop what listens there, or pass --hooks-port with another port'],
-    [replica, 'EADDRINUSE', 'port 9002 on 127.0.0.1, for replica 2, is in use: stop what listens there, or pass --replica-port with another port (the replicas take consecutive ports from it)'],
-    [{ ...hooks, port: 80 }, 'EACCES', 'port 80 on 127.0.0.1, for the hooks, is not allowed for this user (ports below 1024 need privileges): pass --hooks-port with another port'],
-    [{ ...hooks, flag: '--port', env: 'KKS_PORT' }, 'EADDRINUSE', 'port 8080 on 127.0.0.1, for the hooks, is in use: stop what listens there, or pass --port (or KKS_PORT) with another port'],
+    [
+      hooks,
+      'EADDRINUSE',
+      'port 8080 on 127.0.0.1, for the hooks, is in use: stop what listens there, or pass --hooks-port with another port',
+    ],
+    [
+      replica,
+      'EADDRINUSE',
+      'port 9002 on 127.0.0.1, for replica 2, is in use: stop what listens there, or pass --replica-port with another port (the replicas take consecutive ports from it)',
+    ],
+    [
+      { ...hooks, port: 80 },
+      'EACCES',
+      'port 80 on 127.0.0.1, for the hooks, is not allowed for this user (ports below 1024 need privileges): pass --hooks-port with another port',
+    ],
+    [
+      { ...hooks, flag: '--port', env: 'KKS_PORT' },
+      'EADDRINUSE',
+      'port 8080 on 127.0.0.1, for the hooks, is in use: stop what listens there, or pass --port (or KKS_PORT) with another port',
+    ],
     [hooks, 'EADDRNOTAVAIL', 'cannot listen on 127.0.0.1:8080 for the hooks (detail): pass --hooks-port with another port'],
   ])('%p %s', (use, code, message) => {
     expect(portProblem(use, '127.0.0.1', code, 'detail')).toBe(message);

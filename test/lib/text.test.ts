@@ -11,7 +11,8 @@ describe('abbreviate', () => {
   });
 
   it('never exceeds the limit', () => {
-    for (const max of [10, 11, 40, 240]) for (const length of [max + 1, max * 3, 100_000]) expect(abbreviate('y'.repeat(length), max).length).toBeLessThanOrEqual(max);
+    for (const max of [10, 11, 40, 240])
+      for (const length of [max + 1, max * 3, 100_000]) expect(abbreviate('y'.repeat(length), max).length).toBeLessThanOrEqual(max);
   });
 });
 

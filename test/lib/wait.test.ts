@@ -3,7 +3,10 @@ import { within } from '../../lib/wait.js';
 describe('within', () => {
   it('waits for a promise, or gives up after its bound', async () => {
     let settled = false;
-    await within(new Promise((resolve) => setTimeout(resolve, 20)).then(() => (settled = true)), 60_000);
+    await within(
+      new Promise((resolve) => setTimeout(resolve, 20)).then(() => (settled = true)),
+      60_000,
+    );
     expect(settled).toBe(true);
     const started = Date.now();
     await within(new Promise(() => {}), 50);
@@ -21,7 +24,10 @@ describe('within', () => {
 
   it('waits as long as it takes for an infinite bound', async () => {
     let settled = false;
-    await within(new Promise((resolve) => setTimeout(resolve, 50)).then(() => (settled = true)), Infinity);
+    await within(
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() => (settled = true)),
+      Infinity,
+    );
     expect(settled).toBe(true);
     await within(Promise.reject(new Error('ignored')), Infinity);
   });

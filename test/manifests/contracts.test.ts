@@ -153,7 +153,11 @@ describe.each(installs)('$directory against the code it deploys', ({ directory, 
       const [scaledObject, ...others] = response.body.attachments;
       expect(others).toEqual([]);
       expect(crdValidator('keda.sh_scaledobjects.yaml', 'ScaledObject', 'v1alpha1')(scaledObject)).toEqual([]);
-      expect(scaledObject.spec.scaleTargetRef).toEqual({ apiVersion: inferenceSetVersion, kind: 'InferenceSet', name: inferenceSet.metadata.name });
+      expect(scaledObject.spec.scaleTargetRef).toEqual({
+        apiVersion: inferenceSetVersion,
+        kind: 'InferenceSet',
+        name: inferenceSet.metadata.name,
+      });
       const [trigger] = scaledObject.spec.triggers;
       expect(trigger.authenticationRef).toEqual({ kind: creds.kind, name: creds.metadata.name });
       expect(trigger.metadata.scalerAddress).toBe(hooksOptions.scalerAddress);

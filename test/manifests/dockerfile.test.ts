@@ -69,16 +69,32 @@ describe('dockerfileProblems', () => {
     ['USER 0', edit('USER 1000:1000', 'USER 0'), /USER is root/],
     ['USER node', edit('USER 1000:1000', 'USER node'), /USER node is not numeric/],
     ['a shell-form ENTRYPOINT', edit('ENTRYPOINT ["node", "dist/cli.js"]', 'ENTRYPOINT node dist/cli.js'), /shell form/],
-    ['another ENTRYPOINT', edit('ENTRYPOINT ["node", "dist/cli.js"]', 'ENTRYPOINT ["node", "cli.js"]'), /ENTRYPOINT is \["node","cli.js"\]/],
+    [
+      'another ENTRYPOINT',
+      edit('ENTRYPOINT ["node", "dist/cli.js"]', 'ENTRYPOINT ["node", "cli.js"]'),
+      /ENTRYPOINT is \["node","cli.js"\]/,
+    ],
     ['no ENTRYPOINT', edit('ENTRYPOINT ["node", "dist/cli.js"]', 'CMD ["node", "dist/cli.js"]'), /no ENTRYPOINT/],
     ['a shell-form CMD', `${good.join('\n')}\nCMD hooks`, /CMD hooks is shell form/],
-    ['node_modules of the build stage', edit('COPY --from=dependencies /app/node_modules ./node_modules', 'COPY --from=build /app/node_modules ./node_modules'), /node_modules come from stage build/],
+    [
+      'node_modules of the build stage',
+      edit('COPY --from=dependencies /app/node_modules ./node_modules', 'COPY --from=build /app/node_modules ./node_modules'),
+      /node_modules come from stage build/,
+    ],
     ['a dependency stage with dev dependencies', edit('RUN npm ci --omit=dev', 'RUN npm ci'), /node_modules come from stage dependencies/],
     ['the build context in the image', edit('COPY --from=build /app/dist ./dist', 'COPY . .'), /whole build context/],
-    ['an install of everything in the final stage', edit('USER 1000:1000', 'RUN npm ci\nUSER 1000:1000'), /installs development dependencies/],
+    [
+      'an install of everything in the final stage',
+      edit('USER 1000:1000', 'RUN npm ci\nUSER 1000:1000'),
+      /installs development dependencies/,
+    ],
     ['a build in the final stage', edit('USER 1000:1000', 'RUN npm run build\nUSER 1000:1000'), /the final stage builds/],
     ['another base image', edit('FROM node:22-bookworm-slim', 'FROM node:20-alpine'), /starts from node:20-alpine/],
-    ['a single stage', 'FROM node:22-bookworm-slim\nCOPY . .\nRUN npm ci && npm run build\nUSER 1000\nENTRYPOINT ["node", "dist/cli.js"]', /not multi-stage/],
+    [
+      'a single stage',
+      'FROM node:22-bookworm-slim\nCOPY . .\nRUN npm ci && npm run build\nUSER 1000\nENTRYPOINT ["node", "dist/cli.js"]',
+      /not multi-stage/,
+    ],
     ['no build', edit('RUN npm run build', undefined), /no stage runs `npm ci` and `npm run build`/],
     ['no package.json in the image', edit('COPY package.json ./', undefined), /no package.json/],
   ])('catches %s', (_name, text, problem) => {
@@ -103,7 +119,14 @@ describe('.dockerignore', () => {
     .filter((line) => line !== '' && !line.startsWith('#'));
   // Top-level patterns only (which is all this file has): Docker matches them against the context root.
   const ignored = (path: string) =>
-    patterns.some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}(/|$)`).test(path));
+    patterns.some((pattern) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')}(/|$)`,
+      ).test(path),
+    );
 
   it.each(['node_modules', 'dist', '.dev', 'test', 'bench', '.git', 'coverage'])('keeps %s out of the build context', (path) => {
     expect(ignored(path)).toBe(true);

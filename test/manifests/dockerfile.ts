@@ -59,7 +59,8 @@ export function dockerfileProblems(text: string, rules: ImageRules): string[] {
   if (stages.length < 2) problems.push('not multi-stage: the build tools must stay out of the image');
   for (const stage of stages) {
     const isStage = stages.some((other) => other.name !== undefined && other.name === stage.image);
-    if (!isStage && stage.image !== rules.baseImage) problems.push(`stage ${stage.name ?? '?'} starts from ${stage.image}, not ${rules.baseImage}`);
+    if (!isStage && stage.image !== rules.baseImage)
+      problems.push(`stage ${stage.name ?? '?'} starts from ${stage.image}, not ${rules.baseImage}`);
   }
   if (!stages.some((stage) => runs(stage, /npm ci\b/) && runs(stage, /npm run build\b/))) {
     problems.push('no stage runs `npm ci` and `npm run build`');
@@ -89,7 +90,8 @@ export function dockerfileProblems(text: string, rules: ImageRules): string[] {
     if (!execForm(cmd.args)) problems.push(`CMD ${cmd.args} is shell form`);
   }
 
-  if (runs(final, /npm (ci|install)\b/) && !installsProductionOnly(final)) problems.push('the final stage installs development dependencies');
+  if (runs(final, /npm (ci|install)\b/) && !installsProductionOnly(final))
+    problems.push('the final stage installs development dependencies');
   if (runs(final, /npm run build\b/)) problems.push('the final stage builds: its tools would stay in the image');
   // "type": "module" in package.json is what makes node load dist/*.js as ES modules.
   if (!of('COPY').some((copy) => /(^|\s)(\S*\/)?package\.json\s/.test(`${copy.args} `))) {
@@ -98,8 +100,12 @@ export function dockerfileProblems(text: string, rules: ImageRules): string[] {
   for (const copy of of('COPY')) {
     const from = /--from=(\S+)/.exec(copy.args)?.[1];
     if (from === undefined) {
-      const sources = copy.args.split(/\s+/).filter((word) => !word.startsWith('--')).slice(0, -1);
-      if (sources.some((source) => source === '.' || source === './')) problems.push(`COPY ${copy.args} puts the whole build context in the image`);
+      const sources = copy.args
+        .split(/\s+/)
+        .filter((word) => !word.startsWith('--'))
+        .slice(0, -1);
+      if (sources.some((source) => source === '.' || source === './'))
+        problems.push(`COPY ${copy.args} puts the whole build context in the image`);
       continue;
     }
     if (!/node_modules/.test(copy.args)) continue;

@@ -141,7 +141,8 @@ describe.each(installs)('kubectl kustomize $directory', ({ directory, inferenceS
             rule['apiGroups']?.includes(group) && rule['resources']?.includes(resource) && rule['verbs']?.includes(verb),
         );
       for (const resource of ['inferencesets', 'workspaces']) {
-        for (const verb of ['get', 'list', 'watch']) expect([resource, verb, granted('kaito.sh', resource, verb)]).toEqual([resource, verb, true]);
+        for (const verb of ['get', 'list', 'watch'])
+          expect([resource, verb, granted('kaito.sh', resource, verb)]).toEqual([resource, verb, true]);
       }
       expect(granted('apiextensions.k8s.io', 'customresourcedefinitions', 'get')).toBe(true);
     });
@@ -256,7 +257,10 @@ describe.each(installs)('kubectl kustomize $directory', ({ directory, inferenceS
     it('maps caCert, tlsClientCert, tlsClientKey to the client certificates Secret', () => {
       const creds = find(objects, 'ClusterTriggerAuthentication', 'keda-kaito-scaler-creds');
       const mapping = Object.fromEntries(
-        creds['spec'].secretTargetRef.map((ref: { parameter: string; name: string; key: string }) => [ref.parameter, `${ref.name}/${ref.key}`]),
+        creds['spec'].secretTargetRef.map((ref: { parameter: string; name: string; key: string }) => [
+          ref.parameter,
+          `${ref.name}/${ref.key}`,
+        ]),
       );
       expect(mapping).toEqual({
         caCert: 'keda-kaito-scaler-client-certs/ca.crt',
@@ -352,7 +356,9 @@ describe('the overlay for kaito.sh/v1alpha1', () => {
     const base = objectsOf('manifests');
     const overlay = objectsOf('manifests/overlays/kaito-v1alpha1');
     expect(overlay.map(idOf).sort()).toEqual(base.map(idOf).sort());
-    const differing = overlay.filter((object) => JSON.stringify(object) !== JSON.stringify(base.find((b) => idOf(b) === idOf(object)))).map(idOf);
+    const differing = overlay
+      .filter((object) => JSON.stringify(object) !== JSON.stringify(base.find((b) => idOf(b) === idOf(object))))
+      .map(idOf);
     expect(differing).toEqual(['DecoratorController/keda-kaito-scaler-inferencesets']);
   });
 });
@@ -365,7 +371,12 @@ describe('the overlay for KEDA in another namespace (manifests/overlays/keda-nam
 
   it('is the base with every mention of the namespace keda replaced, and the parameter itself not applied', () => {
     expect(kedaNamespace).not.toBe(NAMESPACE);
-    expect(overlay.map(idOf).sort()).toEqual(base.map(idOf).map((id) => id.replace(`/${NAMESPACE}/`, `/${kedaNamespace}/`)).sort());
+    expect(overlay.map(idOf).sort()).toEqual(
+      base
+        .map(idOf)
+        .map((id) => id.replace(`/${NAMESPACE}/`, `/${kedaNamespace}/`))
+        .sort(),
+    );
     const back = JSON.stringify(overlay).replaceAll(kedaNamespace, NAMESPACE);
     expect(JSON.parse(back)).toEqual(base);
   });
@@ -376,6 +387,8 @@ describe('the overlay for KEDA in another namespace (manifests/overlays/keda-nam
     const grpc = find(overlay, 'NetworkPolicy', 'keda-kaito-scaler-grpc');
     expect(grpc['spec'].ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe(kedaNamespace);
     const hooks = find(overlay, 'Deployment', NAME)['spec'].template.spec.containers[0];
-    expect(hooks.env).toEqual(expect.arrayContaining([{ name: 'KKS_SCALER_ADDRESS', value: `keda-kaito-scaler-svc.${kedaNamespace}.svc.cluster.local:10450` }]));
+    expect(hooks.env).toEqual(
+      expect.arrayContaining([{ name: 'KKS_SCALER_ADDRESS', value: `keda-kaito-scaler-svc.${kedaNamespace}.svc.cluster.local:10450` }]),
+    );
   });
 });

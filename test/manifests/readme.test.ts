@@ -56,7 +56,10 @@ describe('README: Two ways to autoscale', () => {
 
   it('the example’s trigger metadata is what the scaler accepts', () => {
     const parsed = parseTriggerMetadata(example['spec'].triggers[0].metadata);
-    expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ metricName: 'vllm:num_requests_running', threshold: 8, scrapeTimeoutMs: 2000 }) });
+    expect(parsed).toEqual({
+      ok: true,
+      value: expect.objectContaining({ metricName: 'vllm:num_requests_running', threshold: 8, scrapeTimeoutMs: 2000 }),
+    });
   });
 
   it('annotates with annotations the hooks accept', () => {
@@ -77,13 +80,12 @@ describe('README: Two ways to autoscale', () => {
 describe('README: Install', () => {
   const text = section('Install');
 
-  it.each([...new Set([...readme.matchAll(/kubectl (?:apply|delete) -k ([^\s`]+)/g)].map((match) => (match[1] as string).replace(/\/$/, '')))])(
-    'kubectl apply -k %s renders',
-    (directory) => {
-      expect(existsSync(`${repositoryRoot}${directory}/kustomization.yaml`)).toBe(true);
-      expect(kustomize(directory).length).toBeGreaterThan(0);
-    },
-  );
+  it.each([
+    ...new Set([...readme.matchAll(/kubectl (?:apply|delete) -k ([^\s`]+)/g)].map((match) => (match[1] as string).replace(/\/$/, ''))),
+  ])('kubectl apply -k %s renders', (directory) => {
+    expect(existsSync(`${repositoryRoot}${directory}/kustomization.yaml`)).toBe(true);
+    expect(kustomize(directory).length).toBeGreaterThan(0);
+  });
 
   it('builds and pushes the image that examples/install deploys', () => {
     const built = /docker build -t (\S+) \./.exec(text)?.[1];

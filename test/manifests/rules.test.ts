@@ -25,11 +25,27 @@ describe('podProblems', () => {
   });
 
   it.each<[string, Mutation, RegExp]>([
-    ['runAsNonRoot dropped', (d) => delete d.spec.template.spec.securityContext.runAsNonRoot && delete hooks(d).securityContext.runAsNonRoot, /hooks: runAsNonRoot is not true/],
+    [
+      'runAsNonRoot dropped',
+      (d) => delete d.spec.template.spec.securityContext.runAsNonRoot && delete hooks(d).securityContext.runAsNonRoot,
+      /hooks: runAsNonRoot is not true/,
+    ],
     ['uid 0', (d) => (scaler(d).securityContext.runAsUser = 0), /scaler: runs as uid 0/],
-    ['privilege escalation allowed', (d) => (hooks(d).securityContext.allowPrivilegeEscalation = true), /hooks: allowPrivilegeEscalation is not false/],
-    ['privilege escalation unset', (d) => delete scaler(d).securityContext.allowPrivilegeEscalation, /scaler: allowPrivilegeEscalation is not false/],
-    ['a writable root filesystem', (d) => (scaler(d).securityContext.readOnlyRootFilesystem = false), /scaler: readOnlyRootFilesystem is not true/],
+    [
+      'privilege escalation allowed',
+      (d) => (hooks(d).securityContext.allowPrivilegeEscalation = true),
+      /hooks: allowPrivilegeEscalation is not false/,
+    ],
+    [
+      'privilege escalation unset',
+      (d) => delete scaler(d).securityContext.allowPrivilegeEscalation,
+      /scaler: allowPrivilegeEscalation is not false/,
+    ],
+    [
+      'a writable root filesystem',
+      (d) => (scaler(d).securityContext.readOnlyRootFilesystem = false),
+      /scaler: readOnlyRootFilesystem is not true/,
+    ],
     ['privileged', (d) => (hooks(d).securityContext.privileged = true), /hooks: is privileged/],
     ['capabilities kept', (d) => (hooks(d).securityContext.capabilities = {}), /hooks: does not drop ALL capabilities/],
     ['a capability added', (d) => (scaler(d).securityContext.capabilities.add = ['NET_ADMIN']), /scaler: adds capabilities NET_ADMIN/],
@@ -46,7 +62,11 @@ describe('podProblems', () => {
     ['no cpu request', (d) => delete hooks(d).resources.requests.cpu, /hooks: has no cpu request/],
     ['a request above its limit', (d) => (scaler(d).resources.requests.memory = '1Gi'), /scaler: memory request exceeds its limit/],
     ['no readiness probe', (d) => delete scaler(d).readinessProbe, /scaler: has no HTTP readinessProbe/],
-    ['a probe on a port of the other container', (d) => (hooks(d).livenessProbe.httpGet.port = 'scaler-http'), /hooks: livenessProbe port scaler-http/],
+    [
+      'a probe on a port of the other container',
+      (d) => (hooks(d).livenessProbe.httpGet.port = 'scaler-http'),
+      /hooks: livenessProbe port scaler-http/,
+    ],
     ['host networking', (d) => (d.spec.template.spec.hostNetwork = true), /the Pod sets hostNetwork/],
   ])('catches %s', (_name, mutate, problem) => {
     expect(podProblems(broken(deployment, mutate)).join('\n')).toMatch(problem);
@@ -57,7 +77,10 @@ describe('clusterRoleProblems', () => {
   const grants: Grants = {
     'kaito.sh/inferencesets': { verbs: ['get', 'list', 'watch'] },
     'kaito.sh/workspaces': { verbs: ['get', 'list', 'watch'] },
-    'apiextensions.k8s.io/customresourcedefinitions': { verbs: ['get'], resourceNames: ['inferencesets.kaito.sh', 'workspaces.kaito.sh', 'scaledobjects.keda.sh'] },
+    'apiextensions.k8s.io/customresourcedefinitions': {
+      verbs: ['get'],
+      resourceNames: ['inferencesets.kaito.sh', 'workspaces.kaito.sh', 'scaledobjects.keda.sh'],
+    },
   };
 
   it('finds nothing wrong with the ClusterRole as rendered', () => {

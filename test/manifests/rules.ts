@@ -52,7 +52,8 @@ export function clusterRoleProblems(role: Manifest, grants: Grants): string[] {
           const names = rule['resourceNames'] ?? [];
           if (names.length === 0) problems.push(`rule ${index} grants every ${key}; only ${grant.resourceNames.join(', ')} may be`);
           for (const name of names) {
-            if (!grant.resourceNames.includes(name)) problems.push(`rule ${index} grants ${key} ${name}, which is not one of ${grant.resourceNames.join(', ')}`);
+            if (!grant.resourceNames.includes(name))
+              problems.push(`rule ${index} grants ${key} ${name}, which is not one of ${grant.resourceNames.join(', ')}`);
           }
         }
       }
@@ -117,7 +118,8 @@ export function podProblems(deployment: Manifest): string[] {
       const limit = resources.limits?.[resource];
       if (request === undefined) says(`has no ${resource} request`);
       if (limit === undefined) says(`has no ${resource} limit`);
-      if (request !== undefined && limit !== undefined && quantity(request) > quantity(limit)) says(`${resource} request exceeds its limit`);
+      if (request !== undefined && limit !== undefined && quantity(request) > quantity(limit))
+        says(`${resource} request exceeds its limit`);
     }
     if (pod.initContainers?.includes(container)) continue;
     for (const probe of ['livenessProbe', 'readinessProbe']) {

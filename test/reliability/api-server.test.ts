@@ -36,7 +36,12 @@ beforeAll(async () => {
   dir = await tempDir('api-server');
   ca = createAuthority();
   await writeTlsDir(join(dir.path, 'tls'), [ca], ca.serverLeaf());
-  for (const [name, value, delayMs] of [['phi-4-0', 3, 0], ['phi-4-1', 5, 0], ['phi-4-2', 7, 0], ['phi-4-slow', 4, 800]] as const) {
+  for (const [name, value, delayMs] of [
+    ['phi-4-0', 3, 0],
+    ['phi-4-1', 5, 0],
+    ['phi-4-2', 7, 0],
+    ['phi-4-slow', 4, 800],
+  ] as const) {
     replicas.set(name, await startHostile('healthy', { maxBodyBytes: 1 << 20, value, delayMs }));
   }
 });
@@ -63,7 +68,10 @@ const parts = (fake: FakeApiServer): ScalerParts => ({
         workspaces.map((entry) => replicas.get(entry.name)?.url ?? `http://${entry.name}.invalid/metrics`),
     };
   },
-  startDiscovery: async ({ log, registry }) => ({ ok: true, value: startKubernetesDiscovery({ kubeconfig: fake.kubeconfigPath, log, registry, timing: FAST }) }),
+  startDiscovery: async ({ log, registry }) => ({
+    ok: true,
+    value: startKubernetesDiscovery({ kubeconfig: fake.kubeconfigPath, log, registry, timing: FAST }),
+  }),
 });
 
 interface Stack {
@@ -124,7 +132,10 @@ describe('the API server is unavailable at start', () => {
   it('not ready with the reason, UNAVAILABLE for KEDA (GetMetricSpec still answers); then ready, and the right number', async () => {
     const subject = await stack(seed, (fake) => fake.stop());
     await eventually('the reason to name the API server', async () => /cannot reach the API server/.test((await subject.readyz()).text));
-    expect(await subject.readyz()).toEqual({ status: 503, text: expect.stringMatching(/^not ready: get CRD \S+: cannot reach the API server http:\/\/127\.0\.0\.1:\d+/) });
+    expect(await subject.readyz()).toEqual({
+      status: 503,
+      text: expect.stringMatching(/^not ready: get CRD \S+: cannot reach the API server http:\/\/127\.0\.0\.1:\d+/),
+    });
     expect(await subject.keda.getMetricSpec(ref())).toEqual(expect.objectContaining({ ok: true }));
     const started = Date.now();
     expect(await subject.value()).toMatch(/^UNAVAILABLE: the scaler is not ready: get CRD \S+: cannot reach the API server/);
@@ -139,7 +150,9 @@ describe('the API server is unavailable at start', () => {
 describe('a slow list', () => {
   it('calls meanwhile are answered UNAVAILABLE at once, not held until the list arrives', async () => {
     const subject = await stack(seed, async (fake) => void fake.inject({ verb: 'list', resource: WS, delayMs: 1500, times: 1 }));
-    await eventually('the Workspace list to be asked for', () => subject.fake.requests.some((entry) => entry.verb === 'list' && entry.resource === WS));
+    await eventually('the Workspace list to be asked for', () =>
+      subject.fake.requests.some((entry) => entry.verb === 'list' && entry.resource === WS),
+    );
     const started = Date.now();
     expect(await subject.value()).toMatch(/^UNAVAILABLE: the scaler is not ready: listing workspaces\.kaito\.sh/);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -214,7 +227,9 @@ describe('objects deleted while a round is in flight', () => {
     await eventually('the slow replica to be asked', () => slow.requests > before);
     subject.fake.remove(IS, 'default', 'phi-4');
     expect(await inFlight).toBe(12);
-    await eventually('the InferenceSet to be gone', async () => /^NOT_FOUND: InferenceSet default\/phi-4 does not exist/.test(String(await subject.value())));
+    await eventually('the InferenceSet to be gone', async () =>
+      /^NOT_FOUND: InferenceSet default\/phi-4 does not exist/.test(String(await subject.value())),
+    );
   });
 
   it('every Workspace: UNAVAILABLE NoTargets, never a made-up 0', async () => {

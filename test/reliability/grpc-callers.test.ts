@@ -68,10 +68,18 @@ interface Answer {
 const answered =
   (resolve: (answer: Answer) => void) =>
   (error: ServiceError | null, response?: unknown): void =>
-    resolve(error ? { code: status[error.code] ?? String(error.code), details: error.details } : { code: 'OK', details: '', value: response });
+    resolve(
+      error ? { code: status[error.code] ?? String(error.code), details: error.details } : { code: 'OK', details: '', value: response },
+    );
 
 /** One call; `deadlineMs` null sets none. Resolves with the code name (and the answer). */
-function call(on: Raw, method: Method, ref: ScaledObjectRef | undefined, deadlineMs: number | null = 5000, onCall?: (call: ClientUnaryCall) => void): Promise<Answer> {
+function call(
+  on: Raw,
+  method: Method,
+  ref: ScaledObjectRef | undefined,
+  deadlineMs: number | null = 5000,
+  onCall?: (call: ClientUnaryCall) => void,
+): Promise<Answer> {
   return new Promise((resolve) => {
     const options = deadlineMs === null ? {} : { deadline: Date.now() + deadlineMs };
     const done = answered(resolve);
@@ -85,7 +93,11 @@ function call(on: Raw, method: Method, ref: ScaledObjectRef | undefined, deadlin
   });
 }
 
-const ref = (name = 'phi-4', extra: Record<string, string> = {}, namespace = 'default'): ScaledObjectRef => ({ name: 'so', namespace, scalerMetadata: triggerMetadata(name, extra) });
+const ref = (name = 'phi-4', extra: Record<string, string> = {}, namespace = 'default'): ScaledObjectRef => ({
+  name: 'so',
+  namespace,
+  scalerMetadata: triggerMetadata(name, extra),
+});
 
 const metrics = async () => (await request(`http://127.0.0.1:${scaler.httpPort}`).get('/metrics')).text;
 const idle = async () => {
@@ -149,23 +161,69 @@ describe('callers without the right client certificate', () => {
     const refused = await call(client(identity), 'getMetrics', ref());
     expect(refused).toEqual({ code: 'UNAVAILABLE', details: expect.any(String) });
     expect(replicas.a.requests).toBe(before);
-    expect(await call(client(), 'getMetrics', ref())).toEqual({ code: 'OK', details: '', value: { metricValues: [expect.objectContaining({ metricValueFloat: 8 })] } });
+    expect(await call(client(), 'getMetrics', ref())).toEqual({
+      code: 'OK',
+      details: '',
+      value: { metricValues: [expect.objectContaining({ metricValueFloat: 8 })] },
+    });
   });
 });
 
 describe('metadata', () => {
-  const keys = ['inferenceSetName', 'inferenceSetNamespace', 'metricName', 'threshold', 'metricProtocol', 'metricPort', 'metricPath', 'scrapeTimeout', 'aggregation'];
+  const keys = [
+    'inferenceSetName',
+    'inferenceSetNamespace',
+    'metricName',
+    'threshold',
+    'metricProtocol',
+    'metricPort',
+    'metricPath',
+    'scrapeTimeout',
+    'aggregation',
+  ];
   const MEGABYTE = 'x'.repeat(1_000_000);
   const TEN_THOUSAND_KEYS = Object.fromEntries(Array.from({ length: 10_000 }, (_, index) => [`key-${index}`, `value-${index}`]));
   const value = fc.oneof(
-    fc.constantFrom('', ' ', 'phi-4', 'default', FAMILY, '10', '0', '-1', '1e3', 'NaN', 'Infinity', 'http', 'https', 'ftp', '80', '0', '65536', '/metrics', 'metrics', '3s', '0s', '61s', 'sum', 'avg', '../etc', 'a\u0000b'),
+    fc.constantFrom(
+      '',
+      ' ',
+      'phi-4',
+      'default',
+      FAMILY,
+      '10',
+      '0',
+      '-1',
+      '1e3',
+      'NaN',
+      'Infinity',
+      'http',
+      'https',
+      'ftp',
+      '80',
+      '0',
+      '65536',
+      '/metrics',
+      'metrics',
+      '3s',
+      '0s',
+      '61s',
+      'sum',
+      'avg',
+      '../etc',
+      'a\u0000b',
+    ),
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'grapheme', maxLength: 20 }),
     fc.constant(MEGABYTE),
   );
   const scalerMetadata: fc.Arbitrary<Record<string, string>> = fc.oneof(
     { weight: 6, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 12 })), value, { maxKeys: 12 }) },
-    { weight: 3, arbitrary: fc.record(Object.fromEntries(keys.map((key) => [key, value])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>> },
+    {
+      weight: 3,
+      arbitrary: fc.record(Object.fromEntries(keys.map((key) => [key, value])), { requiredKeys: [] }) as fc.Arbitrary<
+        Record<string, string>
+      >,
+    },
     { weight: 1, arbitrary: fc.constant({ ...triggerMetadata(), ...TEN_THOUSAND_KEYS }) },
     { weight: 1, arbitrary: fc.constant({}) },
   );
@@ -192,13 +250,37 @@ describe('metadata', () => {
 
   it.each<[string, Method, string, ScaledObjectRef | undefined, RegExp]>([
     ['no scaledObjectRef', 'getMetrics', 'INVALID_ARGUMENT', undefined, /the request has no scaledObjectRef/],
-    ['no metadata at all', 'getMetricSpec', 'INVALID_ARGUMENT', { name: 'so', namespace: 'default', scalerMetadata: {} }, /metadata "inferenceSetName" is required/],
+    [
+      'no metadata at all',
+      'getMetricSpec',
+      'INVALID_ARGUMENT',
+      { name: 'so', namespace: 'default', scalerMetadata: {} },
+      /metadata "inferenceSetName" is required/,
+    ],
     ['an empty name', 'getMetrics', 'INVALID_ARGUMENT', ref('', {}), /metadata "inferenceSetName" is "": /],
-    ['a 1 MB threshold', 'getMetrics', 'INVALID_ARGUMENT', ref('phi-4', { threshold: MEGABYTE }), /^metadata "threshold" is "x{10,}\.\.\.: per-replica target value/],
+    [
+      'a 1 MB threshold',
+      'getMetrics',
+      'INVALID_ARGUMENT',
+      ref('phi-4', { threshold: MEGABYTE }),
+      /^metadata "threshold" is "x{10,}\.\.\.: per-replica target value/,
+    ],
     ['a 1 MB unknown key', 'isActive', 'OK', ref('phi-4', { note: MEGABYTE }), /^$/],
-    ['10,000 unknown keys', 'getMetrics', 'OK', { name: 'so', namespace: 'default', scalerMetadata: { ...triggerMetadata(), ...TEN_THOUSAND_KEYS } }, /^$/],
+    [
+      '10,000 unknown keys',
+      'getMetrics',
+      'OK',
+      { name: 'so', namespace: 'default', scalerMetadata: { ...triggerMetadata(), ...TEN_THOUSAND_KEYS } },
+      /^$/,
+    ],
     ['a request over 1 MiB', 'getMetricSpec', 'RESOURCE_EXHAUSTED', ref('phi-4', { a: MEGABYTE, b: MEGABYTE }), /./],
-    ['a caller in another namespace', 'isActive', 'PERMISSION_DENIED', ref('phi-4', {}, 'team-z'), /ScaledObjects in namespace "team-z" may not read InferenceSet default\/phi-4/],
+    [
+      'a caller in another namespace',
+      'isActive',
+      'PERMISSION_DENIED',
+      ref('phi-4', {}, 'team-z'),
+      /ScaledObjects in namespace "team-z" may not read InferenceSet default\/phi-4/,
+    ],
     ['an InferenceSet that does not exist', 'getMetrics', 'NOT_FOUND', ref('nope'), /InferenceSet default\/nope does not exist/],
   ])('%s: %s answers %s', async (_name, method, code, caller, details) => {
     const answer = await call(client(), method, caller);
@@ -209,12 +291,20 @@ describe('metadata', () => {
   // transport's answer (INTERNAL for a reset stream, RESOURCE_EXHAUSTED), the process serves on.
   it.each<[string, (metadata: Metadata) => void, RegExp]>([
     ['a 1 MB header', (headers) => headers.set('x-note', 'x'.repeat(1_000_000)), /^(INTERNAL|RESOURCE_EXHAUSTED)$/],
-    ['10,000 headers', (headers) => Array.from({ length: 10_000 }, (_, index) => headers.set(`x-key-${index}`, 'v')), /^(INTERNAL|RESOURCE_EXHAUSTED)$/],
-    ['binary, empty and malformed (grpc-timeout) headers', (headers) => {
+    [
+      '10,000 headers',
+      (headers) => Array.from({ length: 10_000 }, (_, index) => headers.set(`x-key-${index}`, 'v')),
+      /^(INTERNAL|RESOURCE_EXHAUSTED)$/,
+    ],
+    [
+      'binary, empty and malformed (grpc-timeout) headers',
+      (headers) => {
         headers.set('x-bin', Buffer.from([0, 255, 10, 13]));
         headers.set('grpc-timeout', 'nonsense');
         headers.set('x-a', '');
-      }, /^OK$/],
+      },
+      /^OK$/,
+    ],
   ])('gRPC request headers: %s, and serving goes on', async (_name, fill, code) => {
     const raw = client();
     const headers = new Metadata();
@@ -265,11 +355,16 @@ describe('load and impatience', () => {
     const channels = [client(), client(), client(), client()];
     const before = replicas.a.requests;
     const answers = await Promise.all(
-      Array.from({ length: 1000 }, (_, index) => call(channels[index % channels.length] as Raw, index % 2 === 0 ? 'getMetrics' : 'isActive', ref(), 20_000)),
+      Array.from({ length: 1000 }, (_, index) =>
+        call(channels[index % channels.length] as Raw, index % 2 === 0 ? 'getMetrics' : 'isActive', ref(), 20_000),
+      ),
     );
     const wrong = answers.filter((answer, index) =>
       index % 2 === 0
-        ? !(answer.code === 'OK' && (answer.value as { metricValues: Array<{ metricValueFloat: number }> }).metricValues[0]?.metricValueFloat === 8)
+        ? !(
+            answer.code === 'OK' &&
+            (answer.value as { metricValues: Array<{ metricValueFloat: number }> }).metricValues[0]?.metricValueFloat === 8
+          )
         : !(answer.code === 'OK' && (answer.value as { result: boolean }).result === true),
     );
     expect(wrong).toEqual([]);
@@ -283,8 +378,12 @@ describe('load and impatience', () => {
     const before = replicas.slow.requests;
     const handles: ClientUnaryCall[] = [];
     const calls = Array.from({ length: 50 }, (_, index) =>
-      call(keda, index % 2 === 0 ? 'getMetrics' : 'isActive', ref(index % 3 === 0 ? 'hanging' : 'slow', { scrapeTimeout: '1s' }), 10_000, (handle) =>
-        handles.push(handle),
+      call(
+        keda,
+        index % 2 === 0 ? 'getMetrics' : 'isActive',
+        ref(index % 3 === 0 ? 'hanging' : 'slow', { scrapeTimeout: '1s' }),
+        10_000,
+        (handle) => handles.push(handle),
       ),
     );
     // Cancelled once their scrapes are under way (the slow replica answers after a second), however busy the machine.
@@ -294,7 +393,11 @@ describe('load and impatience', () => {
     expect(new Set(cancelled.map((answer) => answer.code))).toEqual(new Set(['CANCELLED']));
     await eventually('the scrape slots to be free', idle);
     await eventually('the hanging replica to have no open connection', () => replicas.hanging.open === 0);
-    expect(await call(keda, 'getMetrics', ref('slow'))).toEqual({ code: 'OK', details: '', value: { metricValues: [expect.objectContaining({ metricValueFloat: 1 })] } });
+    expect(await call(keda, 'getMetrics', ref('slow'))).toEqual({
+      code: 'OK',
+      details: '',
+      value: { metricValues: [expect.objectContaining({ metricValueFloat: 1 })] },
+    });
     expect(await call(keda, 'getMetrics', ref())).toEqual(expect.objectContaining({ code: 'OK' }));
   });
 

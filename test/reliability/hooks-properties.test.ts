@@ -17,13 +17,36 @@ jest.setTimeout(60_000);
 const defaults = hooksCommand.validate({});
 if (!defaults.ok) throw new Error(defaults.problem.message);
 const config = defaults.value;
-const DESIGNED_REASONS = ['InvalidThreshold', 'InvalidMetricName', 'InvalidReplicaRange', 'MissingMaxReplicas', 'NameTooLong', 'ScaledObjectConflict'];
+const DESIGNED_REASONS = [
+  'InvalidThreshold',
+  'InvalidMetricName',
+  'InvalidReplicaRange',
+  'MissingMaxReplicas',
+  'NameTooLong',
+  'ScaledObjectConflict',
+];
 
 const ours = scaledObject('phi-4-mini', { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' });
 
 /** Values a person might type into an annotation, and some nobody should. */
 const annotationValue = fc.oneof(
-  fc.constantFrom('', '0', '1', '2', '10', '-1', '1.5', '1e3', ' 4', '999999999', '1000000000', 'true', 'True', 'vllm:num_requests_waiting', 'a b'),
+  fc.constantFrom(
+    '',
+    '0',
+    '1',
+    '2',
+    '10',
+    '-1',
+    '1.5',
+    '1e3',
+    ' 4',
+    '999999999',
+    '1000000000',
+    'true',
+    'True',
+    'vllm:num_requests_waiting',
+    'a b',
+  ),
   fc.integer({ min: -5, max: 2 ** 32 }).map(String),
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 8 }),
@@ -38,7 +61,10 @@ const annotations = fc.record(
   },
   { requiredKeys: [] },
 );
-const spec = fc.record({ nodeCountLimit: fc.oneof(fc.integer({ min: -2, max: 64 }), fc.constant('8'), fc.constant(null)) }, { requiredKeys: [] });
+const spec = fc.record(
+  { nodeCountLimit: fc.oneof(fc.integer({ min: -2, max: 64 }), fc.constant('8'), fc.constant(null)) },
+  { requiredKeys: [] },
+);
 
 describe('hooks under arbitrary annotations', () => {
   it('answer 200, or a designed reason with a message; never drop ours unless opted out', () => {
@@ -97,7 +123,9 @@ describe('hooks under arbitrary annotations, Workspaces and observed objects, ov
     attached: fc.boolean(),
     /** A ScaledObject of the same name that is not ours exists (only when ours is not attached). */
     foreign: fc.boolean(),
-    workspaces: fc.array(fc.record({ nodes: fc.option(fc.integer({ min: -1, max: 8 }), { nil: undefined }), mine: fc.boolean() }), { maxLength: 4 }),
+    workspaces: fc.array(fc.record({ nodes: fc.option(fc.integer({ min: -1, max: 8 }), { nil: undefined }), mine: fc.boolean() }), {
+      maxLength: 4,
+    }),
   });
 
   it('answer 200 or a designed 422; ours is dropped only when opted out; a foreign one is never taken', async () => {
@@ -131,7 +159,11 @@ describe('hooks under arbitrary annotations, Workspaces and observed objects, ov
         // Opted in and answered 200: exactly our ScaledObject, never one taken over from someone else.
         expect(foreign).toBe(false);
         expect(answered).toHaveLength(1);
-        expect(answered[0]?.metadata).toEqual({ name: s.name, namespace: 'default', annotations: { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' } });
+        expect(answered[0]?.metadata).toEqual({
+          name: s.name,
+          namespace: 'default',
+          annotations: { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' },
+        });
       }),
       { numRuns: 300 },
     );

@@ -55,7 +55,9 @@ trapUnhandledRejections();
 const target = (behaviour: Behaviour) => targets.get(behaviour) as HostileTarget;
 
 it('the catalogue covers every hostile behaviour once', () => {
-  expect(HOSTILE_CATALOGUE.map((entry) => entry.behaviour).sort()).toEqual(BEHAVIOURS.filter((behaviour) => behaviour !== 'healthy').sort());
+  expect(HOSTILE_CATALOGUE.map((entry) => entry.behaviour).sort()).toEqual(
+    BEHAVIOURS.filter((behaviour) => behaviour !== 'healthy').sort(),
+  );
 });
 
 describe('through the measurer', () => {
@@ -63,35 +65,52 @@ describe('through the measurer', () => {
   const config = triggerConfig({ inferenceSetName: 'hostile', metricName: FAMILY, threshold: String(THRESHOLD), scrapeTimeout: '30s' });
 
   beforeAll(() => {
-    measurer = createMeasurer({ registry: new Registry(), log: createLogger({ level: 'silent', format: 'json' }), maxBodyBytes: MAX_BODY_BYTES });
+    measurer = createMeasurer({
+      registry: new Registry(),
+      log: createLogger({ level: 'silent', format: 'json' }),
+      maxBodyBytes: MAX_BODY_BYTES,
+    });
   });
   afterAll(() => measurer.close());
 
-  it.each(HOSTILE_CATALOGUE.map((entry) => [entry.behaviour, entry] as const))('%s: the right outcome, within the deadline', async (_name, entry) => {
-    const hostile = target(entry.behaviour);
-    const started = Date.now();
-    const result = await measurer.measure(config, [hostile.url, healthy.url], started + DEADLINE_MS);
-    expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+  it.each(HOSTILE_CATALOGUE.map((entry) => [entry.behaviour, entry] as const))(
+    '%s: the right outcome, within the deadline',
+    async (_name, entry) => {
+      const hostile = target(entry.behaviour);
+      const started = Date.now();
+      const result = await measurer.measure(config, [hostile.url, healthy.url], started + DEADLINE_MS);
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
 
-    const expected = entry.expect;
-    if ('unsupported' in expected) {
-      expect(result).toEqual({ ok: false, problem: { reason: 'UnsupportedMetricType', message: expect.stringContaining(hostile.url) } });
-      return;
-    }
-    if (!result.ok) throw new Error(`${result.problem.reason}: ${result.problem.message}`);
-    const [outcome, other] = result.value.outcomes;
-    expect(other).toEqual({ url: healthy.url, value: HEALTHY });
-    if ('value' in expected) {
-      expect(outcome).toEqual({ url: hostile.url, value: expected.value });
-    } else {
-      expect(outcome).toEqual({ url: hostile.url, missing: expected.missing, detail: expect.stringMatching(expected.detail ?? /./) });
-      // Details travel in gRPC trailers and logs: never the hostile page itself.
-      expect((outcome as { detail: string }).detail.length).toBeLessThanOrEqual(300);
-    }
-  });
+      const expected = entry.expect;
+      if ('unsupported' in expected) {
+        expect(result).toEqual({ ok: false, problem: { reason: 'UnsupportedMetricType', message: expect.stringContaining(hostile.url) } });
+        return;
+      }
+      if (!result.ok) throw new Error(`${result.problem.reason}: ${result.problem.message}`);
+      const [outcome, other] = result.value.outcomes;
+      expect(other).toEqual({ url: healthy.url, value: HEALTHY });
+      if ('value' in expected) {
+        expect(outcome).toEqual({ url: hostile.url, value: expected.value });
+      } else {
+        expect(outcome).toEqual({ url: hostile.url, missing: expected.missing, detail: expect.stringMatching(expected.detail ?? /./) });
+        // Details travel in gRPC trailers and logs: never the hostile page itself.
+        expect((outcome as { detail: string }).detail.length).toBeLessThanOrEqual(300);
+      }
+    },
+  );
 
   it('left no connection open to a replica whose answer was cut off', async () => {
-    const cut: Behaviour[] = ['silent', 'drip', 'huge-declared', 'endless-chunked', 'gzip-bomb', 'redirect', 'huge-headers', 'reset-mid-body', 'status-500'];
+    const cut: Behaviour[] = [
+      'silent',
+      'drip',
+      'huge-declared',
+      'endless-chunked',
+      'gzip-bomb',
+      'redirect',
+      'huge-headers',
+      'reset-mid-body',
+      'status-500',
+    ];
     const stillOpen: string[] = [];
     for (const behaviour of cut) if (!(await until(() => target(behaviour).open === 0))) stillOpen.push(behaviour);
     expect(stillOpen).toEqual([]);
@@ -150,7 +169,13 @@ describe('through the scaler: gRPC with mTLS, static targets', () => {
   const ref = (name: string) => ({
     name: 'so',
     namespace: 'default',
-    scalerMetadata: { inferenceSetName: name, inferenceSetNamespace: 'default', metricName: FAMILY, threshold: String(THRESHOLD), scrapeTimeout: '30s' },
+    scalerMetadata: {
+      inferenceSetName: name,
+      inferenceSetNamespace: 'default',
+      metricName: FAMILY,
+      threshold: String(THRESHOLD),
+      scrapeTimeout: '30s',
+    },
   });
 
   /** What KEDA gets for the replica alone, and next to a healthy one (θ = 10, healthy = 2). */
@@ -158,7 +183,11 @@ describe('through the scaler: gRPC with mTLS, static targets', () => {
   const answers = (entry: (typeof HOSTILE_CATALOGUE)[number]): { alone: Want; mixed: Want } => {
     const expected = entry.expect;
     if ('unsupported' in expected) {
-      const refused: Want = { ok: false, code: 'INVALID_ARGUMENT', details: expect.stringMatching(/is a histogram; the sum aggregation reads/) };
+      const refused: Want = {
+        ok: false,
+        code: 'INVALID_ARGUMENT',
+        details: expect.stringMatching(/is a histogram; the sum aggregation reads/),
+      };
       return { alone: refused, mixed: refused };
     }
     if ('value' in expected) {
@@ -172,24 +201,33 @@ describe('through the scaler: gRPC with mTLS, static targets', () => {
     };
   };
 
-  it.each(HOSTILE_CATALOGUE.map((entry) => [entry.behaviour, entry] as const))('%s: what KEDA gets, within the deadline', async (name, entry) => {
-    const expected = answers(entry);
-    for (const [set, want] of [[name, expected.alone], [`${name}-mixed`, expected.mixed]] as Array<[string, Want]>) {
-      const started = Date.now();
-      const outcome = await keda.getMetrics(ref(set), DEADLINE_MS);
-      expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
-      if (want.ok) {
-        expect(outcome).toEqual({ ok: true, response: { metricValues: [expect.objectContaining({ metricValueFloat: want.value })] } });
-      } else {
-        expect(outcome).toEqual({ ok: false, code: want.code, details: want.details });
-        // A message KEDA logs and puts into an Event: a few replicas' reasons, not a page.
-        expect((outcome as { details: string }).details.length).toBeLessThan(4096);
+  it.each(HOSTILE_CATALOGUE.map((entry) => [entry.behaviour, entry] as const))(
+    '%s: what KEDA gets, within the deadline',
+    async (name, entry) => {
+      const expected = answers(entry);
+      for (const [set, want] of [
+        [name, expected.alone],
+        [`${name}-mixed`, expected.mixed],
+      ] as Array<[string, Want]>) {
+        const started = Date.now();
+        const outcome = await keda.getMetrics(ref(set), DEADLINE_MS);
+        expect(Date.now() - started).toBeLessThan(DEADLINE_MS + SLACK_MS);
+        if (want.ok) {
+          expect(outcome).toEqual({ ok: true, response: { metricValues: [expect.objectContaining({ metricValueFloat: want.value })] } });
+        } else {
+          expect(outcome).toEqual({ ok: false, code: want.code, details: want.details });
+          // A message KEDA logs and puts into an Event: a few replicas' reasons, not a page.
+          expect((outcome as { details: string }).details.length).toBeLessThan(4096);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('keeps serving: healthy InferenceSets answer, and the process is ready', async () => {
-    expect(await keda.getMetrics(ref('empty-mixed'))).toEqual({ ok: true, response: { metricValues: [expect.objectContaining({ metricValueFloat: HEALTHY + THRESHOLD })] } });
+    expect(await keda.getMetrics(ref('empty-mixed'))).toEqual({
+      ok: true,
+      response: { metricValues: [expect.objectContaining({ metricValueFloat: HEALTHY + THRESHOLD })] },
+    });
     expect(scaler.notReadyReasons()).toEqual([]);
     expect(elsewhere.requests).toBe(0);
   });

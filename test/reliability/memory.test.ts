@@ -96,7 +96,9 @@ async function scrape(rounds: number): Promise<number> {
   const urls = targets.map((target) => target.url);
   let answered = 0;
   for (let done = 0; done < rounds; done += PARALLEL) {
-    const batch = Array.from({ length: Math.min(PARALLEL, rounds - done) }, (_, index) => measurer.measure(config(index), urls, Date.now() + 5000));
+    const batch = Array.from({ length: Math.min(PARALLEL, rounds - done) }, (_, index) =>
+      measurer.measure(config(index), urls, Date.now() + 5000),
+    );
     for (const result of await Promise.all(batch)) {
       expect(result.ok ? 'a number' : result.problem.reason).toMatch(/^(a number|NoSamples)$/);
       if (result.ok) answered += 1;
@@ -118,7 +120,18 @@ it(`stays bounded over ${SCRAPES} hostile scrapes`, async () => {
   expect(metrics).toContain('kks_scrape_slots_in_use 0');
   expect(metrics).toContain('kks_scrape_slots_waiting 0');
   // Connections whose answer was cut off are closed (complete answers may stay as idle keep-alive).
-  const cut = new Set<Behaviour>(['silent', 'drip', 'endless-chunked', 'huge-declared', 'gzip-bomb', 'reset-mid-body', 'not-http', 'huge-headers', 'redirect', 'status-500']);
+  const cut = new Set<Behaviour>([
+    'silent',
+    'drip',
+    'endless-chunked',
+    'huge-declared',
+    'gzip-bomb',
+    'reset-mid-body',
+    'not-http',
+    'huge-headers',
+    'redirect',
+    'status-500',
+  ]);
   for (const target of targets.filter((entry) => cut.has(entry.behaviour))) {
     expect({ behaviour: target.behaviour, open: await openAfter(target) }).toEqual({ behaviour: target.behaviour, open: 0 });
   }

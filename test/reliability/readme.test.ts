@@ -14,7 +14,8 @@ describe('docs/reliability.md', () => {
     expect(rows.map((row) => row[0])).toEqual(HOSTILE_CATALOGUE.map((entry) => entry.fault));
     for (const entry of HOSTILE_CATALOGUE) {
       const reason = rows.find((row) => row[0] === entry.fault)?.[1];
-      const expected = 'missing' in entry.expect ? `\`${entry.expect.missing}\`` : 'value' in entry.expect ? 'read' : '`UnsupportedMetricType`';
+      const expected =
+        'missing' in entry.expect ? `\`${entry.expect.missing}\`` : 'value' in entry.expect ? 'read' : '`UnsupportedMetricType`';
       expect({ fault: entry.fault, reason }).toEqual({ fault: entry.fault, reason: expected });
     }
     for (const row of rows) if (row[1] !== 'read') expect(MISSING_REASONS).toContain(row[1]?.replace(/`/g, ''));

@@ -63,11 +63,14 @@ const ref = (name: string) => ({
 
 async function startScalerProcess(graceMs: number): Promise<{ process: Running; grpcPort: number; httpPort: number }> {
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const process = start(['scaler', '--tls-dir', join(dir.path, 'tls'), '--targets', join(dir.path, 'targets.yaml'), '--host', '127.0.0.1'], {
-    KKS_GRPC_PORT: String(grpcPort),
-    KKS_HTTP_PORT: String(httpPort),
-    KKS_SHUTDOWN_GRACE_MS: String(graceMs),
-  });
+  const process = start(
+    ['scaler', '--tls-dir', join(dir.path, 'tls'), '--targets', join(dir.path, 'targets.yaml'), '--host', '127.0.0.1'],
+    {
+      KKS_GRPC_PORT: String(grpcPort),
+      KKS_HTTP_PORT: String(httpPort),
+      KKS_SHUTDOWN_GRACE_MS: String(graceMs),
+    },
+  );
   await process.waitForLog('scaler started');
   return { process, grpcPort, httpPort };
 }
@@ -78,11 +81,15 @@ describe('scaler', () => {
     const keda = scalerClient(grpcPort, { ca: ca.certificate, ...client });
     try {
       const before = slow.requests;
-      const inFlight = Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? keda.getMetrics(ref('slow'), 10_000) : keda.isActive(ref('slow'), 10_000)));
+      const inFlight = Array.from({ length: 20 }, (_, index) =>
+        index % 2 === 0 ? keda.getMetrics(ref('slow'), 10_000) : keda.isActive(ref('slow'), 10_000),
+      );
       await eventually('the calls to reach the slow replica', () => slow.requests > before);
       const exit = terminate(process);
       await process.waitForLog('stopping');
-      const readyz = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(async (response) => `${response.status} ${await response.text()}`);
+      const readyz = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+        async (response) => `${response.status} ${await response.text()}`,
+      );
       expect(readyz).toBe('503 not ready: shutting down\n');
       const late = scalerClient(grpcPort, { ca: ca.certificate, ...client });
       expect(await late.getMetricSpec(ref('slow'), 2000)).toEqual(expect.objectContaining({ ok: false }));
@@ -91,7 +98,13 @@ describe('scaler', () => {
       const answers = await Promise.all(inFlight);
       const wrong = answers.filter((answer: Outcome<unknown>, index) =>
         index % 2 === 0
-          ? JSON.stringify(answer) !== JSON.stringify({ ok: true, response: { metricValues: [{ metricName: 'kaito-default-slow-vllm-num-requests-waiting', metricValue: 6, metricValueFloat: 6 }] } })
+          ? JSON.stringify(answer) !==
+            JSON.stringify({
+              ok: true,
+              response: {
+                metricValues: [{ metricName: 'kaito-default-slow-vllm-num-requests-waiting', metricValue: 6, metricValueFloat: 6 }],
+              },
+            })
           : JSON.stringify(answer) !== JSON.stringify({ ok: true, response: { result: true } }),
       );
       expect(wrong).toEqual([]);
@@ -140,7 +153,9 @@ describe('hooks', () => {
     try {
       // An idle keep-alive connection, as Metacontroller keeps one between syncs.
       await new Promise<void>((resolve, reject) =>
-        httpRequest({ port, host: '127.0.0.1', path: '/healthz', agent: new Agent({ keepAlive: true }) }, (response) => response.resume().on('end', resolve))
+        httpRequest({ port, host: '127.0.0.1', path: '/healthz', agent: new Agent({ keepAlive: true }) }, (response) =>
+          response.resume().on('end', resolve),
+        )
           .on('error', reject)
           .end(),
       );
@@ -150,7 +165,14 @@ describe('hooks', () => {
       let socketClosedAt = 0;
       const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
         const sending = httpRequest(
-          { port, host: '127.0.0.1', path: '/sync', method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } },
+          {
+            port,
+            host: '127.0.0.1',
+            path: '/sync',
+            method: 'POST',
+            agent: keepAlive,
+            headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+          },
           (response) => {
             let text = '';
             response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -221,7 +243,9 @@ describe('SIGHUP (a terminal closing, or an operator asking for a reload)', () =
     const hangupOnListen =
       "import net from 'node:net'; const listen = net.Server.prototype.listen; " +
       "net.Server.prototype.listen = function (...args) { process.kill(process.pid, 'SIGHUP'); return listen.apply(this, args); };";
-    const process = start(['hooks', '--port', '0'], { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(hangupOnListen)}` });
+    const process = start(['hooks', '--port', '0'], {
+      NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(hangupOnListen)}`,
+    });
     try {
       const port = Number((await process.waitForLog('hooks serving'))['port']);
       await process.waitForLog('SIGHUP ignored: nothing to reload (SIGTERM stops the process)');

@@ -82,7 +82,10 @@ describe('sum: combining the replicas (T replicas, the readings of s of them, θ
   ];
   it.each(surge)('%s', (_name, targets, desired, readings, threshold, value) => {
     const values = readings.filter((reading): reading is number => reading !== null);
-    expect(sum.combine(targets, values, threshold, desired)).toEqual({ ok: true, value: expect.objectContaining({ value, sampled: values.length }) });
+    expect(sum.combine(targets, values, threshold, desired)).toEqual({
+      ok: true,
+      value: expect.objectContaining({ value, sampled: values.length }),
+    });
   });
 
   it('without spec.replicas (static targets) fills up to T, as before', () => {
@@ -94,7 +97,7 @@ describe('sum: combining the replicas (T replicas, the readings of s of them, θ
   });
 });
 
-describe('sum: one replica\'s reading of its family', () => {
+describe("sum: one replica's reading of its family", () => {
   const family = (type: MetricType, values: number[], name = 'm'): Family => ({
     name,
     type,
@@ -115,7 +118,12 @@ describe('sum: one replica\'s reading of its family', () => {
   });
 
   const missing: Array<[string, Family, string, RegExp]> = [
-    ['a histogram', family('histogram', [1, 2]), 'UnsupportedMetricType', /"m" is a histogram; the sum aggregation reads gauge, counter, untyped/],
+    [
+      'a histogram',
+      family('histogram', [1, 2]),
+      'UnsupportedMetricType',
+      /"m" is a histogram; the sum aggregation reads gauge, counter, untyped/,
+    ],
     ['a summary', family('summary', [1]), 'UnsupportedMetricType', /"m" is a summary/],
     ['a gauge histogram', family('gaugehistogram', [1]), 'UnsupportedMetricType', /gaugehistogram/],
     ['an info family', family('info', [1]), 'UnsupportedMetricType', /info/],

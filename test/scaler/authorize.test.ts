@@ -25,7 +25,10 @@ describe('authorize: the caller reads its own namespace, or one that admits it',
     const result = authorize('team-b', target([]));
     expect(result).toEqual({
       ok: false,
-      problem: { reason: 'NamespaceNotAllowed', message: expect.stringContaining('namespace "team-b" may not read InferenceSet team-a/phi-4') },
+      problem: {
+        reason: 'NamespaceNotAllowed',
+        message: expect.stringContaining('namespace "team-b" may not read InferenceSet team-a/phi-4'),
+      },
     });
     if (!result.ok) expect(result.problem.message).toContain('scaledobject.kaito.sh/allowed-namespaces');
   });

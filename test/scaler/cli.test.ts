@@ -32,7 +32,10 @@ beforeAll(async () => {
   await writeTlsDir(join(dir.path, 'server'), [ca], ca.serverLeaf());
   await writeTlsDir(join(dir.path, 'client'), [ca], client);
   // Two replicas with 3 and 5 requests waiting; the second takes 1 s to answer.
-  for (const [waiting, delayMs] of [[3, 0], [5, 1000]] as const) {
+  for (const [waiting, delayMs] of [
+    [3, 0],
+    [5, 1000],
+  ] as const) {
     const server = createServer((_request, response) => {
       if (delayMs > 0) slowRequests++;
       setTimeout(() => response.end(`# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{engine="0"} ${waiting}\n`), delayMs);
@@ -41,7 +44,10 @@ beforeAll(async () => {
     replicas.push(server);
   }
   addresses = replicas.map((server) => `127.0.0.1:${(server.address() as AddressInfo).port}`);
-  await writeFile(join(dir.path, 'targets.yaml'), `inferenceSets:\n  - {namespace: default, name: phi-4, workspaces: [${addresses.join(', ')}]}\n`);
+  await writeFile(
+    join(dir.path, 'targets.yaml'),
+    `inferenceSets:\n  - {namespace: default, name: phi-4, workspaces: [${addresses.join(', ')}]}\n`,
+  );
 });
 
 afterAll(async () => {
@@ -63,22 +69,52 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
     );
     try {
       await scaler.waitForLog('scaler started');
-      const query = await runCli(['query', '--address', `localhost:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), ...metadata.flatMap((entry) => ['--metadata', entry])]);
-      expect(query.stdout).toContain('GetMetrics     metricName=kaito-default-phi-4-vllm-num-requests-waiting metricValue=8 metricValueFloat=8');
+      const query = await runCli([
+        'query',
+        '--address',
+        `localhost:${grpcPort}`,
+        '--tls-dir',
+        join(dir.path, 'client'),
+        ...metadata.flatMap((entry) => ['--metadata', entry]),
+      ]);
+      expect(query.stdout).toContain(
+        'GetMetrics     metricName=kaito-default-phi-4-vllm-num-requests-waiting metricValue=8 metricValueFloat=8',
+      );
       expect(query.code).toBe(0);
 
       // grpc-js sends an IP address as the TLS server name; Node's DEP0123 about it is not shown.
-      const byIp = await runCli(['query', '--address', `127.0.0.1:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), ...metadata.flatMap((entry) => ['--metadata', entry])]);
+      const byIp = await runCli([
+        'query',
+        '--address',
+        `127.0.0.1:${grpcPort}`,
+        '--tls-dir',
+        join(dir.path, 'client'),
+        ...metadata.flatMap((entry) => ['--metadata', entry]),
+      ]);
       expect(byIp.stdout).toMatch(/^GetMetricSpec {2}/m);
       expect(byIp.stderr).not.toContain('DEP0123');
 
-      const denied = await runCli(['query', '--address', `localhost:${grpcPort}`, '--tls-dir', join(dir.path, 'client'), '--namespace', 'other', ...metadata.flatMap((entry) => ['--metadata', entry])]);
-      expect(denied.stdout).toContain('GetMetrics     PERMISSION_DENIED: ScaledObjects in namespace "other" may not read InferenceSet default/phi-4');
+      const denied = await runCli([
+        'query',
+        '--address',
+        `localhost:${grpcPort}`,
+        '--tls-dir',
+        join(dir.path, 'client'),
+        '--namespace',
+        'other',
+        ...metadata.flatMap((entry) => ['--metadata', entry]),
+      ]);
+      expect(denied.stdout).toContain(
+        'GetMetrics     PERMISSION_DENIED: ScaledObjects in namespace "other" may not read InferenceSet default/phi-4',
+      );
       expect(denied.code).toBe(1);
 
       const keda = scalerClient(grpcPort, { ca: ca.certificate, ...client });
       const before = slowRequests;
-      const inFlight = keda.getMetrics({ name: 'so', namespace: 'default', scalerMetadata: Object.fromEntries(metadata.map((entry) => entry.split('='))) }, 5000);
+      const inFlight = keda.getMetrics(
+        { name: 'so', namespace: 'default', scalerMetadata: Object.fromEntries(metadata.map((entry) => entry.split('='))) },
+        5000,
+      );
       await eventually('the call to reach the slow replica', () => slowRequests > before);
       const exit = scaler.stop();
       expect(await inFlight).toEqual({ ok: true, response: { metricValues: [expect.objectContaining({ metricValueFloat: 8 })] } });
@@ -92,7 +128,15 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
 
   it('exits 1 with the reason when the targets file is bad', async () => {
     await writeFile(join(dir.path, 'bad.yaml'), 'inferenceSets:\n  - {namespace: default, name: phi-4, workspaces: [localhost]}\n');
-    const result = await runCli(['scaler', '--tls-dir', join(dir.path, 'server'), '--targets', join(dir.path, 'bad.yaml'), '--log-format', 'json']);
+    const result = await runCli([
+      'scaler',
+      '--tls-dir',
+      join(dir.path, 'server'),
+      '--targets',
+      join(dir.path, 'bad.yaml'),
+      '--log-format',
+      'json',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/"reason":"InvalidTargets".*targets entry inferenceSets\[0\]\.workspaces\[0\] is \\"localhost\\"/);
   });
@@ -107,9 +151,19 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
     const other = flag === '--grpc-port' ? '--http-port' : '--grpc-port';
     try {
       const args = ['scaler', '--host', '127.0.0.1', flag, String(port), other, String(await freePort())];
-      const result = await runCli([...args, '--tls-dir', join(dir.path, 'server'), '--targets', join(dir.path, 'targets.yaml'), '--log-format', 'json']);
+      const result = await runCli([
+        ...args,
+        '--tls-dir',
+        join(dir.path, 'server'),
+        '--targets',
+        join(dir.path, 'targets.yaml'),
+        '--log-format',
+        'json',
+      ]);
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain(`"reason":"CannotListen","err":"port ${port} on 127.0.0.1, for ${what}, is in use: stop what listens there, or pass ${flag} (or ${env}) with another port"`);
+      expect(result.stdout).toContain(
+        `"reason":"CannotListen","err":"port ${port} on 127.0.0.1, for ${what}, is in use: stop what listens there, or pass ${flag} (or ${env}) with another port"`,
+      );
       expect(result.stderr).toBe('');
     } finally {
       await new Promise((resolve) => busy.close(resolve));
@@ -123,7 +177,18 @@ describe('keda-kaito-scaler scaler and query, as processes', () => {
   });
 
   it('query exits 1 with the gRPC code when nothing listens', async () => {
-    const result = await runCli(['query', '--address', `127.0.0.1:${await freePort()}`, '--server-name', 'localhost', '--tls-dir', join(dir.path, 'client'), '--timeout-ms', '1000', ...metadata.flatMap((entry) => ['--metadata', entry])]);
+    const result = await runCli([
+      'query',
+      '--address',
+      `127.0.0.1:${await freePort()}`,
+      '--server-name',
+      'localhost',
+      '--tls-dir',
+      join(dir.path, 'client'),
+      '--timeout-ms',
+      '1000',
+      ...metadata.flatMap((entry) => ['--metadata', entry]),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^GetMetricSpec {2}UNAVAILABLE: .*ECONNREFUSED[^\n]*[^:\s]$/m);
     expect(result.stdout).not.toContain('Resolution note');

@@ -29,7 +29,13 @@ describe('docs/trigger-metadata.md', () => {
     const trigger = parse(block ?? '').triggers[0];
     expect(parseTriggerMetadata(trigger.metadata)).toEqual({
       ok: true,
-      value: expect.objectContaining({ inferenceSetName: 'phi-4-mini', threshold: 10, scrapeTimeoutMs: 2000, metricPort: 80, aggregation: 'sum' }),
+      value: expect.objectContaining({
+        inferenceSetName: 'phi-4-mini',
+        threshold: 10,
+        scrapeTimeoutMs: 2000,
+        metricPort: 80,
+        aggregation: 'sum',
+      }),
     });
   });
 
@@ -63,7 +69,10 @@ describe('docs/how-the-number-is-computed.md', () => {
     (threshold, desired, replicas, answer) => {
       const targets = (replicas as string).split(', ');
       const values = targets.filter((target) => /^-?\d/.test(target)).map(Number);
-      expect(sum.combine(targets.length, values, Number(threshold), Number(desired))).toMatchObject({ ok: true, value: { value: Number(answer) } });
+      expect(sum.combine(targets.length, values, Number(threshold), Number(desired))).toMatchObject({
+        ok: true,
+        value: { value: Number(answer) },
+      });
     },
   );
 

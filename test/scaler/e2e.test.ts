@@ -19,7 +19,8 @@ import { createAuthority, writeTlsDir, type Pem, type TestAuthority } from './pk
 
 const page = readFileSync(new URL('../fixtures/vllm-metrics/vllm-v1-after-traffic.txt', import.meta.url), 'utf8');
 const WAITING = /^vllm:num_requests_waiting\{engine="0",model_name="phi-4-mini"\} .*$/m;
-const vllmPage = (waiting: number) => page.replace(WAITING, `vllm:num_requests_waiting{engine="0",model_name="phi-4-mini"} ${waiting.toFixed(1)}`);
+const vllmPage = (waiting: number) =>
+  page.replace(WAITING, `vllm:num_requests_waiting{engine="0",model_name="phi-4-mini"} ${waiting.toFixed(1)}`);
 
 interface Replica {
   readonly address: string;
@@ -46,10 +47,11 @@ async function replica(answer: ((request: IncomingMessage, response: ServerRespo
   };
 }
 
-const serving = (waiting: number) => replica((_request, response) => {
-  response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-  response.end(vllmPage(waiting));
-});
+const serving = (waiting: number) =>
+  replica((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    response.end(vllmPage(waiting));
+  });
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let ca: TestAuthority;
@@ -75,9 +77,14 @@ inferenceSets:
     workspaces: []
 `;
 
-const options = (tlsDir: string): ScalerOptions => testScalerOptions({ tlsDir, targets: join(dir.path, 'targets.yaml'), logLevel: 'debug' });
+const options = (tlsDir: string): ScalerOptions =>
+  testScalerOptions({ tlsDir, targets: join(dir.path, 'targets.yaml'), logLevel: 'debug' });
 
-const ref = (name = 'phi-4', namespace = 'default', extra: Record<string, string> = {}) => ({ name: 'so', namespace, scalerMetadata: triggerMetadata(name, extra) });
+const ref = (name = 'phi-4', namespace = 'default', extra: Record<string, string> = {}) => ({
+  name: 'so',
+  namespace,
+  scalerMetadata: triggerMetadata(name, extra),
+});
 
 beforeAll(async () => {
   dir = await tempDir('e2e');
@@ -162,14 +169,20 @@ describe('docs/scaler.md: the query example', () => {
     const targets = block('targets file').replace('127.0.0.1:9001', replicas.a.address).replace('127.0.0.1:9002', replicas.b.address);
     expect(targets).not.toContain('127.0.0.1:900');
     await writeFile(join(dir.path, 'readme-targets.yaml'), targets);
-    const started = await startScaler({ ...options(join(dir.path, 'server')), targets: join(dir.path, 'readme-targets.yaml') }, captureLog().log, realParts);
+    const started = await startScaler(
+      { ...options(join(dir.path, 'server')), targets: join(dir.path, 'readme-targets.yaml') },
+      captureLog().log,
+      realParts,
+    );
     if (!started.ok) throw new Error(started.problem.message);
     try {
       const words = block('query').replace(/\\\n/g, ' ').trim().split(/\s+/);
       expect(words.slice(0, 3)).toEqual(['node', 'dist/cli.js', 'query']);
       const argv = words
         .slice(3)
-        .map((word) => (word === 'localhost:10450' ? `localhost:${started.value.grpcPort}` : word === '.dev/tls/client' ? join(dir.path, 'client') : word));
+        .map((word) =>
+          word === 'localhost:10450' ? `localhost:${started.value.grpcPort}` : word === '.dev/tls/client' ? join(dir.path, 'client') : word,
+        );
       const parsed = parseOptions(queryCommand, argv, {});
       if (!parsed.ok) throw new Error(parsed.problem.message);
       const out: string[] = [];
@@ -179,7 +192,11 @@ describe('docs/scaler.md: the query example', () => {
 
       // The hint for a server certificate offered as the client's.
       const serverSet = join(dir.path, 'server');
-      const refused = parseOptions(queryCommand, argv.map((word) => (word === join(dir.path, 'client') ? serverSet : word)), {});
+      const refused = parseOptions(
+        queryCommand,
+        argv.map((word) => (word === join(dir.path, 'client') ? serverSet : word)),
+        {},
+      );
       if (!refused.ok) throw new Error(refused.problem.message);
       const errors: string[] = [];
       expect(await runQuery(refused.value, { out: () => undefined, err: (text) => errors.push(text) })).toBe(1);

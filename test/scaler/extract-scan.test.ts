@@ -7,13 +7,18 @@ import { extractFamily, type Family } from '../../scaler/extract.js';
  */
 const page = (...lines: string[]): string => `${lines.join('\n')}\n`;
 const others = (count: number): string[] => Array.from({ length: count }, (_, index) => `other_${index}{engine="0"} ${index}`);
-const values = (result: ReturnType<typeof extractFamily>): number[] | string => (result.ok ? result.value.samples.map((sample) => sample.value) : result.problem.reason);
+const values = (result: ReturnType<typeof extractFamily>): number[] | string =>
+  result.ok ? result.value.samples.map((sample) => sample.value) : result.problem.reason;
 
 describe('extractFamily: line numbers far into a page', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['a bad value after 300 other lines', page(...others(300), 'm abc'), /^line 301 /],
     ['a bad # TYPE line after 50 other lines', page(...others(50), '# TYPE m bogus', 'm 1'), /^line 51 /],
-    ['a repeated series, reported where it repeats', page('m{a="1"} 1', ...others(20), 'm{a="1"} 2'), /^line 22 .*same series appears twice/],
+    [
+      'a repeated series, reported where it repeats',
+      page('m{a="1"} 1', ...others(20), 'm{a="1"} 2'),
+      /^line 22 .*same series appears twice/,
+    ],
     ['CRLF line ends', `${[...others(9), 'm{a="1" 5'].join('\r\n')}\r\n`, /^line 10 .*not closed/],
     ['a page without a final newline', [...others(4), 'm 1 2 3'].join('\n'), /^line 5 .*unexpected text/],
   ];
@@ -41,8 +46,18 @@ describe('extractFamily: the name inside other lines', () => {
   const cases: Array<[string, string, string, number[] | string]> = [
     ['in a label value of another family', page(`other{ref="${W} 5"} 1`, `${W} 2`), W, [2]],
     ['in its own label value', page(`${W}{ref="${W}"} 2`), W, [2]],
-    ['in HELP texts before the family', page(`# HELP other like ${W}`, 'other 1', `# HELP ${W} waiting`, `# TYPE ${W} gauge`, `${W} 3`), W, [3]],
-    ['as the prefix of a longer family only', page(`# TYPE ${W}_by_reason gauge`, `${W}_by_reason{reason="capacity"} 4`), W, 'FamilyAbsent'],
+    [
+      'in HELP texts before the family',
+      page(`# HELP other like ${W}`, 'other 1', `# HELP ${W} waiting`, `# TYPE ${W} gauge`, `${W} 3`),
+      W,
+      [3],
+    ],
+    [
+      'as the prefix of a longer family only',
+      page(`# TYPE ${W}_by_reason gauge`, `${W}_by_reason{reason="capacity"} 4`),
+      W,
+      'FamilyAbsent',
+    ],
     ['indented', page(`  # TYPE ${W} gauge`, `\t${W} 6`), W, [6]],
     ['a counter declared by its base name', page('# TYPE c counter', 'other 1', 'c_total 7', 'c_created 1.7e9', '# EOF'), 'c_total', [7]],
   ];

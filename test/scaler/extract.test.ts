@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import parsePrometheusText from 'parse-prometheus-text-format';
 import { extractFamily, filterNames, type Family } from '../../scaler/extract.js';
 
-const fixture = (name: string): string =>
-  readFileSync(fileURLToPath(new URL(`../fixtures/vllm-metrics/${name}`, import.meta.url)), 'utf8');
+const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`../fixtures/vllm-metrics/${name}`, import.meta.url)), 'utf8');
 
 const page = (...lines: string[]): string => `${lines.join('\n')}\n`;
 const values = (family: Family): number[] => family.samples.map((sample) => sample.value);
@@ -36,7 +35,15 @@ describe('extractFamily: which lines belong to the family', () => {
     ['OpenMetrics "unknown" reads as untyped', page(`# TYPE ${W} unknown`, `${W} 5`, '# EOF'), W, { type: 'untyped', values: [5] }],
     [
       'a classic counter (prometheus_client: the family is named with _total)',
-      page('# HELP c_total Requests.', '# TYPE c_total counter', 'c_total{code="200"} 10.0', 'c_total{code="500"} 2.0', '# HELP c_created Requests.', '# TYPE c_created gauge', 'c_created{code="200"} 1.7e+09'),
+      page(
+        '# HELP c_total Requests.',
+        '# TYPE c_total counter',
+        'c_total{code="200"} 10.0',
+        'c_total{code="500"} 2.0',
+        '# HELP c_created Requests.',
+        '# TYPE c_created gauge',
+        'c_created{code="200"} 1.7e+09',
+      ),
       'c_total',
       { name: 'c_total', type: 'counter', values: [10, 2] },
     ],
@@ -52,12 +59,7 @@ describe('extractFamily: which lines belong to the family', () => {
       'c_total',
       { name: 'c', type: 'counter', values: [10] },
     ],
-    [
-      'a counter without _total',
-      page('# TYPE legacy counter', 'legacy 4'),
-      'legacy',
-      { type: 'counter', values: [4] },
-    ],
+    ['a counter without _total', page('# TYPE legacy counter', 'legacy 4'), 'legacy', { type: 'counter', values: [4] }],
     [
       'a labelled histogram is recognised as one, whole',
       page(
@@ -101,12 +103,7 @@ describe('extractFamily: which lines belong to the family', () => {
       { name: 'x_count', type: 'gauge', values: [9] },
     ],
     ['# TYPE after the samples', page(`${W} 5`, `# TYPE ${W} gauge`), W, { type: 'gauge', declared: true, values: [5] }],
-    [
-      'a family split by other lines',
-      page(`# TYPE ${W} gauge`, `${W}{e="0"} 1`, 'other 9', `${W}{e="1"} 2`),
-      W,
-      { values: [1, 2] },
-    ],
+    ['a family split by other lines', page(`# TYPE ${W} gauge`, `${W}{e="0"} 1`, 'other 9', `${W}{e="1"} 2`), W, { values: [1, 2] }],
     ['declared, with no series', page(`# HELP ${W} Waiting.`, `# TYPE ${W} gauge`), W, { type: 'gauge', declared: true, values: [] }],
   ];
   it.each(cases)('%s', (_name, text, name, expected) => {
@@ -119,8 +116,18 @@ describe('extractFamily: which lines belong to the family', () => {
 
 describe('extractFamily: the syntax of the lines it reads', () => {
   const cases: Array<[string, string, number[], Record<string, string>[] | null]> = [
-    ['integer, decimal and exponent values', page('m{a="1"} 3', 'm{a="2"} 0.25', 'm{a="3"} 1.5e+02', 'm{a="4"} -2', 'm{a="5"} .5'), [3, 0.25, 150, -2, 0.5], null],
-    ['NaN and infinities are values here (the aggregation decides)', page('m{a="1"} NaN', 'm{a="2"} +Inf', 'm{a="3"} -Inf'), [NaN, Infinity, -Infinity], null],
+    [
+      'integer, decimal and exponent values',
+      page('m{a="1"} 3', 'm{a="2"} 0.25', 'm{a="3"} 1.5e+02', 'm{a="4"} -2', 'm{a="5"} .5'),
+      [3, 0.25, 150, -2, 0.5],
+      null,
+    ],
+    [
+      'NaN and infinities are values here (the aggregation decides)',
+      page('m{a="1"} NaN', 'm{a="2"} +Inf', 'm{a="3"} -Inf'),
+      [NaN, Infinity, -Infinity],
+      null,
+    ],
     ['a millisecond timestamp', page('m 5 1700000000000'), [5], null],
     ['a negative timestamp', page('m 5 -1'), [5], null],
     ['an OpenMetrics timestamp in seconds', page('# TYPE m gauge', 'm 5 1700000000.123', '# EOF'), [5], null],
@@ -137,7 +144,12 @@ describe('extractFamily: the syntax of the lines it reads', () => {
     ['a closing brace inside a label value', page('m{q="x} 99"} 1'), [1], [{ q: 'x} 99' }]],
     ['a # inside a label value', page('m{q="a # {b=\\"c\\"} 2"} 1'), [1], [{ q: 'a # {b="c"} 2' }]],
     ['an escaped backslash before the closing quote', page('m{q="end\\\\"} 4'), [4], [{ q: 'end\\' }]],
-    ['an OpenMetrics exemplar is ignored', page('# TYPE m counter', 'm_total{a="1"} 7 # {trace_id="abc"} 1.0 1700000000.0', '# EOF'), [7], null],
+    [
+      'an OpenMetrics exemplar is ignored',
+      page('# TYPE m counter', 'm_total{a="1"} 7 # {trace_id="abc"} 1.0 1700000000.0', '# EOF'),
+      [7],
+      null,
+    ],
     ['HELP lines, even empty or odd ones, are ignored', page('# HELP m', '# HELP m with \\\\ and \\n escapes', 'm 1'), [1], null],
     ['other comments are ignored', page('# a comment about m', '#TYPEm nonsense', 'm 1'), [1], null],
     ['nothing after # EOF is read', page('# TYPE m gauge', 'm 1', '# EOF', 'm{a="late"} 100'), [1], null],
@@ -227,9 +239,18 @@ describe('extractFamily on vLLM pages', () => {
 
   it('sums the right family when neighbours share its prefix', () => {
     const text = fixture('vllm-v1-two-engines.txt')
-      .replace('vllm:num_requests_waiting{engine="0",model_name="phi-4-mini"} 0.0', 'vllm:num_requests_waiting{engine="0",model_name="phi-4-mini"} 3.0')
-      .replace('vllm:num_requests_waiting{engine="1",model_name="phi-4-mini"} 0.0', 'vllm:num_requests_waiting{engine="1",model_name="phi-4-mini"} 4.0')
-      .replace('vllm:num_requests_waiting_by_reason{engine="0",model_name="phi-4-mini",reason="capacity"} 0.0', 'vllm:num_requests_waiting_by_reason{engine="0",model_name="phi-4-mini",reason="capacity"} 50.0');
+      .replace(
+        'vllm:num_requests_waiting{engine="0",model_name="phi-4-mini"} 0.0',
+        'vllm:num_requests_waiting{engine="0",model_name="phi-4-mini"} 3.0',
+      )
+      .replace(
+        'vllm:num_requests_waiting{engine="1",model_name="phi-4-mini"} 0.0',
+        'vllm:num_requests_waiting{engine="1",model_name="phi-4-mini"} 4.0',
+      )
+      .replace(
+        'vllm:num_requests_waiting_by_reason{engine="0",model_name="phi-4-mini",reason="capacity"} 0.0',
+        'vllm:num_requests_waiting_by_reason{engine="0",model_name="phi-4-mini",reason="capacity"} 50.0',
+      );
     expect(values(extracted(text, 'vllm:num_requests_waiting'))).toEqual([3, 4]);
     expect(values(extracted(text, 'vllm:num_requests_waiting_by_reason'))).toEqual([50, 0, 0, 0]);
   });

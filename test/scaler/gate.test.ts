@@ -1,7 +1,13 @@
 import type { InferenceSetView } from '../../scaler/discovery/discovery.js';
 import { gate } from '../../scaler/gate.js';
 
-const view = (extra: Partial<InferenceSetView>): InferenceSetView => ({ namespace: 'default', name: 'phi-4', allowedNamespaces: [], workspaces: [], ...extra });
+const view = (extra: Partial<InferenceSetView>): InferenceSetView => ({
+  namespace: 'default',
+  name: 'phi-4',
+  allowedNamespaces: [],
+  workspaces: [],
+  ...extra,
+});
 const targets = (...addresses: string[]) => addresses.map((address) => ({ name: address, address }));
 
 describe('gate from the InferenceSet (Kubernetes discovery)', () => {

@@ -19,7 +19,9 @@ describe('health server', () => {
   it('/readyz is 503 with every reason while not ready', async () => {
     reasons = ['TLS files not loaded from /tls: missing or empty: tls.crt', 'waiting for CRD inferencesets.kaito.sh'];
     const response = await request(server).get('/readyz').expect(503);
-    expect(response.text).toBe('not ready: TLS files not loaded from /tls: missing or empty: tls.crt; waiting for CRD inferencesets.kaito.sh\n');
+    expect(response.text).toBe(
+      'not ready: TLS files not loaded from /tls: missing or empty: tls.crt; waiting for CRD inferencesets.kaito.sh\n',
+    );
   });
 
   it('/readyz is 200 once nothing stands in the way', async () => {

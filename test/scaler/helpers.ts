@@ -59,7 +59,8 @@ export function captureLog(): CapturedLog {
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });
@@ -110,13 +111,22 @@ export function scalerClient(port: number, identity: ClientIdentity): TestClient
     ),
     { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' },
   );
-  const settle = <T>(resolve: (outcome: Outcome<T>) => void) => (error: ServiceError | null, response?: T) =>
-    resolve(error || response === undefined ? { ok: false, code: status[error?.code ?? status.UNKNOWN] ?? '?', details: error?.details ?? '' } : { ok: true, response });
+  const settle =
+    <T>(resolve: (outcome: Outcome<T>) => void) =>
+    (error: ServiceError | null, response?: T) =>
+      resolve(
+        error || response === undefined
+          ? { ok: false, code: status[error?.code ?? status.UNKNOWN] ?? '?', details: error?.details ?? '' }
+          : { ok: true, response },
+      );
   const options = (timeoutMs = 5000) => ({ deadline: Date.now() + timeoutMs });
   return {
-    getMetricSpec: (ref, timeoutMs) => new Promise((resolve) => client.getMetricSpec(ref, new Metadata(), options(timeoutMs), settle(resolve))),
+    getMetricSpec: (ref, timeoutMs) =>
+      new Promise((resolve) => client.getMetricSpec(ref, new Metadata(), options(timeoutMs), settle(resolve))),
     getMetrics: (ref, timeoutMs, metricName = 'whatever-keda-sends') =>
-      new Promise((resolve) => client.getMetrics({ scaledObjectRef: ref, metricName }, new Metadata(), options(timeoutMs), settle(resolve))),
+      new Promise((resolve) =>
+        client.getMetrics({ scaledObjectRef: ref, metricName }, new Metadata(), options(timeoutMs), settle(resolve)),
+      ),
     isActive: (ref, timeoutMs) => new Promise((resolve) => client.isActive(ref, new Metadata(), options(timeoutMs), settle(resolve))),
     streamIsActive: (ref) =>
       new Promise((resolve) => {

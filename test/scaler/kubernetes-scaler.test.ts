@@ -51,7 +51,11 @@ describe('scaler with Kubernetes discovery', () => {
     const readyz = await request(`http://127.0.0.1:${scaler.httpPort}`).get('/readyz').expect(503);
     expect(readyz.text).toMatch(/^not ready: .*inferencesets\.kaito\.sh/);
     expect(await keda.getMetricSpec(ref())).toEqual(expect.objectContaining({ ok: true }));
-    expect(await keda.getMetrics(ref())).toEqual({ ok: false, code: 'UNAVAILABLE', details: expect.stringMatching(/^the scaler is not ready: .*inferencesets\.kaito\.sh/) });
+    expect(await keda.getMetrics(ref())).toEqual({
+      ok: false,
+      code: 'UNAVAILABLE',
+      details: expect.stringMatching(/^the scaler is not ready: .*inferencesets\.kaito\.sh/),
+    });
   });
 
   it('becomes ready once the CRDs exist, and answers from the caches', async () => {
@@ -75,7 +79,11 @@ describe('scaler with Kubernetes discovery', () => {
 
 describe('scaler without usable Kubernetes credentials', () => {
   it('does not start, and says why', async () => {
-    const result = await realParts.startDiscovery({ kubeconfig: join(dir.path, 'absent-kubeconfig'), registry: new Registry(), log: captureLog().log });
+    const result = await realParts.startDiscovery({
+      kubeconfig: join(dir.path, 'absent-kubeconfig'),
+      registry: new Registry(),
+      log: captureLog().log,
+    });
     expect(result).toEqual({ ok: false, problem: { reason: 'NoKubeconfig', message: expect.stringContaining('absent-kubeconfig') } });
   });
 });

@@ -74,7 +74,10 @@ describe('createLimiter', () => {
     const busy = gate();
     void limiter.run(T, Infinity, () => busy.promise);
     const task = jest.fn(() => Promise.resolve('x'));
-    expect(await limiter.run(T, Date.now() - 1, task)).toEqual({ ok: false, problem: { reason: 'QueueTimeout', message: 'no free slot before the deadline' } });
+    expect(await limiter.run(T, Date.now() - 1, task)).toEqual({
+      ok: false,
+      problem: { reason: 'QueueTimeout', message: 'no free slot before the deadline' },
+    });
     expect(limiter.waiting).toBe(0);
     busy.open('done');
   });

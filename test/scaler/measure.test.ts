@@ -43,7 +43,8 @@ describe('createMeasurer', () => {
       if (replica === 'http500') return (_q, r) => r.writeHead(500).end();
       if (replica === 'absent') return page('# TYPE other gauge\nother 1\n');
       if (replica === 'hang') return hang;
-      if (replica === 'histogram') return page('# TYPE vllm:num_requests_waiting histogram\nvllm:num_requests_waiting_count 1\nvllm:num_requests_waiting_sum 2\n');
+      if (replica === 'histogram')
+        return page('# TYPE vllm:num_requests_waiting histogram\nvllm:num_requests_waiting_count 1\nvllm:num_requests_waiting_sum 2\n');
       if (replica === 'nan') return page('vllm:num_requests_waiting NaN\n');
       return page('vllm:num_requests_waiting{engine="0" 3\n');
     };
@@ -68,7 +69,10 @@ describe('createMeasurer', () => {
     it('[fail, fail] -> NoSamples, naming each replica and why', async () => {
       const urls = await serveAll(handlerFor('http500'), handlerFor('absent'));
       const result = await measurer.measure(triggerConfig(), urls, seconds(5));
-      expect(result).toEqual({ ok: false, problem: { reason: 'NoSamples', message: expect.stringMatching(/^none of the 2 replicas gave a sample: /) } });
+      expect(result).toEqual({
+        ok: false,
+        problem: { reason: 'NoSamples', message: expect.stringMatching(/^none of the 2 replicas gave a sample: /) },
+      });
       if (result.ok) return;
       expect(result.problem.message).toContain(`${urls[0]}: HttpStatus (HTTP 500)`);
       expect(result.problem.message).toContain(`${urls[1]}: FamilyAbsent`);
@@ -76,19 +80,31 @@ describe('createMeasurer', () => {
 
     it('a surge Workspace that is not ready is not filled in at target: [7, 7, fail] with spec.replicas 2 -> 14', async () => {
       const urls = await serveAll(handlerFor([7]), handlerFor([7]), handlerFor('http500'));
-      expect(await measurer.measure(triggerConfig(), urls, seconds(5), 2)).toEqual({ ok: true, value: expect.objectContaining({ value: 14 }) });
-      expect(await measurer.measure(triggerConfig(), urls, seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 24 }) });
+      expect(await measurer.measure(triggerConfig(), urls, seconds(5), 2)).toEqual({
+        ok: true,
+        value: expect.objectContaining({ value: 14 }),
+      });
+      expect(await measurer.measure(triggerConfig(), urls, seconds(5))).toEqual({
+        ok: true,
+        value: expect.objectContaining({ value: 24 }),
+      });
     });
 
     it('no replicas -> NoTargets', async () => {
-      expect(await measurer.measure(triggerConfig(), [], seconds(5))).toEqual({ ok: false, problem: { reason: 'NoTargets', message: expect.stringMatching(/no replicas/) } });
+      expect(await measurer.measure(triggerConfig(), [], seconds(5))).toEqual({
+        ok: false,
+        problem: { reason: 'NoTargets', message: expect.stringMatching(/no replicas/) },
+      });
     });
 
     it('a histogram -> UnsupportedMetricType, even when other replicas answer', async () => {
       const urls = await serveAll(handlerFor([3]), handlerFor('histogram'));
       expect(await measurer.measure(triggerConfig(), urls, seconds(5))).toEqual({
         ok: false,
-        problem: { reason: 'UnsupportedMetricType', message: expect.stringMatching(/"vllm:num_requests_waiting" is a histogram; the sum aggregation reads gauge, counter, untyped/) },
+        problem: {
+          reason: 'UnsupportedMetricType',
+          message: expect.stringMatching(/"vllm:num_requests_waiting" is a histogram; the sum aggregation reads gauge, counter, untyped/),
+        },
       });
     });
 
@@ -119,7 +135,11 @@ describe('createMeasurer', () => {
     it('asks for the family only and reads it from a filtered page', async () => {
       for (const engines of [1, 2, 2]) replicas.push(await startReplica({ engines }));
       for (const [index, replica] of replicas.entries()) replica.advance(1, { waiting: 3 + index, running: 2 });
-      const result = await measurer.measure(triggerConfig(), replicas.map((replica) => replica.url), seconds(5));
+      const result = await measurer.measure(
+        triggerConfig(),
+        replicas.map((replica) => replica.url),
+        seconds(5),
+      );
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 3 + 4 + 5, active: true }) });
     });
 
@@ -133,7 +153,11 @@ describe('createMeasurer', () => {
 
     it('refuses a histogram of a simulated replica', async () => {
       replicas.push(await startReplica());
-      const result = await measurer.measure(triggerConfig({ metricName: 'vllm:e2e_request_latency_seconds' }), [(replicas[0] as Replica).url], seconds(5));
+      const result = await measurer.measure(
+        triggerConfig({ metricName: 'vllm:e2e_request_latency_seconds' }),
+        [(replicas[0] as Replica).url],
+        seconds(5),
+      );
       expect(result).toMatchObject({ ok: false, problem: { reason: 'UnsupportedMetricType' } });
     });
 
@@ -141,7 +165,11 @@ describe('createMeasurer', () => {
       replicas.push(await startReplica(), await startReplica());
       for (const replica of replicas) replica.advance(1, { waiting: 1, running: 1 });
       replicas[1]?.setReachable(false);
-      const result = await measurer.measure(triggerConfig(), replicas.map((replica) => replica.url), seconds(5));
+      const result = await measurer.measure(
+        triggerConfig(),
+        replicas.map((replica) => replica.url),
+        seconds(5),
+      );
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 11 }) });
     });
   });
@@ -153,12 +181,24 @@ describe('createMeasurer', () => {
       const sent = new URL(targets[0]?.requests[0] ?? '', 'http://x');
       expect(sent.pathname).toBe('/metrics');
       expect(sent.searchParams.get('keep')).toBe('1');
-      expect(sent.searchParams.getAll('name[]')).toEqual(['vllm:num_requests_waiting', 'vllm:num_requests_waiting_sum', 'vllm:num_requests_waiting_count', 'vllm:num_requests_waiting_total']);
+      expect(sent.searchParams.getAll('name[]')).toEqual([
+        'vllm:num_requests_waiting',
+        'vllm:num_requests_waiting_sum',
+        'vllm:num_requests_waiting_count',
+        'vllm:num_requests_waiting_total',
+      ]);
     });
 
     it('still reads the family from a server that ignores the filter', async () => {
-      const url = await serve(page(`# TYPE other gauge\nother 100\n${waiting(7)}# TYPE vllm:num_requests_waiting_by_reason gauge\nvllm:num_requests_waiting_by_reason 50\n`));
-      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 7 }) });
+      const url = await serve(
+        page(
+          `# TYPE other gauge\nother 100\n${waiting(7)}# TYPE vllm:num_requests_waiting_by_reason gauge\nvllm:num_requests_waiting_by_reason 50\n`,
+        ),
+      );
+      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({
+        ok: true,
+        value: expect.objectContaining({ value: 7 }),
+      });
     });
   });
 
@@ -179,13 +219,20 @@ describe('createMeasurer', () => {
       const started = Date.now();
       const result = await measurer.measure(triggerConfig({ scrapeTimeout: '200ms' }), urls, seconds(30));
       expect(Date.now() - started).toBeLessThan(200 + 1000);
-      expect(result.ok && result.value.outcomes[1]).toEqual({ url: urls[1], missing: 'Timeout', detail: 'no complete answer within 200 ms' });
+      expect(result.ok && result.value.outcomes[1]).toEqual({
+        url: urls[1],
+        missing: 'Timeout',
+        detail: 'no complete answer within 200 ms',
+      });
     });
 
     it('treats a missing deadline (NaN) as none: scrapeTimeout bounds the call', async () => {
       const urls = await serveAll(hang);
       const started = Date.now();
-      expect(await measurer.measure(triggerConfig({ scrapeTimeout: '200ms' }), urls, NaN)).toMatchObject({ ok: false, problem: { reason: 'NoSamples' } });
+      expect(await measurer.measure(triggerConfig({ scrapeTimeout: '200ms' }), urls, NaN)).toMatchObject({
+        ok: false,
+        problem: { reason: 'NoSamples' },
+      });
       expect(Date.now() - started).toBeLessThan(200 + 1000);
     });
 
@@ -200,7 +247,10 @@ describe('createMeasurer', () => {
   describe('concurrent calls', () => {
     it('share one scrape round: one request per replica', async () => {
       const urls = await serveAll(page(waiting(2), 100), page(waiting(3), 100));
-      const [a, b] = await Promise.all([measurer.measure(triggerConfig(), urls, seconds(5)), measurer.measure(triggerConfig(), [...urls].reverse(), seconds(5))]);
+      const [a, b] = await Promise.all([
+        measurer.measure(triggerConfig(), urls, seconds(5)),
+        measurer.measure(triggerConfig(), [...urls].reverse(), seconds(5)),
+      ]);
       expect(a).toEqual({ ok: true, value: expect.objectContaining({ value: 5 }) });
       expect(b).toEqual({ ok: true, value: expect.objectContaining({ value: 5 }) });
       expect(b.ok && b.value.outcomes.map((outcome) => outcome.url)).toEqual([...urls].reverse());
@@ -222,9 +272,15 @@ describe('createMeasurer', () => {
     it('never reuse a finished round', async () => {
       let value = 1;
       const url = await serve((_q, response) => response.end(waiting(value)));
-      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 1 }) });
+      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({
+        ok: true,
+        value: expect.objectContaining({ value: 1 }),
+      });
       value = 4;
-      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({ ok: true, value: expect.objectContaining({ value: 4 }) });
+      expect(await measurer.measure(triggerConfig(), [url], seconds(5))).toEqual({
+        ok: true,
+        value: expect.objectContaining({ value: 4 }),
+      });
       expect(targets[0]?.requests).toHaveLength(2);
     });
 
@@ -234,7 +290,10 @@ describe('createMeasurer', () => {
       ['another scrape timeout', { scrapeTimeout: '2s' }],
     ])('do not share a round for %s', async (_name, overrides) => {
       const url = await serve(page(`${waiting(2)}vllm:num_requests_running 1\n`, 100));
-      await Promise.all([measurer.measure(triggerConfig(), [url], seconds(5)), measurer.measure(triggerConfig(overrides), [url], seconds(5))]);
+      await Promise.all([
+        measurer.measure(triggerConfig(), [url], seconds(5)),
+        measurer.measure(triggerConfig(overrides), [url], seconds(5)),
+      ]);
       expect(targets[0]?.requests).toHaveLength(2);
     });
 
@@ -296,11 +355,19 @@ describe('createMeasurer', () => {
       const [healthy] = await serveAll(page(waiting(3)));
       // Rounds of their own (a metric each), all waiting on replicas that never answer.
       const hostile = stuck.map((url, index) =>
-        measurer.measure(triggerConfig({ inferenceSetNamespace: 'tenant-a', inferenceSetName: 'hostile', metricName: `m${index}`, scrapeTimeout: '60s' }), [url], seconds(3)),
+        measurer.measure(
+          triggerConfig({ inferenceSetNamespace: 'tenant-a', inferenceSetName: 'hostile', metricName: `m${index}`, scrapeTimeout: '60s' }),
+          [url],
+          seconds(3),
+        ),
       );
       const scraped = () => targets.slice(0, 8).reduce((sum, target) => sum + target.requests.length, 0);
       await eventually('the hostile InferenceSet holds its slots', () => scraped() >= 2);
-      const result = await measurer.measure(triggerConfig({ inferenceSetNamespace: 'tenant-b', inferenceSetName: 'healthy' }), [healthy as string], seconds(1.5));
+      const result = await measurer.measure(
+        triggerConfig({ inferenceSetNamespace: 'tenant-b', inferenceSetName: 'healthy' }),
+        [healthy as string],
+        seconds(1.5),
+      );
       expect(result).toEqual({ ok: true, value: expect.objectContaining({ value: 3 }) });
       expect(await metric('kks_scrape_slots_waiting_by_inference_set')).toEqual([
         { labels: { namespace: 'tenant-a', inference_set: 'hostile' }, value: 6 },
@@ -324,7 +391,9 @@ describe('createMeasurer', () => {
         { labels: { ...set, state: 'sampled' }, value: 1 },
       ]);
       const durations = await metric('kks_scrape_duration_seconds');
-      expect(durations.find((sample) => (sample as { metricName?: string }).metricName === 'kks_scrape_duration_seconds_count')?.value).toBe(2);
+      expect(
+        durations.find((sample) => (sample as { metricName?: string }).metricName === 'kks_scrape_duration_seconds_count')?.value,
+      ).toBe(2);
       const exposition = await registry.metrics();
       expect(exposition).not.toContain('127.0.0.1');
       expect(exposition).toContain('kks_scrape_slots_in_use 0');
@@ -332,7 +401,9 @@ describe('createMeasurer', () => {
 
     it('count a failed measurement by its reason', async () => {
       await measurer.measure(triggerConfig(), [], seconds(5));
-      expect(await metric('kks_measurements_total')).toEqual([{ labels: { namespace: 'default', inference_set: 'phi-4', outcome: 'NoTargets' }, value: 1 }]);
+      expect(await metric('kks_measurements_total')).toEqual([
+        { labels: { namespace: 'default', inference_set: 'phi-4', outcome: 'NoTargets' }, value: 1 },
+      ]);
     });
 
     it('log a summary per measurement at debug, and missing replicas at warn', async () => {
@@ -354,7 +425,10 @@ describe('createMeasurer', () => {
           value: 12,
           replicas: 2,
           sampled: 1,
-          outcomes: [{ url: urls[0], value: 2 }, { url: urls[1], reason: 'HttpStatus' }],
+          outcomes: [
+            { url: urls[0], value: 2 },
+            { url: urls[1], reason: 'HttpStatus' },
+          ],
         }),
       );
     });
@@ -362,7 +436,9 @@ describe('createMeasurer', () => {
     it('log a failed measurement at warn with its reason', async () => {
       const urls = await serveAll((_q, r) => r.writeHead(500).end());
       await measurer.measure(triggerConfig(), urls, seconds(5));
-      expect(logs.lines).toContainEqual(expect.objectContaining({ level: 'warn', inferenceSet: 'default/phi-4', metric: 'vllm:num_requests_waiting', reason: 'NoSamples' }));
+      expect(logs.lines).toContainEqual(
+        expect.objectContaining({ level: 'warn', inferenceSet: 'default/phi-4', metric: 'vllm:num_requests_waiting', reason: 'NoSamples' }),
+      );
     });
 
     it('a second measurer on the same registry takes its metrics over', () => {
@@ -437,9 +513,22 @@ describe('series of InferenceSets that are gone', () => {
     measurer = createMeasurer({ registry, log: captureLog().log });
     const url = `${target.origin}/metrics`;
     for (let index = 0; index < 12; index += 1) {
-      await measurer.measure(triggerConfig({ metricName: index === 11 ? 'vllm:num_requests_waiting' : `other_${index}` }), [url], seconds(5));
+      await measurer.measure(
+        triggerConfig({ metricName: index === 11 ? 'vllm:num_requests_waiting' : `other_${index}` }),
+        [url],
+        seconds(5),
+      );
     }
     const values = (await registry.getSingleMetric('kks_metric_value')?.get())?.values ?? [];
-    expect(values.map((value) => value.labels['metric'])).toEqual(['other_4', 'other_5', 'other_6', 'other_7', 'other_8', 'other_9', 'other_10', 'vllm:num_requests_waiting']);
+    expect(values.map((value) => value.labels['metric'])).toEqual([
+      'other_4',
+      'other_5',
+      'other_6',
+      'other_7',
+      'other_8',
+      'other_9',
+      'other_10',
+      'vllm:num_requests_waiting',
+    ]);
   });
 });

@@ -8,11 +8,23 @@ describe('trigger metadata of composite mode', () => {
     ['windowed-avg with its window', { aggregation: 'windowed-avg', metricCacheWindow: '120' }, { windowMs: 120_000 }],
     ['the window defaults to 300 s', { aggregation: 'windowed-avg' }, { windowMs: 300_000 }],
     ['the largest window', { aggregation: 'rate', metricCacheWindow: '3600' }, { windowMs: 3_600_000 }],
-    ['percentile with quantile and minSamples', { aggregation: 'percentile', quantile: '0.95', minSamples: '5' }, { quantile: 0.95, minSamples: 5 }],
-    ['thresholds, negative allowed', { aggregation: 'service-avg', upThreshold: '1.5', downThreshold: '-0.5' }, { upThreshold: 1.5, downThreshold: -0.5 }],
+    [
+      'percentile with quantile and minSamples',
+      { aggregation: 'percentile', quantile: '0.95', minSamples: '5' },
+      { quantile: 0.95, minSamples: 5 },
+    ],
+    [
+      'thresholds, negative allowed',
+      { aggregation: 'service-avg', upThreshold: '1.5', downThreshold: '-0.5' },
+      { upThreshold: 1.5, downThreshold: -0.5 },
+    ],
     ['equal thresholds', { aggregation: 'service-avg', upThreshold: '2', downThreshold: '2' }, { upThreshold: 2, downThreshold: 2 }],
     ['the gate', { metricName: 'readiness_gate', aggregation: 'gate' }, { aggregation: 'gate' }],
-    ['metricSource modelpod (upstream renders it)', { aggregation: 'service-avg', metricSource: 'modelpod' }, { aggregation: 'service-avg' }],
+    [
+      'metricSource modelpod (upstream renders it)',
+      { aggregation: 'service-avg', metricSource: 'modelpod' },
+      { aggregation: 'service-avg' },
+    ],
   ])('%s', (_name, metadata, expected) => {
     expect(parseTriggerMetadata({ ...base, ...metadata })).toEqual({ ok: true, value: expect.objectContaining(expected) });
   });

@@ -85,7 +85,10 @@ describe('parseTriggerMetadata: each bad form names the key and the rule', () =>
     const metadata: Record<string, string> = { ...required };
     delete metadata[key];
     const result = parseTriggerMetadata(metadata);
-    expect(result).toEqual({ ok: false, problem: { reason: 'InvalidMetadata', message: expect.stringMatching(new RegExp(`^metadata "${key}" is required: ${rule.source}`)) } });
+    expect(result).toEqual({
+      ok: false,
+      problem: { reason: 'InvalidMetadata', message: expect.stringMatching(new RegExp(`^metadata "${key}" is required: ${rule.source}`)) },
+    });
   });
 
   const bad: Array<[string, string, RegExp]> = [
@@ -159,7 +162,10 @@ describe('parseTriggerMetadata: each bad form names the key and the rule', () =>
   it('quotes a bad value', () => {
     expect(parseTriggerMetadata({ ...required, metricPort: 'http' })).toEqual({
       ok: false,
-      problem: { reason: 'InvalidMetadata', message: 'metadata "metricPort" is "http": port of the Workspace Service to scrape, an integer from 1 to 65535' },
+      problem: {
+        reason: 'InvalidMetadata',
+        message: 'metadata "metricPort" is "http": port of the Workspace Service to scrape, an integer from 1 to 65535',
+      },
     });
   });
 });
@@ -185,9 +191,24 @@ describe('parseDuration', () => {
 
 describe('targetUrls', () => {
   const cases: Array<[string, Record<string, string>, Array<{ name: string; address?: string }>, string[]]> = [
-    ['Workspace Services by default', {}, [{ name: 'phi-4-0' }, { name: 'phi-4-1' }], ['http://phi-4-0.default.svc.cluster.local:80/metrics', 'http://phi-4-1.default.svc.cluster.local:80/metrics']],
-    ['protocol, port and path from the metadata', { metricProtocol: 'https', metricPort: '8000', metricPath: '/v1/metrics?x=1' }, [{ name: 'ws' }], ['https://ws.default.svc.cluster.local:8000/v1/metrics?x=1']],
-    ['a static address replaces host and port', { metricPort: '8000' }, [{ name: 'ws', address: '127.0.0.1:9001' }], ['http://127.0.0.1:9001/metrics']],
+    [
+      'Workspace Services by default',
+      {},
+      [{ name: 'phi-4-0' }, { name: 'phi-4-1' }],
+      ['http://phi-4-0.default.svc.cluster.local:80/metrics', 'http://phi-4-1.default.svc.cluster.local:80/metrics'],
+    ],
+    [
+      'protocol, port and path from the metadata',
+      { metricProtocol: 'https', metricPort: '8000', metricPath: '/v1/metrics?x=1' },
+      [{ name: 'ws' }],
+      ['https://ws.default.svc.cluster.local:8000/v1/metrics?x=1'],
+    ],
+    [
+      'a static address replaces host and port',
+      { metricPort: '8000' },
+      [{ name: 'ws', address: '127.0.0.1:9001' }],
+      ['http://127.0.0.1:9001/metrics'],
+    ],
     ['an IPv6 static address', {}, [{ name: 'ws', address: '[::1]:9001' }], ['http://[::1]:9001/metrics']],
     ['no Workspaces', {}, [], []],
   ];
@@ -195,7 +216,7 @@ describe('targetUrls', () => {
     expect(targetUrls(triggerConfig(overrides), 'default', workspaces)).toEqual(urls);
   });
 
-  it('uses the namespace it is given (the InferenceSet\'s)', () => {
+  it("uses the namespace it is given (the InferenceSet's)", () => {
     expect(targetUrls(triggerConfig(), 'team-a', [{ name: 'ws' }])).toEqual(['http://ws.team-a.svc.cluster.local:80/metrics']);
   });
 });

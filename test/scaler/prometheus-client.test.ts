@@ -21,7 +21,14 @@ describe('windowed aggregations over prometheus_client replicas', () => {
   let sampler: Sampler;
 
   beforeAll(() => {
-    sampler = createSampler({ intervalMs: 250, maxKeys: 10, limiter: createLimiter(4), scraper, registry: new Registry(), log: captureLog().log });
+    sampler = createSampler({
+      intervalMs: 250,
+      maxKeys: 10,
+      limiter: createLimiter(4),
+      scraper,
+      registry: new Registry(),
+      log: captureLog().log,
+    });
   });
   afterAll(async () => {
     sampler.close();

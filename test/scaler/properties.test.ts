@@ -23,7 +23,11 @@ const answer = (targets: number, readings: readonly number[], threshold: number)
 };
 
 /** The same with spec.replicas anywhere from 0 to T + 2 (surge upgrades, scale-downs, Workspaces not yet made). */
-const withDesired = replicas.chain((value) => fc.record({ desired: fc.integer({ min: 0, max: value.readings.length + value.missing + 2 }) }).map(({ desired }) => ({ ...value, desired })));
+const withDesired = replicas.chain((value) =>
+  fc
+    .record({ desired: fc.integer({ min: 0, max: value.readings.length + value.missing + 2 }) })
+    .map(({ desired }) => ({ ...value, desired })),
+);
 
 const answerWith = (targets: number, readings: readonly number[], threshold: number, desired: number): number => {
   const result = sum.combine(targets, readings, threshold, desired);
@@ -34,12 +38,17 @@ const answerWith = (targets: number, readings: readonly number[], threshold: num
 describe('sum with spec.replicas, for any readings', () => {
   it('never answers less when a reading rises', () => {
     fc.assert(
-      fc.property(withDesired, fc.nat(), fc.oneof(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1e6, noNaN: true })), ({ readings, missing, threshold, desired }, pick, rise) => {
-        const index = pick % readings.length;
-        const raised = readings.map((reading, at) => (at === index ? reading + rise : reading));
-        const targets = readings.length + missing;
-        expect(answerWith(targets, raised, threshold, desired)).toBeGreaterThanOrEqual(answerWith(targets, readings, threshold, desired));
-      }),
+      fc.property(
+        withDesired,
+        fc.nat(),
+        fc.oneof(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
+        ({ readings, missing, threshold, desired }, pick, rise) => {
+          const index = pick % readings.length;
+          const raised = readings.map((reading, at) => (at === index ? reading + rise : reading));
+          const targets = readings.length + missing;
+          expect(answerWith(targets, raised, threshold, desired)).toBeGreaterThanOrEqual(answerWith(targets, readings, threshold, desired));
+        },
+      ),
     );
   });
 
@@ -72,12 +81,17 @@ describe('sum, for any readings', () => {
 
   it('never answers less when a reading rises', () => {
     fc.assert(
-      fc.property(replicas, fc.nat(), fc.oneof(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1e6, noNaN: true })), ({ readings, missing, threshold }, pick, rise) => {
-        const index = pick % readings.length;
-        const raised = readings.map((reading, at) => (at === index ? reading + rise : reading));
-        const targets = readings.length + missing;
-        expect(answer(targets, raised, threshold)).toBeGreaterThanOrEqual(answer(targets, readings, threshold));
-      }),
+      fc.property(
+        replicas,
+        fc.nat(),
+        fc.oneof(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
+        ({ readings, missing, threshold }, pick, rise) => {
+          const index = pick % readings.length;
+          const raised = readings.map((reading, at) => (at === index ? reading + rise : reading));
+          const targets = readings.length + missing;
+          expect(answer(targets, raised, threshold)).toBeGreaterThanOrEqual(answer(targets, readings, threshold));
+        },
+      ),
     );
   });
 
@@ -108,10 +122,18 @@ const NAME = 'vllm:num_requests_waiting';
 
 /** The wanted gauge among neighbours that share its prefix, rendered as prometheus_client does. */
 function pageOf(wanted: Array<{ engine: string; note: string; value: number }>, neighbour: number): string {
-  const gauge = (name: string, samples: RenderedFamily['samples']): RenderedFamily => ({ name, help: `help of ${name} "quoted" \\ and more`, type: 'gauge', samples });
+  const gauge = (name: string, samples: RenderedFamily['samples']): RenderedFamily => ({
+    name,
+    help: `help of ${name} "quoted" \\ and more`,
+    type: 'gauge',
+    samples,
+  });
   const families = [
     gauge(`${NAME}_by_reason`, [{ name: `${NAME}_by_reason`, labels: { reason: 'capacity' }, value: neighbour }]),
-    gauge(NAME, wanted.map(({ engine, note, value }, index) => ({ name: NAME, labels: { engine, note, index: String(index) }, value }))),
+    gauge(
+      NAME,
+      wanted.map(({ engine, note, value }, index) => ({ name: NAME, labels: { engine, note, index: String(index) }, value })),
+    ),
     gauge(`${NAME}_count`, [{ name: `${NAME}_count`, labels: {}, value: neighbour }]),
     { name: `${NAME}x`, help: '', type: 'counter', samples: [{ name: `${NAME}x`, labels: {}, value: neighbour }] } satisfies RenderedFamily,
   ];
@@ -129,14 +151,18 @@ describe('extractFamily, for any page prometheus_client could write', () => {
         }
         expect(result.ok).toBe(true);
         if (!result.ok) return;
-        expect(result.value.samples.map((sample) => sample.labels)).toEqual(wanted.map(({ engine, note }, index) => ({ engine, note, index: String(index) })));
+        expect(result.value.samples.map((sample) => sample.labels)).toEqual(
+          wanted.map(({ engine, note }, index) => ({ engine, note, index: String(index) })),
+        );
         for (const [index, sample] of result.value.samples.entries()) expect(Object.is(sample.value, wanted[index]?.value)).toBe(true);
       }),
     );
   });
 
   it('reads the same with CRLF line ends and lines of other families scattered in', () => {
-    const junk = fc.string({ unit: 'binary', maxLength: 40 }).filter((line) => !/[\r\n]/.test(line) && !/^[ \t]*(#|vllm:num_requests_waiting)/.test(line));
+    const junk = fc
+      .string({ unit: 'binary', maxLength: 40 })
+      .filter((line) => !/[\r\n]/.test(line) && !/^[ \t]*(#|vllm:num_requests_waiting)/.test(line));
     fc.assert(
       fc.property(series, fc.array(junk, { maxLength: 8 }), (wanted, junkLines) => {
         const clean = pageOf(wanted, 1);
@@ -155,10 +181,35 @@ describe('extractFamily, for any page prometheus_client could write', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('m', 'm_sum', 'm_total', '{', '}', '"', '\\', ' ', '\n', '#', 'TYPE', 'EOF', 'gauge', 'histogram', '=', ',', '1', 'NaN'), { maxLength: 60 }), (tokens) => {
-        const result = extractFamily(tokens.join(''), 'm');
-        expect(typeof result.ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.array(
+          fc.constantFrom(
+            'm',
+            'm_sum',
+            'm_total',
+            '{',
+            '}',
+            '"',
+            '\\',
+            ' ',
+            '\n',
+            '#',
+            'TYPE',
+            'EOF',
+            'gauge',
+            'histogram',
+            '=',
+            ',',
+            '1',
+            'NaN',
+          ),
+          { maxLength: 60 },
+        ),
+        (tokens) => {
+          const result = extractFamily(tokens.join(''), 'm');
+          expect(typeof result.ok).toBe('boolean');
+        },
+      ),
     );
   });
 });

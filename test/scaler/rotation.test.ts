@@ -18,7 +18,14 @@ const parts: ScalerParts = {
   createCore: () => ({
     parseTriggerMetadata: (metadata) =>
       metadata['inferenceSetName'] && metadata['inferenceSetNamespace']
-        ? ok(triggerConfig({ inferenceSetName: metadata['inferenceSetName'], inferenceSetNamespace: metadata['inferenceSetNamespace'], metricName: 'm', threshold: 1 }))
+        ? ok(
+            triggerConfig({
+              inferenceSetName: metadata['inferenceSetName'],
+              inferenceSetNamespace: metadata['inferenceSetNamespace'],
+              metricName: 'm',
+              threshold: 1,
+            }),
+          )
         : fail('InvalidMetadata', 'inferenceSetName and inferenceSetNamespace are required'),
     targetUrls: (_config, _namespace, workspaces) => workspaces.map((ws) => `http://${ws.address}/metrics`),
     // Long enough that calls are in flight whenever the files change.
@@ -135,7 +142,7 @@ describe('certificate rotation under load', () => {
       const server3 = ca2.serverLeaf();
       const client3 = ca2.clientLeaf();
       await publish(tlsDir, 4, [ca1, ca2], server3);
-      await eventually('the new CA\'s leaf', () => scaler.tls.current()?.fingerprint === fingerprint(server3));
+      await eventually("the new CA's leaf", () => scaler.tls.current()?.fingerprint === fingerprint(server3));
       identity = { ca: bundle(ca1, ca2), ...client3 };
       await progress(fresh);
       expect(await accepts(client2)).toBe(true); // old CA's client, still in the bundle

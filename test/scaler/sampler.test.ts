@@ -17,13 +17,16 @@ function histogramTarget(family = 'vllm:request_queue_time_seconds') {
       `${family}_sum{engine="0"} ${state.sum}`,
       '',
     ].join('\n');
-  return { state, handler: (_request: unknown, response: import('node:http').ServerResponse) => {
-    if (!state.up) {
-      response.writeHead(503).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': 'text/plain' }).end(body());
-  } };
+  return {
+    state,
+    handler: (_request: unknown, response: import('node:http').ServerResponse) => {
+      if (!state.up) {
+        response.writeHead(503).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/plain' }).end(body());
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,10 +97,16 @@ describe('the sampler', () => {
     const thresholds = config({ upThreshold: '4', downThreshold: '2' });
     await sampler.read(thresholds, [url], far());
     await sleep(1200);
-    expect((await sampler.read(thresholds, [url], far())) as unknown).toEqual({ ok: true, value: expect.not.objectContaining({ reason: expect.anything() }) });
+    expect((await sampler.read(thresholds, [url], far())) as unknown).toEqual({
+      ok: true,
+      value: expect.not.objectContaining({ reason: expect.anything() }),
+    });
     replica.state.up = false;
     await sleep(500);
-    expect(await sampler.read(thresholds, [url], far())).toEqual({ ok: true, value: expect.objectContaining({ value: 3, reason: 'Stale' }) });
+    expect(await sampler.read(thresholds, [url], far())).toEqual({
+      ok: true,
+      value: expect.objectContaining({ value: 3, reason: 'Stale' }),
+    });
   });
 
   it('refuses keys beyond its cap, with a metric and a log line', async () => {
@@ -105,7 +114,10 @@ describe('the sampler', () => {
     const url = await serve(histogramTarget().handler);
     await sampler.read(config(), [url], far());
     const other = config({ metricName: 'vllm:time_to_first_token_seconds', upThreshold: '3', downThreshold: '1' });
-    expect(await sampler.read(other, [url], far())).toEqual({ ok: true, value: expect.objectContaining({ value: 2, reason: 'TooManyKeys' }) });
+    expect(await sampler.read(other, [url], far())).toEqual({
+      ok: true,
+      value: expect.objectContaining({ value: 2, reason: 'TooManyKeys' }),
+    });
     expect((await sampler.read(config({ metricName: 'x' }), [url], far())).ok).toBe(false);
     expect(sampler.size).toBe(1);
     expect(captured.messages().some((message) => message.includes('its cap'))).toBe(true);
@@ -151,15 +163,20 @@ describe('the sampler', () => {
     const result = await sampler.read(asked, [url], far());
     expect(result).toEqual({
       ok: true,
-      value: expect.objectContaining({ alias: 'vllm:inter_token_latency_seconds', explanation: expect.stringContaining('read "vllm:inter_token_latency_seconds"') }),
+      value: expect.objectContaining({
+        alias: 'vllm:inter_token_latency_seconds',
+        explanation: expect.stringContaining('read "vllm:inter_token_latency_seconds"'),
+      }),
     });
     expect(decodeURIComponent(targets[0]?.requests[0] ?? '')).toContain('name[]=vllm:inter_token_latency_seconds_sum');
     expect(captured.messages().some((message) => message.includes('renamed in vLLM'))).toBe(true);
   });
 
-  it('a family that is not a histogram on every replica is the trigger\'s fault, not a warm-up', async () => {
+  it("a family that is not a histogram on every replica is the trigger's fault, not a warm-up", async () => {
     const { sampler } = await start();
-    const url = await serve((_request, response) => response.writeHead(200).end('# TYPE vllm:request_queue_time_seconds gauge\nvllm:request_queue_time_seconds 1\n'));
+    const url = await serve((_request, response) =>
+      response.writeHead(200).end('# TYPE vllm:request_queue_time_seconds gauge\nvllm:request_queue_time_seconds 1\n'),
+    );
     const result = await sampler.read(config(), [url], far());
     expect(result).toEqual({ ok: false, problem: { reason: 'UnsupportedMetricType', message: expect.stringContaining('is a gauge') } });
   });
@@ -169,7 +186,9 @@ describe('the sampler', () => {
     const good = await serve(histogramTarget().handler);
     const bad = await serve((_request, response) => response.writeHead(500).end());
     const result = await sampler.read(config(), [good, bad], far());
-    expect(result).toEqual({ ok: false, problem: { reason: 'WarmingUp', message: expect.stringContaining(`${bad}: HttpStatus (HTTP 500)`) } });
+    expect(result).toEqual({
+      ok: false,
+      problem: { reason: 'WarmingUp', message: expect.stringContaining(`${bad}: HttpStatus (HTTP 500)`) },
+    });
   });
 });
-

@@ -73,14 +73,52 @@ describe('createScraper', () => {
     ['500', (_q, r) => r.writeHead(500).end('oops'), 'HttpStatus', /HTTP 500/],
     ['404', (_q, r) => r.writeHead(404).end(), 'HttpStatus', /HTTP 404/],
     ['204 is fine but empty', (_q, r) => r.writeHead(204).end(), '', /./],
-    ['a redirect', (_q, r) => r.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end(), 'Redirect', /HTTP 302 to "http:\/\/127.0.0.1:1\/elsewhere"; redirects are not followed/],
+    [
+      'a redirect',
+      (_q, r) => r.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end(),
+      'Redirect',
+      /HTTP 302 to "http:\/\/127.0.0.1:1\/elsewhere"; redirects are not followed/,
+    ],
     ['a redirect without Location', (_q, r) => r.writeHead(307).end(), 'Redirect', /HTTP 307 to \(no Location\)/],
-    ['a redirect to a very long Location', (_q, r) => r.writeHead(302, { location: `/${'x'.repeat(5000)}` }).end(), 'Redirect', /^HTTP 302 to "\/x{196}\.\.\."; redirects/],
-    ['gzip that was not asked for', (_q, r) => r.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(waiting(1))), 'ContentEncoding', /encoded as "gzip"; only identity is read/],
+    [
+      'a redirect to a very long Location',
+      (_q, r) => r.writeHead(302, { location: `/${'x'.repeat(5000)}` }).end(),
+      'Redirect',
+      /^HTTP 302 to "\/x{196}\.\.\."; redirects/,
+    ],
+    [
+      'gzip that was not asked for',
+      (_q, r) => r.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(waiting(1))),
+      'ContentEncoding',
+      /encoded as "gzip"; only identity is read/,
+    ],
     ['br', (_q, r) => r.writeHead(200, { 'content-encoding': 'br' }).end('...'), 'ContentEncoding', /"br"/],
-    ['a declared length over the cap', (_q, r) => r.writeHead(200, { 'content-length': String(MiB) }).end('x'.repeat(MiB)), 'TooLarge', /1048576 bytes, more than the 65536 allowed/],
-    ['a chunked body over the cap', (_q, r) => { r.writeHead(200); r.write('x'.repeat(40 * 1024)); r.end('y'.repeat(40 * 1024)); }, 'TooLarge', /more than the 65536 bytes allowed/],
-    ['the connection cut mid-body', (_q, r) => { r.writeHead(200, { 'content-length': '1000' }); r.write('partial'); setTimeout(() => r.socket?.destroy(), 20); }, 'Unreachable', /./],
+    [
+      'a declared length over the cap',
+      (_q, r) => r.writeHead(200, { 'content-length': String(MiB) }).end('x'.repeat(MiB)),
+      'TooLarge',
+      /1048576 bytes, more than the 65536 allowed/,
+    ],
+    [
+      'a chunked body over the cap',
+      (_q, r) => {
+        r.writeHead(200);
+        r.write('x'.repeat(40 * 1024));
+        r.end('y'.repeat(40 * 1024));
+      },
+      'TooLarge',
+      /more than the 65536 bytes allowed/,
+    ],
+    [
+      'the connection cut mid-body',
+      (_q, r) => {
+        r.writeHead(200, { 'content-length': '1000' });
+        r.write('partial');
+        setTimeout(() => r.socket?.destroy(), 20);
+      },
+      'Unreachable',
+      /./,
+    ],
   ];
   it.each(failures)('%s', async (_name, handler, reason, detail) => {
     const target = await start(handler);
@@ -115,7 +153,10 @@ describe('createScraper', () => {
   it('gives up on a target that never answers, and closes the connection', async () => {
     const target = await start(hang);
     const started = Date.now();
-    expect(await scraper.fetch(`${target.origin}/metrics`, 200)).toEqual({ ok: false, problem: { reason: 'Timeout', message: 'no complete answer within 200 ms' } });
+    expect(await scraper.fetch(`${target.origin}/metrics`, 200)).toEqual({
+      ok: false,
+      problem: { reason: 'Timeout', message: 'no complete answer within 200 ms' },
+    });
     expect(Date.now() - started).toBeLessThan(200 + 1000);
     await eventually('every connection closed', () => target.connections.open === 0);
   });
@@ -133,11 +174,17 @@ describe('createScraper', () => {
     const target = await start(hang);
     const origin = target.origin;
     await target.close();
-    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, problem: { reason: 'Unreachable', message: 'connection refused' } });
+    expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({
+      ok: false,
+      problem: { reason: 'Unreachable', message: 'connection refused' },
+    });
   });
 
   it('reports an unknown host as unreachable', async () => {
-    expect(await scraper.fetch('http://no-such-host.invalid/metrics', 3000)).toMatchObject({ ok: false, problem: { reason: expect.stringMatching(/Unreachable|Timeout/) } });
+    expect(await scraper.fetch('http://no-such-host.invalid/metrics', 3000)).toMatchObject({
+      ok: false,
+      problem: { reason: expect.stringMatching(/Unreachable|Timeout/) },
+    });
   });
 
   const invalid: Array<[string, RegExp]> = [
@@ -146,7 +193,10 @@ describe('createScraper', () => {
     ['http://', /is not a URL/],
   ];
   it.each(invalid)('refuses %j', async (url, detail) => {
-    expect(await scraper.fetch(url, 1000)).toEqual({ ok: false, problem: { reason: 'InvalidUrl', message: expect.stringMatching(detail) } });
+    expect(await scraper.fetch(url, 1000)).toEqual({
+      ok: false,
+      problem: { reason: 'InvalidUrl', message: expect.stringMatching(detail) },
+    });
   });
 
   it.each([0, -5, NaN])('does not start without time left (%p ms)', async (timeout) => {
@@ -196,7 +246,10 @@ describe('createScraper', () => {
 
     it('is a bad response', async () => {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({ ok: false, problem: { reason: 'BadResponse', message: expect.stringMatching(/^HPE_/) } });
+      expect(await scraper.fetch(`${origin}/metrics`, 2000)).toEqual({
+        ok: false,
+        problem: { reason: 'BadResponse', message: expect.stringMatching(/^HPE_/) },
+      });
     });
   });
 

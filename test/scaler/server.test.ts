@@ -63,7 +63,11 @@ inferenceSets:
     workspaces: [127.0.0.1:9999]
 `;
 
-const ref = (namespace = 'default', scalerMetadata: Record<string, string> = triggerMetadata()) => ({ name: 'so', namespace, scalerMetadata });
+const ref = (namespace = 'default', scalerMetadata: Record<string, string> = triggerMetadata()) => ({
+  name: 'so',
+  namespace,
+  scalerMetadata,
+});
 
 const options = (dir: string, tlsDir: string): ScalerOptions =>
   testScalerOptions({ tlsDir, targets: join(dir, 'targets.yaml'), scrapeConcurrency: 8, shutdownGraceMs: 5000, logLevel: 'debug' });
@@ -104,7 +108,9 @@ describe('the scaler over gRPC with mTLS', () => {
       });
       expect(await keda.getMetrics(ref())).toEqual({
         ok: true,
-        response: { metricValues: [{ metricName: 'kaito-default-phi-4-vllm-num-requests-waiting', metricValue: 12, metricValueFloat: 12 }] },
+        response: {
+          metricValues: [{ metricName: 'kaito-default-phi-4-vllm-num-requests-waiting', metricValue: 12, metricValueFloat: 12 }],
+        },
       });
       expect(await keda.isActive(ref())).toEqual({ ok: true, response: { result: true } });
       expect(await keda.isActive(ref('default', triggerMetadata('idle')))).toEqual({ ok: true, response: { result: false } });
@@ -117,11 +123,19 @@ describe('the scaler over gRPC with mTLS', () => {
     const anonymous = scalerClient(scaler.grpcPort, { ca: ca.certificate });
     try {
       const outcome = await anonymous.getMetricSpec(ref());
-      expect(outcome).toEqual({ ok: false, code: 'UNAVAILABLE', details: expect.stringMatching(/certificate required|disconnected|handshake/i) });
+      expect(outcome).toEqual({
+        ok: false,
+        code: 'UNAVAILABLE',
+        details: expect.stringMatching(/certificate required|disconnected|handshake/i),
+      });
       // The scaler says so too: the first refusal is logged at warn with the peer and the reason.
       await eventually('the refusal to be logged', () => captured.messages().includes('TLS handshake refused'));
       expect(captured.lines.find((line) => line['msg'] === 'TLS handshake refused')).toEqual(
-        expect.objectContaining({ level: 'warn', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/), reason: expect.stringMatching(/peer did not return a certificate/) }),
+        expect.objectContaining({
+          level: 'warn',
+          peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+          reason: expect.stringMatching(/peer did not return a certificate/),
+        }),
       );
     } finally {
       anonymous.close();
@@ -138,7 +152,7 @@ describe('the scaler over gRPC with mTLS', () => {
     }
   });
 
-  it('refuses a client that does not trust the server\'s CA (no answer leaks to it)', async () => {
+  it("refuses a client that does not trust the server's CA (no answer leaks to it)", async () => {
     const stranger = createAuthority();
     const misconfigured = scalerClient(scaler.grpcPort, { ca: stranger.certificate, ...client });
     try {
@@ -197,7 +211,8 @@ describe('the scaler over gRPC with mTLS', () => {
       expect(await keda.getMetrics(ref('default', triggerMetadata('idle')))).toEqual({
         ok: false,
         code: 'UNAVAILABLE',
-        details: 'InferenceSet default/idle, metric vllm:num_requests_waiting: no replica answered: http://127.0.0.1:9003/metrics Unreachable',
+        details:
+          'InferenceSet default/idle, metric vllm:num_requests_waiting: no replica answered: http://127.0.0.1:9003/metrics Unreachable',
       });
     } finally {
       measured.set('http://127.0.0.1:9003/metrics', 0);
@@ -208,7 +223,11 @@ describe('the scaler over gRPC with mTLS', () => {
   it('answers StreamIsActive with UNIMPLEMENTED', async () => {
     const keda = trusted();
     try {
-      expect(await keda.streamIsActive(ref())).toEqual({ ok: false, code: 'UNIMPLEMENTED', details: expect.stringContaining('StreamIsActive is not implemented') });
+      expect(await keda.streamIsActive(ref())).toEqual({
+        ok: false,
+        code: 'UNIMPLEMENTED',
+        details: expect.stringContaining('StreamIsActive is not implemented'),
+      });
     } finally {
       keda.close();
     }
@@ -234,7 +253,15 @@ describe('TLS peers', () => {
   /** A raw TLS handshake with the gRPC port: the negotiated protocol and ALPN, or the error code. */
   const handshake = (extra: ConnectionOptions) =>
     new Promise<string>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: scaler.grpcPort, servername: 'localhost', ca: ca.certificate, cert: client.certificate, key: client.privateKey, ...extra });
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: scaler.grpcPort,
+        servername: 'localhost',
+        ca: ca.certificate,
+        cert: client.certificate,
+        key: client.privateKey,
+        ...extra,
+      });
       socket.on('secureConnect', () => {
         resolve(`${socket.getProtocol()} ${socket.alpnProtocol || 'no-alpn'}`);
         socket.destroy();
@@ -251,7 +278,9 @@ describe('TLS peers', () => {
   });
 
   it('refuses TLS 1.1 with a protocol_version alert', async () => {
-    expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+    expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).toBe(
+      'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+    );
   });
 
   it('keeps serving after bytes that are not TLS, and a peer that vanishes mid-handshake', async () => {
@@ -313,9 +342,13 @@ describe('scaler start and stop', () => {
       const stranger = createAuthority().serverLeaf();
       await writeFile(join(tlsDir, 'tls.crt'), stranger.certificate);
       await writeFile(join(tlsDir, 'tls.key'), stranger.privateKey);
-      await eventually('the refused pair on /readyz', async () => /UntrustedCertificate|is not signed by a CA/.test((await http.get('/readyz')).text));
+      await eventually('the refused pair on /readyz', async () =>
+        /UntrustedCertificate|is not signed by a CA/.test((await http.get('/readyz')).text),
+      );
       const ready = await http.get('/readyz').expect(200);
-      expect(ready.text).toMatch(/^ready\nwarning: TLS files rejected, serving the previous ones \(.*\): .*replaced-tls: tls.crt .* is not signed by a CA in ca.crt/);
+      expect(ready.text).toMatch(
+        /^ready\nwarning: TLS files rejected, serving the previous ones \(.*\): .*replaced-tls: tls.crt .* is not signed by a CA in ca.crt/,
+      );
       const keda = scalerClient(running.grpcPort, { ca: ca.certificate, ...client });
       expect(await keda.getMetrics(ref())).toEqual(expect.objectContaining({ ok: true }));
       keda.close();
@@ -326,13 +359,29 @@ describe('scaler start and stop', () => {
 
   it('a targets file that cannot be used stops the start with its message', async () => {
     await writeFile(join(dir.path, 'bad.yaml'), 'inferenceSets:\n  - {namespace: default, name: a, workspaces: [nope]}\n');
-    const started = await startScaler({ ...options(dir.path, join(dir.path, 'tls')), targets: join(dir.path, 'bad.yaml') }, captureLog().log, parts);
-    expect(started).toEqual({ ok: false, problem: { reason: 'InvalidTargets', message: expect.stringMatching(/bad.yaml: targets entry inferenceSets\[0\]\.workspaces\[0\] is "nope"/) } });
+    const started = await startScaler(
+      { ...options(dir.path, join(dir.path, 'tls')), targets: join(dir.path, 'bad.yaml') },
+      captureLog().log,
+      parts,
+    );
+    expect(started).toEqual({
+      ok: false,
+      problem: {
+        reason: 'InvalidTargets',
+        message: expect.stringMatching(/bad.yaml: targets entry inferenceSets\[0\]\.workspaces\[0\] is "nope"/),
+      },
+    });
   });
 
   it('a port in use stops the start with a message naming it', async () => {
     const started = await startScaler({ ...options(dir.path, join(dir.path, 'tls')), httpPort: scaler.httpPort }, captureLog().log, parts);
-    expect(started).toEqual({ ok: false, problem: { reason: 'CannotListen', message: expect.stringContaining(`port ${scaler.httpPort} on 127.0.0.1, for the scaler's health and metrics server, is in use`) } });
+    expect(started).toEqual({
+      ok: false,
+      problem: {
+        reason: 'CannotListen',
+        message: expect.stringContaining(`port ${scaler.httpPort} on 127.0.0.1, for the scaler's health and metrics server, is in use`),
+      },
+    });
   });
 
   it('stopping lets a call in flight finish and refuses new ones', async () => {

@@ -165,10 +165,13 @@ describe('createScalerService', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it('GetMetrics measures the metadata\'s family (not request.metricName) at the Workspaces\' URLs with the deadline', async () => {
+  it("GetMetrics measures the metadata's family (not request.metricName) at the Workspaces' URLs with the deadline", async () => {
     const { core, calls } = fakeCore(ok({ value: 12, active: true }));
     const service = createScalerService(core, fakeDiscovery([phi]));
-    const result = await service.getMetrics({ scaledObjectRef: ref(), metricName: 's0-kaito-default-phi-4-vllm-num-requests-waiting' }, deadline);
+    const result = await service.getMetrics(
+      { scaledObjectRef: ref(), metricName: 's0-kaito-default-phi-4-vllm-num-requests-waiting' },
+      deadline,
+    );
     expect(result).toEqual({
       ok: true,
       value: { metricValues: [{ metricName: 'kaito-default-phi-4-vllm-num-requests-waiting', metricValue: 12, metricValueFloat: 12 }] },
@@ -185,26 +188,99 @@ describe('createScalerService', () => {
   it.each([
     [true, true],
     [false, false],
-  ])('IsActive answers the measurement\'s activity (%p)', async (active, expected) => {
+  ])("IsActive answers the measurement's activity (%p)", async (active, expected) => {
     const service = createScalerService(fakeCore(ok({ value: active ? 3 : 0, active })).core, fakeDiscovery([phi]));
     expect(await service.isActive(ref(), deadline)).toEqual({ ok: true, value: { result: expected } });
   });
 
   const failures: Array<[string, Parameters<typeof createScalerService>, ReturnType<typeof ref> | undefined, status, string, RegExp]> = [
-    ['missing scaledObjectRef', [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi])], undefined, status.INVALID_ARGUMENT, 'MissingScaledObjectRef', /no scaledObjectRef/],
-    ['bad metadata', [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi])], ref('default', { ...metadata, threshold: '0' }), status.INVALID_ARGUMENT, 'InvalidMetadata', /threshold/],
-    ['discovery not ready', [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi], false)], ref(), status.UNAVAILABLE, 'NotReady', /not ready: waiting for CRD inferencesets.kaito.sh/],
-    ['unknown InferenceSet, same namespace', [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([])], ref(), status.NOT_FOUND, 'InferenceSetNotFound', /InferenceSet default\/phi-4 does not exist/],
-    ['other namespace, not admitted', [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi])], ref('team-c'), status.PERMISSION_DENIED, 'NamespaceNotAllowed', /namespace "team-c" may not read InferenceSet default\/phi-4/],
-    ['other namespace, unknown InferenceSet: same answer as not admitted', [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([])], ref('team-b'), status.PERMISSION_DENIED, 'NamespaceNotAllowed', /namespace "team-b" may not read InferenceSet default\/phi-4/],
-    ['no replica answered', [fakeCore(fail('NoSamples', 'no replica answered: http://a/metrics Timeout')).core, fakeDiscovery([phi])], ref(), status.UNAVAILABLE, 'NoSamples', /^InferenceSet default\/phi-4, metric vllm:num_requests_waiting: no replica answered: http:\/\/a\/metrics Timeout$/],
-    ['no replicas', [fakeCore(fail('NoTargets', 'the InferenceSet has no Workspaces')).core, fakeDiscovery([phi])], ref(), status.UNAVAILABLE, 'NoTargets', /no Workspaces/],
-    ['histogram family', [fakeCore(fail('UnsupportedMetricType', 'is a histogram')).core, fakeDiscovery([phi])], ref(), status.INVALID_ARGUMENT, 'UnsupportedMetricType', /histogram/],
-    ['non-finite value from the core', [fakeCore(ok({ value: Infinity, active: true })).core, fakeDiscovery([phi])], ref(), status.INTERNAL, 'NotFinite', /not a finite number/],
+    [
+      'missing scaledObjectRef',
+      [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi])],
+      undefined,
+      status.INVALID_ARGUMENT,
+      'MissingScaledObjectRef',
+      /no scaledObjectRef/,
+    ],
+    [
+      'bad metadata',
+      [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi])],
+      ref('default', { ...metadata, threshold: '0' }),
+      status.INVALID_ARGUMENT,
+      'InvalidMetadata',
+      /threshold/,
+    ],
+    [
+      'discovery not ready',
+      [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi], false)],
+      ref(),
+      status.UNAVAILABLE,
+      'NotReady',
+      /not ready: waiting for CRD inferencesets.kaito.sh/,
+    ],
+    [
+      'unknown InferenceSet, same namespace',
+      [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([])],
+      ref(),
+      status.NOT_FOUND,
+      'InferenceSetNotFound',
+      /InferenceSet default\/phi-4 does not exist/,
+    ],
+    [
+      'other namespace, not admitted',
+      [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([phi])],
+      ref('team-c'),
+      status.PERMISSION_DENIED,
+      'NamespaceNotAllowed',
+      /namespace "team-c" may not read InferenceSet default\/phi-4/,
+    ],
+    [
+      'other namespace, unknown InferenceSet: same answer as not admitted',
+      [fakeCore(ok({ value: 1, active: true })).core, fakeDiscovery([])],
+      ref('team-b'),
+      status.PERMISSION_DENIED,
+      'NamespaceNotAllowed',
+      /namespace "team-b" may not read InferenceSet default\/phi-4/,
+    ],
+    [
+      'no replica answered',
+      [fakeCore(fail('NoSamples', 'no replica answered: http://a/metrics Timeout')).core, fakeDiscovery([phi])],
+      ref(),
+      status.UNAVAILABLE,
+      'NoSamples',
+      /^InferenceSet default\/phi-4, metric vllm:num_requests_waiting: no replica answered: http:\/\/a\/metrics Timeout$/,
+    ],
+    [
+      'no replicas',
+      [fakeCore(fail('NoTargets', 'the InferenceSet has no Workspaces')).core, fakeDiscovery([phi])],
+      ref(),
+      status.UNAVAILABLE,
+      'NoTargets',
+      /no Workspaces/,
+    ],
+    [
+      'histogram family',
+      [fakeCore(fail('UnsupportedMetricType', 'is a histogram')).core, fakeDiscovery([phi])],
+      ref(),
+      status.INVALID_ARGUMENT,
+      'UnsupportedMetricType',
+      /histogram/,
+    ],
+    [
+      'non-finite value from the core',
+      [fakeCore(ok({ value: Infinity, active: true })).core, fakeDiscovery([phi])],
+      ref(),
+      status.INTERNAL,
+      'NotFinite',
+      /not a finite number/,
+    ],
   ];
   it.each(failures)('%s', async (_name, [core, discovery], request, code, reason, message) => {
     const service = createScalerService(core, discovery);
-    for (const result of [await service.getMetrics({ scaledObjectRef: request, metricName: 'x' }, deadline), await service.isActive(request as never, deadline)]) {
+    for (const result of [
+      await service.getMetrics({ scaledObjectRef: request, metricName: 'x' }, deadline),
+      await service.isActive(request as never, deadline),
+    ]) {
       expect(result.ok).toBe(false);
       if (!result.ok) {
         expect(result.problem.code).toBe(code);
@@ -232,7 +308,10 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
         return outcomes.shift() ?? ok({ value: 0, active: false });
       },
     };
-    const service = createScalerService(counting, fakeDiscovery([phi]), { now: () => clock, ...(activityReuseMs !== undefined && { activityReuseMs }) });
+    const service = createScalerService(counting, fakeDiscovery([phi]), {
+      now: () => clock,
+      ...(activityReuseMs !== undefined && { activityReuseMs }),
+    });
     return { service, calls, outcomes, advance: (ms: number) => (clock += ms) };
   };
   const getMetrics = (service: ReturnType<typeof createScalerService>, request = ref()) =>
@@ -256,32 +335,50 @@ describe('createScalerService: IsActive right after GetMetrics answers from its 
   });
 
   const measuresAgain: Array<[string, (s: ReturnType<typeof setup>) => Promise<unknown>]> = [
-    ['after the window', async ({ service, advance }) => {
-      await getMetrics(service);
-      advance(1001);
-      return service.isActive(ref(), deadline);
-    }],
-    ['for another caller namespace', async ({ service }) => {
-      await getMetrics(service);
-      return service.isActive(ref('team-b'), deadline);
-    }],
-    ['for other metadata', async ({ service }) => {
-      await getMetrics(service);
-      return service.isActive(ref('default', { ...metadata, threshold: '11' }), deadline);
-    }],
-    ['after a failed GetMetrics', async ({ service, outcomes }) => {
-      outcomes.push(fail('NoSamples', 'none'));
-      await getMetrics(service);
-      return service.isActive(ref(), deadline);
-    }],
-    ['for GetMetrics itself', async ({ service }) => {
-      await getMetrics(service);
-      return getMetrics(service);
-    }],
-    ['for IsActive after IsActive', async ({ service }) => {
-      await service.isActive(ref(), deadline);
-      return service.isActive(ref(), deadline);
-    }],
+    [
+      'after the window',
+      async ({ service, advance }) => {
+        await getMetrics(service);
+        advance(1001);
+        return service.isActive(ref(), deadline);
+      },
+    ],
+    [
+      'for another caller namespace',
+      async ({ service }) => {
+        await getMetrics(service);
+        return service.isActive(ref('team-b'), deadline);
+      },
+    ],
+    [
+      'for other metadata',
+      async ({ service }) => {
+        await getMetrics(service);
+        return service.isActive(ref('default', { ...metadata, threshold: '11' }), deadline);
+      },
+    ],
+    [
+      'after a failed GetMetrics',
+      async ({ service, outcomes }) => {
+        outcomes.push(fail('NoSamples', 'none'));
+        await getMetrics(service);
+        return service.isActive(ref(), deadline);
+      },
+    ],
+    [
+      'for GetMetrics itself',
+      async ({ service }) => {
+        await getMetrics(service);
+        return getMetrics(service);
+      },
+    ],
+    [
+      'for IsActive after IsActive',
+      async ({ service }) => {
+        await service.isActive(ref(), deadline);
+        return service.isActive(ref(), deadline);
+      },
+    ],
   ];
   it.each(measuresAgain)('measures again %s', async (_name, act) => {
     const state = setup();

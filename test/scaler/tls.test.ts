@@ -30,7 +30,10 @@ const files = (overrides: Partial<Record<keyof TlsFiles, string | undefined>> = 
 describe('checkTlsFiles', () => {
   it('accepts a CA bundle, a server certificate and its key', () => {
     const result = checkTlsFiles(files(), Date.now());
-    expect(result).toEqual({ ok: true, value: expect.objectContaining({ authorities: 1, subject: expect.stringContaining('CN=keda-kaito-scaler-svc') }) });
+    expect(result).toEqual({
+      ok: true,
+      value: expect.objectContaining({ authorities: 1, subject: expect.stringContaining('CN=keda-kaito-scaler-svc') }),
+    });
   });
 
   it('counts every CA of a bundle (a CA rollover keeps the old beside the new)', () => {
@@ -39,19 +42,67 @@ describe('checkTlsFiles', () => {
   });
 
   const bad: Array<[string, () => TlsFiles, number, string, RegExp]> = [
-    ['no files', () => files({ ca: undefined, cert: undefined, key: undefined }), 0, 'TlsFilesMissing', /^missing or empty: ca.crt, tls.crt, tls.key$/],
+    [
+      'no files',
+      () => files({ ca: undefined, cert: undefined, key: undefined }),
+      0,
+      'TlsFilesMissing',
+      /^missing or empty: ca.crt, tls.crt, tls.key$/,
+    ],
     ['no key', () => files({ key: undefined }), 0, 'TlsFilesMissing', /^missing or empty: tls.key$/],
     ['empty CA file', () => files({ ca: '' }), 0, 'TlsFilesMissing', /ca.crt/],
     ['CA file without a certificate', () => files({ ca: 'hello' }), 0, 'InvalidCaBundle', /ca.crt holds no PEM certificate/],
-    ['CA bundle with a broken second certificate', () => files({ ca: `${ca.certificate}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` }), 0, 'InvalidCaBundle', /certificate 2 of 2 cannot be parsed/],
+    [
+      'CA bundle with a broken second certificate',
+      () => files({ ca: `${ca.certificate}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` }),
+      0,
+      'InvalidCaBundle',
+      /certificate 2 of 2 cannot be parsed/,
+    ],
     ['certificate is garbage', () => files({ cert: 'not a certificate' }), 0, 'InvalidCertificate', /tls.crt cannot be parsed/],
     ['key is garbage', () => files({ key: 'not a key' }), 0, 'InvalidPrivateKey', /tls.key cannot be parsed/],
-    ['key of another certificate', () => files({ key: otherServer.privateKey }), 0, 'KeyMismatch', /tls.key is not the key of the certificate in tls.crt/],
-    ['a pair from another CA', () => files({ cert: otherServer.certificate, key: otherServer.privateKey }), 0, 'UntrustedCertificate', /^tls.crt \(.*CN=keda-kaito-scaler-svc.*\) is not signed by a CA in ca.crt: clients that trust ca.crt would refuse it$/],
-    ['a pair from another CA, that CA kept beside in tls.crt', () => files({ cert: `${otherServer.certificate}\n${other.certificate}`, key: otherServer.privateKey }), 0, 'UntrustedCertificate', /is not signed by a CA in ca.crt/],
-    ['more CAs than a rollover needs', () => files({ ca: `${ca.certificate}\n`.repeat(MAX_BUNDLE_CERTIFICATES + 1) }), 0, 'BundleTooLarge', /^ca.crt holds 33 certificates; at most 32 are read$/],
-    ['a CA bundle of more bytes than read', () => files({ ca: `${ca.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }), 0, 'BundleTooLarge', /^ca.crt has \d+ bytes; at most 262144 are read$/],
-    ['a certificate file of more bytes than read', () => files({ cert: `${server.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }), 0, 'BundleTooLarge', /^tls.crt has \d+ bytes/],
+    [
+      'key of another certificate',
+      () => files({ key: otherServer.privateKey }),
+      0,
+      'KeyMismatch',
+      /tls.key is not the key of the certificate in tls.crt/,
+    ],
+    [
+      'a pair from another CA',
+      () => files({ cert: otherServer.certificate, key: otherServer.privateKey }),
+      0,
+      'UntrustedCertificate',
+      /^tls.crt \(.*CN=keda-kaito-scaler-svc.*\) is not signed by a CA in ca.crt: clients that trust ca.crt would refuse it$/,
+    ],
+    [
+      'a pair from another CA, that CA kept beside in tls.crt',
+      () => files({ cert: `${otherServer.certificate}\n${other.certificate}`, key: otherServer.privateKey }),
+      0,
+      'UntrustedCertificate',
+      /is not signed by a CA in ca.crt/,
+    ],
+    [
+      'more CAs than a rollover needs',
+      () => files({ ca: `${ca.certificate}\n`.repeat(MAX_BUNDLE_CERTIFICATES + 1) }),
+      0,
+      'BundleTooLarge',
+      /^ca.crt holds 33 certificates; at most 32 are read$/,
+    ],
+    [
+      'a CA bundle of more bytes than read',
+      () => files({ ca: `${ca.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }),
+      0,
+      'BundleTooLarge',
+      /^ca.crt has \d+ bytes; at most 262144 are read$/,
+    ],
+    [
+      'a certificate file of more bytes than read',
+      () => files({ cert: `${server.certificate}\n${'#'.repeat(MAX_BUNDLE_BYTES)}` }),
+      0,
+      'BundleTooLarge',
+      /^tls.crt has \d+ bytes/,
+    ],
     ['certificate expired', () => files(), 400 * DAY, 'CertificateExpired', /tls.crt expired at/],
     ['certificate not yet valid', () => files(), -400 * DAY, 'CertificateNotYetValid', /tls.crt is valid only from/],
   ];
@@ -117,7 +168,10 @@ describe('startTlsSource', () => {
     const credentials = new ReloadableServerCredentials();
     const updates: unknown[] = [];
     credentials._addWatcher((options) => updates.push(options));
-    return startTlsSource({ dir: path, credentials, log, debounceMs: 20, pollMs: 200, ...(now && { now }) }).then((source) => ({ source, updates }));
+    return startTlsSource({ dir: path, credentials, log, debounceMs: 20, pollMs: 200, ...(now && { now }) }).then((source) => ({
+      source,
+      updates,
+    }));
   };
 
   it('is not ready while the folder is missing, and loads the files once they appear', async () => {
@@ -135,7 +189,7 @@ describe('startTlsSource', () => {
     }
   });
 
-  it('follows kubelet\'s atomic swaps of a mounted Secret; a bad version keeps the last good one', async () => {
+  it("follows kubelet's atomic swaps of a mounted Secret; a bad version keeps the last good one", async () => {
     await kubeletWrite(dir.path, 'v1', [ca], server, true);
     const { log, lines } = captureLog();
     const { source, updates } = await start(dir.path, log);
@@ -150,7 +204,9 @@ describe('startTlsSource', () => {
       expect(source.current()?.authorities).toBe(2);
 
       await kubeletWrite(dir.path, 'v3', [ca], { certificate: renewed.certificate, privateKey: otherServer.privateKey }, false);
-      await eventually('the bad version to be refused', () => lines.some((line) => line['msg'] === 'TLS files rejected: serving with the previous ones'));
+      await eventually('the bad version to be refused', () =>
+        lines.some((line) => line['msg'] === 'TLS files rejected: serving with the previous ones'),
+      );
       expect(source.current()?.authorities).toBe(2);
       expect(source.notReadyReason()).toBeUndefined();
       expect(updates).toHaveLength(2);
@@ -173,8 +229,12 @@ describe('startTlsSource', () => {
       expect(source.current()?.fingerprint).toBe(first);
       expect(updates).toHaveLength(1);
       expect(source.notReadyReason()).toBeUndefined();
-      expect(source.rejectedReason()).toMatch(new RegExp(`^TLS files rejected, serving the previous ones \\(${first}\\): .*is not signed by a CA in ca.crt`));
-      expect(lines.find((line) => line['reason'] === 'UntrustedCertificate')?.['msg']).toBe('TLS files rejected: serving with the previous ones');
+      expect(source.rejectedReason()).toMatch(
+        new RegExp(`^TLS files rejected, serving the previous ones \\(${first}\\): .*is not signed by a CA in ca.crt`),
+      );
+      expect(lines.find((line) => line['reason'] === 'UntrustedCertificate')?.['msg']).toBe(
+        'TLS files rejected: serving with the previous ones',
+      );
 
       await writeFile(join(dir.path, 'tls.crt'), server.certificate);
       await writeFile(join(dir.path, 'tls.key'), server.privateKey);

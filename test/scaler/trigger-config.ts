@@ -1,7 +1,9 @@
 import type { TriggerConfig } from '../../scaler/metadata.js';
 
 /** A parsed trigger with the defaults of the metadata schema: fake cores fill in only what they test. */
-export const triggerConfig = (fields: Pick<TriggerConfig, 'inferenceSetName' | 'inferenceSetNamespace' | 'metricName' | 'threshold'> & Partial<TriggerConfig>): TriggerConfig => ({
+export const triggerConfig = (
+  fields: Pick<TriggerConfig, 'inferenceSetName' | 'inferenceSetNamespace' | 'metricName' | 'threshold'> & Partial<TriggerConfig>,
+): TriggerConfig => ({
   metricProtocol: 'http',
   metricPort: 80,
   metricPath: '/metrics',

@@ -13,7 +13,10 @@ import {
 } from '../../scaler/windowed.js';
 
 const INF = Infinity;
-const layout = (buckets: Array<[number, number]>) => ({ bounds: buckets.map(([bound]) => bound), counts: Float64Array.from(buckets, ([, count]) => count) });
+const layout = (buckets: Array<[number, number]>) => ({
+  bounds: buckets.map(([bound]) => bound),
+  counts: Float64Array.from(buckets, ([, count]) => count),
+});
 const histogram = (count: number, sum: number, buckets?: Array<[number, number]>, key = ''): SeriesReading => ({
   key,
   count,
@@ -41,7 +44,11 @@ describe('increase: per series, reset-aware', () => {
   it.each<[string, Snapshot[], Partial<Increase> | undefined]>([
     ['one sample: nothing to compare', [at(0, histogram(5, 10))], undefined],
     ['no samples', [], undefined],
-    ['steady growth', [at(0, histogram(10, 5)), at(15, histogram(14, 7)), at(30, histogram(20, 10))], { count: 10, sum: 5, resets: 0, from: 0, to: 30_000 }],
+    [
+      'steady growth',
+      [at(0, histogram(10, 5)), at(15, histogram(14, 7)), at(30, histogram(20, 10))],
+      { count: 10, sum: 5, resets: 0, from: 0, to: 30_000 },
+    ],
     ['no change', [at(0, histogram(10, 5)), at(15, histogram(10, 5))], { count: 0, sum: 0 }],
     [
       'a restart in the window counts from 0, never negative',
@@ -51,11 +58,22 @@ describe('increase: per series, reset-aware', () => {
     ['a restart back to exactly 0', [at(0, histogram(100, 50)), at(15, histogram(0, 0))], { count: 0, sum: 0, resets: 1 }],
     [
       'label sets are separate series: one restarting does not cancel the other',
-      [at(0, histogram(10, 1, undefined, 'a'), histogram(50, 5, undefined, 'b')), at(15, histogram(12, 2, undefined, 'a'), histogram(1, 0.5, undefined, 'b'))],
+      [
+        at(0, histogram(10, 1, undefined, 'a'), histogram(50, 5, undefined, 'b')),
+        at(15, histogram(12, 2, undefined, 'a'), histogram(1, 0.5, undefined, 'b')),
+      ],
       { count: 2 + 1, sum: 1 + 0.5, resets: 1 },
     ],
-    ['a new label set counts from 0', [at(0, histogram(10, 1, undefined, 'a')), at(15, histogram(10, 1, undefined, 'a'), histogram(4, 2, undefined, 'b'))], { count: 4, sum: 2, resets: 0 }],
-    ['a label set that disappears adds nothing', [at(0, histogram(10, 1, undefined, 'a'), histogram(4, 2, undefined, 'b')), at(15, histogram(11, 2, undefined, 'a'))], { count: 1, sum: 1 }],
+    [
+      'a new label set counts from 0',
+      [at(0, histogram(10, 1, undefined, 'a')), at(15, histogram(10, 1, undefined, 'a'), histogram(4, 2, undefined, 'b'))],
+      { count: 4, sum: 2, resets: 0 },
+    ],
+    [
+      'a label set that disappears adds nothing',
+      [at(0, histogram(10, 1, undefined, 'a'), histogram(4, 2, undefined, 'b')), at(15, histogram(11, 2, undefined, 'a'))],
+      { count: 1, sum: 1 },
+    ],
     ['a counter', [at(0, counter(1000)), at(10, counter(1500)), at(20, counter(2500))], { count: 1500 }],
     ['a counter reset', [at(0, counter(1000)), at(10, counter(200))], { count: 200, resets: 1 }],
   ])('%s', (_name, samples, expected) => {
@@ -65,17 +83,56 @@ describe('increase: per series, reset-aware', () => {
   });
 
   it('buckets increase per bound; a bucket going down is a restart even if the count did not', () => {
-    const before = histogram(10, 5, [[0.5, 4], [1, 8], [INF, 10]]);
-    const after = histogram(12, 6, [[0.5, 6], [1, 10], [INF, 12]]);
-    expect(increase([at(0, before), at(15, after)])?.buckets).toEqual(new Map([[0.5, 2], [1, 2], [INF, 2]]));
-    const odd = histogram(10, 5, [[0.5, 1], [1, 8], [INF, 10]]);
-    expect(increase([at(0, before), at(15, odd)])).toMatchObject({ count: 10, resets: 1, buckets: new Map([[0.5, 1], [1, 8], [INF, 10]]) });
+    const before = histogram(10, 5, [
+      [0.5, 4],
+      [1, 8],
+      [INF, 10],
+    ]);
+    const after = histogram(12, 6, [
+      [0.5, 6],
+      [1, 10],
+      [INF, 12],
+    ]);
+    expect(increase([at(0, before), at(15, after)])?.buckets).toEqual(
+      new Map([
+        [0.5, 2],
+        [1, 2],
+        [INF, 2],
+      ]),
+    );
+    const odd = histogram(10, 5, [
+      [0.5, 1],
+      [1, 8],
+      [INF, 10],
+    ]);
+    expect(increase([at(0, before), at(15, odd)])).toMatchObject({
+      count: 10,
+      resets: 1,
+      buckets: new Map([
+        [0.5, 1],
+        [1, 8],
+        [INF, 10],
+      ]),
+    });
   });
 
   it('a bucket layout that changed (a restart with other buckets) counts the new buckets from 0', () => {
-    const before = histogram(10, 5, [[0.5, 4], [INF, 10]]);
-    const after = histogram(13, 6, [[0.25, 1], [0.5, 6], [INF, 13]]);
-    expect(increase([at(0, before), at(15, after)])?.buckets).toEqual(new Map([[0.25, 1], [0.5, 2], [INF, 3]]));
+    const before = histogram(10, 5, [
+      [0.5, 4],
+      [INF, 10],
+    ]);
+    const after = histogram(13, 6, [
+      [0.25, 1],
+      [0.5, 6],
+      [INF, 13],
+    ]);
+    expect(increase([at(0, before), at(15, after)])?.buckets).toEqual(
+      new Map([
+        [0.25, 1],
+        [0.5, 2],
+        [INF, 3],
+      ]),
+    );
   });
 });
 
@@ -113,22 +170,88 @@ describe('bucketQuantile (Prometheus histogram_quantile)', () => {
 });
 
 describe('percentile over replicas', () => {
-  const layout: Array<[number, number]> = [[0.1, 10], [0.5, 60], [1, 90], [INF, 100]];
+  const layout: Array<[number, number]> = [
+    [0.1, 10],
+    [0.5, 60],
+    [1, 90],
+    [INF, 100],
+  ];
   it.each<[string, Increase[], number, number, unknown]>([
     ['one replica, p90', [inc(100, 40, layout)], 0.9, 20, { value: 1, observations: 100 }],
-    ['two replicas with the same layout are summed per bound', [inc(100, 40, layout), inc(100, 40, layout)], 0.5, 20, { value: 0.1 + 0.4 * (100 - 20) / 100, observations: 200 }],
+    [
+      'two replicas with the same layout are summed per bound',
+      [inc(100, 40, layout), inc(100, 40, layout)],
+      0.5,
+      20,
+      { value: 0.1 + (0.4 * (100 - 20)) / 100, observations: 200 },
+    ],
     [
       'differing layouts are summed over the shared bounds',
-      [inc(100, 40, layout), inc(100, 40, [[0.25, 50], [0.5, 60], [INF, 100]])],
+      [
+        inc(100, 40, layout),
+        inc(100, 40, [
+          [0.25, 50],
+          [0.5, 60],
+          [INF, 100],
+        ]),
+      ],
       0.5,
       20,
       { value: 0.5 * (100 / 120), observations: 200 },
     ],
-    ['fewer observations than minSamples -> 0, said so', [inc(10, 1, [[0.5, 5], [INF, 10]])], 0.9, 20, { value: 0, observations: 10, note: expect.stringContaining('minSamples (20)') }],
-    ['no observations -> 0', [inc(0, 0, [[0.5, 0], [INF, 0]])], 0.9, 20, { value: 0, observations: 0 }],
+    [
+      'fewer observations than minSamples -> 0, said so',
+      [
+        inc(10, 1, [
+          [0.5, 5],
+          [INF, 10],
+        ]),
+      ],
+      0.9,
+      20,
+      { value: 0, observations: 10, note: expect.stringContaining('minSamples (20)') },
+    ],
+    [
+      'no observations -> 0',
+      [
+        inc(0, 0, [
+          [0.5, 0],
+          [INF, 0],
+        ]),
+      ],
+      0.9,
+      20,
+      { value: 0, observations: 0 },
+    ],
     ['no buckets served', [inc(10, 1)], 0.9, 20, { problem: expect.stringContaining('no buckets') }],
-    ['layouts that share only +Inf', [inc(100, 4, [[0.1, 1], [INF, 100]]), inc(100, 4, [[0.2, 1], [INF, 100]])], 0.9, 20, { problem: expect.stringContaining('share no bucket bounds') }],
-    ['all observations above the last finite bound', [inc(50, 500, [[1, 0], [INF, 50]])], 0.5, 20, { value: 1 }],
+    [
+      'layouts that share only +Inf',
+      [
+        inc(100, 4, [
+          [0.1, 1],
+          [INF, 100],
+        ]),
+        inc(100, 4, [
+          [0.2, 1],
+          [INF, 100],
+        ]),
+      ],
+      0.9,
+      20,
+      { problem: expect.stringContaining('share no bucket bounds') },
+    ],
+    [
+      'all observations above the last finite bound',
+      [
+        inc(50, 500, [
+          [1, 0],
+          [INF, 50],
+        ]),
+      ],
+      0.5,
+      20,
+      { value: 1 },
+    ],
   ])('%s', (_name, increases, q, minSamples, expected) => {
     const result = percentile(increases, q, minSamples);
     if ('value' in (expected as object)) {
@@ -178,8 +301,26 @@ describe('readSeries: labelled histograms, every label set, every le', () => {
     expect(readSeries(family.value, 'histogram', true)).toEqual({
       ok: true,
       value: [
-        { key: '{engine="0",model_name="m"}', count: 10, sum: 4.5, buckets: layout([[0.1, 3], [1, 8], [INF, 10]]) },
-        { key: '{engine="1",model_name="m"}', count: 2, sum: 3, buckets: layout([[0.1, 1], [1, 1], [INF, 2]]) },
+        {
+          key: '{engine="0",model_name="m"}',
+          count: 10,
+          sum: 4.5,
+          buckets: layout([
+            [0.1, 3],
+            [1, 8],
+            [INF, 10],
+          ]),
+        },
+        {
+          key: '{engine="1",model_name="m"}',
+          count: 2,
+          sum: 3,
+          buckets: layout([
+            [0.1, 1],
+            [1, 1],
+            [INF, 2],
+          ]),
+        },
       ],
     });
   });
@@ -210,7 +351,8 @@ describe('readSeries: labelled histograms, every label set, every le', () => {
   });
 
   it('a counter as prometheus_client exposes it (`_total` samples, `_created` left out)', () => {
-    const text = '# TYPE vllm:generation_tokens_total counter\nvllm:generation_tokens_total{engine="0"} 120.0\n# TYPE vllm:generation_tokens_created gauge\nvllm:generation_tokens_created{engine="0"} 1.7e9\n';
+    const text =
+      '# TYPE vllm:generation_tokens_total counter\nvllm:generation_tokens_total{engine="0"} 120.0\n# TYPE vllm:generation_tokens_created gauge\nvllm:generation_tokens_created{engine="0"} 1.7e9\n';
     const read = extractFamily(text, 'vllm:generation_tokens_total');
     if (!read.ok) throw new Error(read.problem.message);
     expect(readSeries(read.value, 'counter', false)).toEqual({ ok: true, value: [{ key: '{engine="0"}', count: 120, sum: 0 }] });

@@ -14,7 +14,12 @@ const command = defineCommand<Options>('demo', 'a command for tests', {
     grpcPort: { type: 'integer', minimum: 1, maximum: 65535, default: 10450, description: 'gRPC port' },
     tlsDir: { type: 'string', minLength: 1, description: 'folder with ca.crt, tls.crt, tls.key' },
     verbose: { type: 'boolean', default: false, description: 'say more' },
-    metadata: { type: 'array', items: { type: 'string', pattern: '^[^=]+=', description: 'key=value' }, default: [], description: 'key=value pairs' },
+    metadata: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[^=]+=', description: 'key=value' },
+      default: [],
+      description: 'key=value pairs',
+    },
   },
 });
 

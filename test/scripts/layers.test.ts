@@ -11,8 +11,16 @@ describe('violation', () => {
     ['dev/stack.ts', 'simulate/run.ts', undefined],
     ['cli.ts', 'commands/hooks.ts', undefined],
     ['lib/flags.ts', 'schemas/compile.ts', 'lib/flags.ts imports schemas/compile.ts: lib/ must not depend on schemas/, a higher layer'],
-    ['schemas/dev-options.ts', 'dev/load-pattern.ts', 'schemas/dev-options.ts imports dev/load-pattern.ts: schemas/ must not depend on dev/, a higher layer'],
-    ['scaler/core.ts', 'commands/scaler.ts', 'scaler/core.ts imports commands/scaler.ts: scaler/ must not depend on commands/, a higher layer'],
+    [
+      'schemas/dev-options.ts',
+      'dev/load-pattern.ts',
+      'schemas/dev-options.ts imports dev/load-pattern.ts: schemas/ must not depend on dev/, a higher layer',
+    ],
+    [
+      'scaler/core.ts',
+      'commands/scaler.ts',
+      'scaler/core.ts imports commands/scaler.ts: scaler/ must not depend on commands/, a higher layer',
+    ],
     ['hooks/app.ts', 'scaler/core.ts', 'hooks/app.ts imports scaler/core.ts: hooks/ and scaler/ must stay apart'],
     ['bench/memory.ts', 'test/support/fake.ts', 'bench/memory.ts imports test/support/fake.ts, which is in no layer'],
     ['tools/x.ts', 'lib/log.ts', 'tools/x.ts is in no layer: add tools/ to scripts/layers.ts'],

@@ -3,9 +3,36 @@ import { parseTrace, shapeLoad } from '../../simulate/load.js';
 describe('built-in load shapes, scaled to the peak', () => {
   it.each<[Parameters<typeof shapeLoad>[0], number, Array<[number, number]>]>([
     // shape, duration, [t, arrivals/s with peak 10]
-    ['step', 4 * 3600, [[0, 1.5], [1799, 1.5], [1800, 10], [3 * 3600 - 1, 10], [3 * 3600, 1.5]]],
-    ['burst', 3 * 3600, [[0, 2.5], [1800, 10], [2399, 10], [2400, 2.5], [5400, 10]]],
-    ['diurnal', 24 * 3600, [[0, 1], [12 * 3600, 10]]],
+    [
+      'step',
+      4 * 3600,
+      [
+        [0, 1.5],
+        [1799, 1.5],
+        [1800, 10],
+        [3 * 3600 - 1, 10],
+        [3 * 3600, 1.5],
+      ],
+    ],
+    [
+      'burst',
+      3 * 3600,
+      [
+        [0, 2.5],
+        [1800, 10],
+        [2399, 10],
+        [2400, 2.5],
+        [5400, 10],
+      ],
+    ],
+    [
+      'diurnal',
+      24 * 3600,
+      [
+        [0, 1],
+        [12 * 3600, 10],
+      ],
+    ],
   ])('%s', (shape, duration, points) => {
     const load = shapeLoad(shape, 10);
     expect(load.duration).toBe(duration);

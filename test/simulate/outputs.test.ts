@@ -28,8 +28,23 @@ const run = (policy: string, rows: TimelineRow[]): PolicyRun => ({
 
 describe('changePoints: the points of a line where it changes', () => {
   it.each<[number[], Array<[number, number]>]>([
-    [[1, 1, 1, 1], [[0, 1], [0.0125, 1]]],
-    [[1, 1, 2, 2, 2, 3], [[0, 1], [0.00416667, 1], [0.00833333, 2], [0.01666667, 2], [0.02083333, 3]]],
+    [
+      [1, 1, 1, 1],
+      [
+        [0, 1],
+        [0.0125, 1],
+      ],
+    ],
+    [
+      [1, 1, 2, 2, 2, 3],
+      [
+        [0, 1],
+        [0.00416667, 1],
+        [0.00833333, 2],
+        [0.01666667, 2],
+        [0.02083333, 3],
+      ],
+    ],
   ])('%p', (values, expected) => {
     const points = changePoints(
       values.map((value, index) => row(index * 15, value)),

@@ -50,10 +50,13 @@ export function start(args: string[], env: Record<string, string> = {}): Running
     waitForLog(message, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no log "${message}" within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
-        waiters.push({ message, resolve: (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        } });
+        waiters.push({
+          message,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
         settle();
       });
     },

@@ -54,7 +54,9 @@ export interface CrdInfo {
 /** The CRD that serves `apiVersion` and `kind`, among all of test/fixtures/crds/; undefined if none. */
 export function findCrd(apiVersion: string, kind: string): CrdInfo | undefined {
   const [group, version] = apiVersion.split('/');
-  for (const file of readdirSync(crdDirectory).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+  for (const file of readdirSync(crdDirectory)
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()) {
     const crd = loadCrds(file).find(
       (candidate) =>
         candidate.spec.group === group &&
@@ -95,9 +97,7 @@ function structural(schema: SchemaObject, isRoot = false): SchemaObject {
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith('x-kubernetes-') || key === 'description') continue;
     if (key === 'properties') {
-      out[key] = Object.fromEntries(
-        Object.entries(value as Record<string, SchemaObject>).map(([name, sub]) => [name, structural(sub)]),
-      );
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, SchemaObject>).map(([name, sub]) => [name, structural(sub)]));
     } else if (key === 'items' || key === 'additionalProperties') {
       out[key] = typeof value === 'object' ? structural(value as SchemaObject) : value;
     } else if (key === 'allOf' || key === 'anyOf' || key === 'oneOf') {

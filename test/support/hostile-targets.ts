@@ -72,7 +72,9 @@ export const gauge = (...values: Array<number | string>): string =>
   [
     `# HELP ${FAMILY} Number of requests waiting to be processed.`,
     `# TYPE ${FAMILY} gauge`,
-    ...values.map((value, engine) => `${FAMILY}{engine="${engine}",model_name="phi-4-mini"} ${typeof value === 'number' ? value.toFixed(1) : value}`),
+    ...values.map(
+      (value, engine) => `${FAMILY}{engine="${engine}",model_name="phi-4-mini"} ${typeof value === 'number' ? value.toFixed(1) : value}`,
+    ),
     '',
   ].join('\n');
 
@@ -211,7 +213,11 @@ function responder(behaviour: Behaviour, options: HostileOptions, redirectTo: st
 }
 
 /** Starts one hostile target. `redirect` answers with a Location on `redirectTo` (default: nowhere). */
-export async function startHostile(behaviour: Behaviour, options: HostileOptions, redirectTo = 'http://localhost:9/metrics'): Promise<HostileTarget> {
+export async function startHostile(
+  behaviour: Behaviour,
+  options: HostileOptions,
+  redirectTo = 'http://localhost:9/metrics',
+): Promise<HostileTarget> {
   const sockets = new Set<Socket>();
   let requests = 0;
   // Built before serving: compressing it takes a while, which no request should wait for.
@@ -223,7 +229,8 @@ export async function startHostile(behaviour: Behaviour, options: HostileOptions
       requests += 1;
       socket.on('error', () => {});
       // not-http: a line of another protocol, then bytes nobody can read, then close.
-      if (behaviour === 'not-http') socket.once('data', () => socket.end(Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), randomBytes(512)])));
+      if (behaviour === 'not-http')
+        socket.once('data', () => socket.end(Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), randomBytes(512)])));
       // silent: accept, read (so that the peer's close is seen), never answer.
       else socket.resume();
     });

@@ -23,12 +23,25 @@ export interface Trigger {
 }
 
 const GO_BOOLS: Readonly<Record<string, boolean>> = {
-  '1': true, t: true, T: true, TRUE: true, true: true, True: true,
-  '0': false, f: false, F: false, FALSE: false, false: false, False: false,
+  '1': true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
 };
 
 /** `resolve` stands for KEDA's lookup of the trigger's authenticationRef. */
-export function dialOf(trigger: Trigger, resolve: (ref: NonNullable<Trigger['authenticationRef']>) => ResolvedAuth): { address: string; tls: boolean } {
+export function dialOf(
+  trigger: Trigger,
+  resolve: (ref: NonNullable<Trigger['authenticationRef']>) => ResolvedAuth,
+): { address: string; tls: boolean } {
   if (trigger.type !== 'external') throw new Error(`not an external trigger: ${trigger.type}`);
   const address = trigger.metadata['scalerAddress'];
   if (address === undefined || address === '') throw new Error('missing required parameter "scalerAddress"');

@@ -45,13 +45,15 @@ export function decodeAnswer(shape: HookShape, body: string): Decoded {
   const answer = document.toJS() as unknown;
   const top = strictObject(answer, KEYS[shape], '(answer)');
   const resync = top['resyncAfterSeconds'];
-  if (resync !== undefined && resync !== null && typeof resync !== 'number') throw new Error(`resyncAfterSeconds is ${JSON.stringify(resync)}, not a number`);
+  if (resync !== undefined && resync !== null && typeof resync !== 'number')
+    throw new Error(`resyncAfterSeconds is ${JSON.stringify(resync)}, not a number`);
   const resyncAfterSeconds = typeof resync === 'number' ? resync : 0;
   if (shape === 'customize') {
     const rules = list(top['relatedResources'], 'relatedResources').map((rule, index) => {
       const checked = strictObject(rule, RULE, `relatedResources[${index}]`);
       for (const field of ['labelSelector', 'namespaceSelector']) {
-        if (checked[field] !== undefined && checked[field] !== null) strictObject(checked[field], SELECTOR, `relatedResources[${index}].${field}`);
+        if (checked[field] !== undefined && checked[field] !== null)
+          strictObject(checked[field], SELECTOR, `relatedResources[${index}].${field}`);
       }
       return checked;
     });
@@ -70,7 +72,8 @@ export function decodeAnswer(shape: HookShape, body: string): Decoded {
 function strictObject(value: unknown, keys: readonly string[], path: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${path} is not an object`);
   const unknown = Object.keys(value).filter((key) => !keys.includes(key));
-  if (unknown.length > 0) throw new Error(`strict validation failed: unknown field(s) ${unknown.map((key) => `"${key}"`).join(', ')} in ${path}`);
+  if (unknown.length > 0)
+    throw new Error(`strict validation failed: unknown field(s) ${unknown.map((key) => `"${key}"`).join(', ')} in ${path}`);
   return value as Record<string, unknown>;
 }
 
@@ -88,12 +91,17 @@ function list(value: unknown, path: string): unknown[] {
 export function selectionError(rule: Record<string, unknown>, release: 'v4.14' | 'v4.15+'): string | undefined {
   const has = (key: string) => {
     const value = rule[key];
-    return value !== undefined && value !== null && !(typeof value === 'string' && value === '') && !(Array.isArray(value) && value.length === 0);
+    return (
+      value !== undefined && value !== null && !(typeof value === 'string' && value === '') && !(Array.isArray(value) && value.length === 0)
+    );
   };
   if (release === 'v4.14') {
-    return has('labelSelector') && (has('namespace') || has('names')) ? 'related rule cannot have both labelSelector and Namespace/Names' : undefined;
+    return has('labelSelector') && (has('namespace') || has('names'))
+      ? 'related rule cannot have both labelSelector and Namespace/Names'
+      : undefined;
   }
-  if (has('names') && (has('labelSelector') || has('namespaceSelector'))) return 'related rule cannot have both names and labelSelector/namespaceSelector';
+  if (has('names') && (has('labelSelector') || has('namespaceSelector')))
+    return 'related rule cannot have both names and labelSelector/namespaceSelector';
   if (has('namespace') && has('namespaceSelector')) return 'related rule cannot have both namespace and namespaceSelector';
   return undefined;
 }

@@ -24,10 +24,13 @@ export function certificateSecrets(): { readonly ca: Secret; readonly server: Se
     metadata: { name: SCALER_SERVICE, namespace: KEDA_NAMESPACE, uid: 'e2e' },
     spec: { ports: [{ name: 'grpc', port: 10450 }] },
   };
-  const answer = syncCertificates({ controller: { kind: 'DecoratorController' }, object: service, attachments: {}, related: {} }, {
-    now: new Date(),
-    random: systemRandomness,
-  });
+  const answer = syncCertificates(
+    { controller: { kind: 'DecoratorController' }, object: service, attachments: {}, related: {} },
+    {
+      now: new Date(),
+      random: systemRandomness,
+    },
+  );
   if (!answer.ok) throw new Error(`certificates hook: ${answer.problem.message}`);
   const byName = new Map(answer.value.response.attachments.map((secret) => [secret.metadata.name, secret]));
   const pick = (name: string) => {

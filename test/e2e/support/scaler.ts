@@ -25,10 +25,14 @@ export async function startScaler(dir: string, serverSecret: Secret, args: reado
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const process = start([
     'scaler',
-    '--host', '127.0.0.1',
-    '--grpc-port', String(grpcPort),
-    '--http-port', String(httpPort),
-    '--tls-dir', tlsDir,
+    '--host',
+    '127.0.0.1',
+    '--grpc-port',
+    String(grpcPort),
+    '--http-port',
+    String(httpPort),
+    '--tls-dir',
+    tlsDir,
     ...args,
   ]);
   await process.waitForLog('scaler started', 30_000);

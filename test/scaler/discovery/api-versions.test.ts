@@ -17,14 +17,24 @@ describe('chooseVersion: v1beta1, else v1alpha1, per resource', () => {
   });
 
   it.each<[string, string, Record<string, string[]>, string]>([
-    ['nothing served', 'inferencesets', {}, 'the API server serves inferencesets.kaito.sh in none of v1beta1, v1alpha1: install or upgrade KAITO'],
+    [
+      'nothing served',
+      'inferencesets',
+      {},
+      'the API server serves inferencesets.kaito.sh in none of v1beta1, v1alpha1: install or upgrade KAITO',
+    ],
     [
       'served only in a version the scaler does not read',
       'inferencesets',
       { v1: ['inferencesets'] },
       'the API server serves inferencesets.kaito.sh in none of v1beta1, v1alpha1 (it serves only v1, which this scaler does not read): install or upgrade KAITO',
     ],
-    ['the group serves only the other kind', 'inferencesets', { v1beta1: ['workspaces'] }, 'the API server serves inferencesets.kaito.sh in none of v1beta1, v1alpha1: install or upgrade KAITO'],
+    [
+      'the group serves only the other kind',
+      'inferencesets',
+      { v1beta1: ['workspaces'] },
+      'the API server serves inferencesets.kaito.sh in none of v1beta1, v1alpha1: install or upgrade KAITO',
+    ],
   ])('%s: VersionNotServed', (_, resource, entries, message) => {
     expect(chooseVersion(resource, served(entries))).toEqual({ ok: false, problem: { reason: 'VersionNotServed', message } });
   });
@@ -35,10 +45,7 @@ describe('missingCrdsReason', () => {
   it.each<[string[], string | undefined]>([
     [all, undefined],
     [[...all, 'other.example.com'], undefined],
-    [
-      [],
-      'waiting for CRDs inferencesets.kaito.sh, workspaces.kaito.sh, scaledobjects.keda.sh (install KAITO and KEDA)',
-    ],
+    [[], 'waiting for CRDs inferencesets.kaito.sh, workspaces.kaito.sh, scaledobjects.keda.sh (install KAITO and KEDA)'],
     [['workspaces.kaito.sh', 'scaledobjects.keda.sh'], 'waiting for CRD inferencesets.kaito.sh (install KAITO)'],
     [['inferencesets.kaito.sh', 'workspaces.kaito.sh'], 'waiting for CRD scaledobjects.keda.sh (install KEDA)'],
     [['scaledobjects.keda.sh'], 'waiting for CRDs inferencesets.kaito.sh, workspaces.kaito.sh (install KAITO)'],

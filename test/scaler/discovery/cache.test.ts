@@ -1,7 +1,8 @@
 import {
   createDiscoveryIndex,
   parseAllowedNamespaces,
-  replicasOf, slimObject,
+  replicasOf,
+  slimObject,
   type DiscoveryIndex,
   type Kind,
   type SlimObject,
@@ -62,7 +63,11 @@ const inferenceSetRaw = {
 describe('replicasOf: what the readiness gate reads of an InferenceSet', () => {
   it.each<[string, unknown, { desired: number; ready: number }]>([
     ['both set', { spec: { replicas: 3 }, status: { readyReplicas: 2 } }, { desired: 3, ready: 2 }],
-    ['readyReplicas absent (KAITO omits it while none is ready) = 0', { spec: { replicas: 3 }, status: { replicas: 3 } }, { desired: 3, ready: 0 }],
+    [
+      'readyReplicas absent (KAITO omits it while none is ready) = 0',
+      { spec: { replicas: 3 }, status: { replicas: 3 } },
+      { desired: 3, ready: 0 },
+    ],
     ['spec.replicas absent = 1 (its default)', { status: { readyReplicas: 1 } }, { desired: 1, ready: 1 }],
     ['status.replicas is never read', { spec: { replicas: 2 }, status: { replicas: 2 } }, { desired: 2, ready: 0 }],
     ['nothing at all', {}, { desired: 1, ready: 0 }],
@@ -85,7 +90,10 @@ describe('slimObject keeps only what discovery reads', () => {
       'an InferenceSet: name, namespace, resourceVersion, the allowed-namespaces annotation',
       'InferenceSet',
       inferenceSetRaw,
-      { metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } }, replicas: { desired: 2, ready: 0 } },
+      {
+        metadata: { name: 'phi-4', namespace: 'default', resourceVersion: '7', annotations: { [ANNOTATIONS.allowedNamespaces]: 'team-a' } },
+        replicas: { desired: 2, ready: 0 },
+      },
     ],
     [
       'an InferenceSet whose spec.replicas is not a whole number >= 0: read as absent (1)',
@@ -93,16 +101,34 @@ describe('slimObject keeps only what discovery reads', () => {
       { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: '2' } },
       { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } },
     ],
-    ['an InferenceSet with spec.replicas -1', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: -1 } }, { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } }],
-    ["a Workspace's spec.replicas is not read", 'Workspace', { metadata: { name: 'w', namespace: 'n' }, spec: { replicas: 2 } }, { metadata: { name: 'w', namespace: 'n' } }],
+    [
+      'an InferenceSet with spec.replicas -1',
+      'InferenceSet',
+      { metadata: { name: 'i', namespace: 'n' }, spec: { replicas: -1 } },
+      { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } },
+    ],
+    [
+      "a Workspace's spec.replicas is not read",
+      'Workspace',
+      { metadata: { name: 'w', namespace: 'n' }, spec: { replicas: 2 } },
+      { metadata: { name: 'w', namespace: 'n' } },
+    ],
     [
       'a Workspace being deleted',
       'Workspace',
       { ...workspaceRaw, metadata: { ...workspaceRaw.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' } },
-      { metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [WORKSPACE_LABEL]: 'phi-4' } }, deleting: true },
+      {
+        metadata: { name: 'phi-4-0', namespace: 'default', resourceVersion: '42', labels: { [WORKSPACE_LABEL]: 'phi-4' } },
+        deleting: true,
+      },
     ],
     ['a Workspace without labels', 'Workspace', { metadata: { name: 'w', namespace: 'n' } }, { metadata: { name: 'w', namespace: 'n' } }],
-    ['an InferenceSet without annotations', 'InferenceSet', { metadata: { name: 'i', namespace: 'n' } }, { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } }],
+    [
+      'an InferenceSet without annotations',
+      'InferenceSet',
+      { metadata: { name: 'i', namespace: 'n' } },
+      { metadata: { name: 'i', namespace: 'n' }, replicas: { desired: 1, ready: 0 } },
+    ],
   ])('%s', (_, kind, raw, expected) => {
     expect(slimObject(kind, raw)).toEqual({ ok: true, value: expected });
   });
@@ -113,10 +139,26 @@ describe('slimObject keeps only what discovery reads', () => {
     ['no metadata', { kind: 'Workspace' }, 'field "metadata" is required: object metadata with a name and a namespace'],
     ['no name', { metadata: { namespace: 'n' } }, 'field "metadata.name" is required: a non-empty name'],
     ['an empty name', { metadata: { name: '', namespace: 'n' } }, 'field "metadata.name" is "": a non-empty name'],
-    ['no namespace', { metadata: { name: 'w' } }, 'field "metadata.namespace" is required: a non-empty namespace (the resource is namespaced)'],
-    ['a numeric label value', { metadata: { name: 'w', namespace: 'n', labels: { a: 1 } } }, 'field "metadata.labels.a" is 1: values of labels and annotations are strings'],
-    ['labels as a list', { metadata: { name: 'w', namespace: 'n', labels: ['a'] } }, 'field "metadata.labels" is ["a"]: a map of strings to strings'],
-    ['a numeric resourceVersion', { metadata: { name: 'w', namespace: 'n', resourceVersion: 5 } }, 'field "metadata.resourceVersion" is 5: an opaque string'],
+    [
+      'no namespace',
+      { metadata: { name: 'w' } },
+      'field "metadata.namespace" is required: a non-empty namespace (the resource is namespaced)',
+    ],
+    [
+      'a numeric label value',
+      { metadata: { name: 'w', namespace: 'n', labels: { a: 1 } } },
+      'field "metadata.labels.a" is 1: values of labels and annotations are strings',
+    ],
+    [
+      'labels as a list',
+      { metadata: { name: 'w', namespace: 'n', labels: ['a'] } },
+      'field "metadata.labels" is ["a"]: a map of strings to strings',
+    ],
+    [
+      'a numeric resourceVersion',
+      { metadata: { name: 'w', namespace: 'n', resourceVersion: 5 } },
+      'field "metadata.resourceVersion" is 5: an opaque string',
+    ],
   ])('rejects %s, naming the field and the rule', (_, raw, message) => {
     expect(slimObject('Workspace', raw)).toEqual({ ok: false, problem: { reason: 'MalformedObject', message } });
   });
@@ -131,10 +173,22 @@ const set = (name: string, allowed?: string, namespace = 'default'): SlimObject 
 });
 
 type Step = (index: DiscoveryIndex) => void;
-const putSet = (object: SlimObject): Step => (index) => index.putInferenceSet(object);
-const deleteSet = (object: SlimObject): Step => (index) => index.deleteInferenceSet(object);
-const putWs = (object: SlimObject): Step => (index) => index.putWorkspace(object);
-const deleteWs = (object: SlimObject): Step => (index) => index.deleteWorkspace(object);
+const putSet =
+  (object: SlimObject): Step =>
+  (index) =>
+    index.putInferenceSet(object);
+const deleteSet =
+  (object: SlimObject): Step =>
+  (index) =>
+    index.deleteInferenceSet(object);
+const putWs =
+  (object: SlimObject): Step =>
+  (index) =>
+    index.putWorkspace(object);
+const deleteWs =
+  (object: SlimObject): Step =>
+  (index) =>
+    index.deleteWorkspace(object);
 
 describe('the discovery index', () => {
   it.each<[string, Step[], [string, string], { allowedNamespaces: string[]; workspaces: string[] } | undefined]>([
@@ -182,9 +236,24 @@ describe('the discovery index', () => {
       ['default', 'a'],
       { allowedNamespaces: [], workspaces: [] },
     ],
-    ['a relabelled Workspace appears under its new InferenceSet', [putSet(set('b')), putWs(ws('x', 'a')), putWs(ws('x', 'b'))], ['default', 'b'], { allowedNamespaces: [], workspaces: ['x'] }],
-    ['a Workspace that lost its label', [putSet(set('a')), putWs(ws('x', 'a')), putWs(ws('x'))], ['default', 'a'], { allowedNamespaces: [], workspaces: [] }],
-    ['an empty label belongs to no InferenceSet', [putSet(set('')), putWs(ws('x', ''))], ['default', ''], { allowedNamespaces: [], workspaces: [] }],
+    [
+      'a relabelled Workspace appears under its new InferenceSet',
+      [putSet(set('b')), putWs(ws('x', 'a')), putWs(ws('x', 'b'))],
+      ['default', 'b'],
+      { allowedNamespaces: [], workspaces: ['x'] },
+    ],
+    [
+      'a Workspace that lost its label',
+      [putSet(set('a')), putWs(ws('x', 'a')), putWs(ws('x'))],
+      ['default', 'a'],
+      { allowedNamespaces: [], workspaces: [] },
+    ],
+    [
+      'an empty label belongs to no InferenceSet',
+      [putSet(set('')), putWs(ws('x', ''))],
+      ['default', ''],
+      { allowedNamespaces: [], workspaces: [] },
+    ],
     ['a deleted InferenceSet', [putSet(set('a')), putWs(ws('a-0', 'a')), deleteSet(set('a'))], ['default', 'a'], undefined],
     [
       'the allowed namespaces of the latest version',
@@ -192,7 +261,12 @@ describe('the discovery index', () => {
       ['default', 'a'],
       { allowedNamespaces: ['team-b', '*'], workspaces: [] },
     ],
-    ['deleting what is not there changes nothing', [putSet(set('a')), deleteWs(ws('ghost', 'a')), deleteSet(set('ghost'))], ['default', 'a'], { allowedNamespaces: [], workspaces: [] }],
+    [
+      'deleting what is not there changes nothing',
+      [putSet(set('a')), deleteWs(ws('ghost', 'a')), deleteSet(set('ghost'))],
+      ['default', 'a'],
+      { allowedNamespaces: [], workspaces: [] },
+    ],
     ['same name in another namespace', [putSet(set('a', undefined, 'other'))], ['default', 'a'], undefined],
   ])('%s', (_, steps, [namespace, name], expected) => {
     const index = createDiscoveryIndex();
@@ -202,7 +276,12 @@ describe('the discovery index', () => {
       expect(view).toBeUndefined();
       return;
     }
-    expect(view).toEqual({ namespace, name, allowedNamespaces: expected.allowedNamespaces, workspaces: expected.workspaces.map((member) => ({ name: member })) });
+    expect(view).toEqual({
+      namespace,
+      name,
+      allowedNamespaces: expected.allowedNamespaces,
+      workspaces: expected.workspaces.map((member) => ({ name: member })),
+    });
   });
 
   it("keeps an InferenceSet's spec.replicas for the fallback, and forgets it when an update drops it", () => {

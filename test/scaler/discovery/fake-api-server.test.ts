@@ -19,7 +19,11 @@ interface WatchEvent {
 }
 
 /** Reads watch events until `count` arrived or the stream ended. */
-async function readEvents(path: string, count: number, signal?: AbortSignal): Promise<{ status: number; events: WatchEvent[]; ended: boolean }> {
+async function readEvents(
+  path: string,
+  count: number,
+  signal?: AbortSignal,
+): Promise<{ status: number; events: WatchEvent[]; ended: boolean }> {
   const response = await fetch(`${fake.url}${path}`, { headers: { authorization: `Bearer ${token}` }, signal });
   const events: WatchEvent[] = [];
   const reader = response.body!.getReader();
@@ -64,7 +68,10 @@ describe('the fake API server', () => {
     ]);
     expect((await get('/apis/kaito.sh/v1')).status).toBe(404);
     fake.installCrd({ ...WORKSPACE_CRD, versions: ['v1alpha1'] });
-    expect((await body('/apis/kaito.sh/v1beta1'))['resources'].map((resource: { name: string }) => resource.name)).toEqual(['inferencesets', 'inferencesets/status']);
+    expect((await body('/apis/kaito.sh/v1beta1'))['resources'].map((resource: { name: string }) => resource.name)).toEqual([
+      'inferencesets',
+      'inferencesets/status',
+    ]);
   });
 
   it('serves CRDs until they are removed, and their objects go with them', async () => {
@@ -92,7 +99,9 @@ describe('the fake API server', () => {
     const second = await body(`/apis/kaito.sh/v1alpha1/workspaces?limit=2&continue=${first['metadata']['continue']}`);
     expect(second['items'].map((item: any) => item.metadata.name)).toEqual(['c', 'd']);
     expect(second['metadata']).toEqual({ resourceVersion: first['metadata']['resourceVersion'] });
-    expect((await body('/apis/kaito.sh/v1beta1/namespaces/other/workspaces'))['items'].map((item: any) => item.metadata.name)).toEqual(['d']);
+    expect((await body('/apis/kaito.sh/v1beta1/namespaces/other/workspaces'))['items'].map((item: any) => item.metadata.name)).toEqual([
+      'd',
+    ]);
     expect((await get('/apis/kaito.sh/v1beta1/workspaces?continue=unknown:1')).status).toBe(410);
     expect((await get('/apis/kaito.sh/v1beta1/workspaces?labelSelector=a%3Db')).status).toBe(400);
   });
@@ -114,22 +123,32 @@ describe('the fake API server', () => {
       ['DELETED', 'b', 'kaito.sh/v1beta1'],
       ['ADDED', 'c', 'kaito.sh/v1beta1'],
     ]);
-    expect(events.map((event) => Number(event.object['metadata']['resourceVersion']))).toEqual([...events.map((event) => Number(event.object['metadata']['resourceVersion']))].sort((x, y) => x - y));
+    expect(events.map((event) => Number(event.object['metadata']['resourceVersion']))).toEqual(
+      [...events.map((event) => Number(event.object['metadata']['resourceVersion']))].sort((x, y) => x - y),
+    );
   });
 
   it('starts a watch without resourceVersion with the current objects', async () => {
     fake.apply(IS, inferenceSet('default', 'a'));
     const { events } = await readEvents('/apis/kaito.sh/v1alpha1/inferencesets?watch=true', 1);
-    expect(events.map((event) => [event.type, event.object['metadata']['name'], event.object['apiVersion']])).toEqual([['ADDED', 'a', 'kaito.sh/v1alpha1']]);
+    expect(events.map((event) => [event.type, event.object['metadata']['name'], event.object['apiVersion']])).toEqual([
+      ['ADDED', 'a', 'kaito.sh/v1alpha1'],
+    ]);
   });
 
   it('ends watches at timeoutSeconds, on closeWatches, and sends bookmarks to those that asked', async () => {
     const timed = readEvents(`/apis/kaito.sh/v1beta1/workspaces?watch=true&resourceVersion=${fake.resourceVersion()}&timeoutSeconds=1`, 1);
-    const closed = readEvents(`/apis/kaito.sh/v1beta1/inferencesets?watch=true&resourceVersion=${fake.resourceVersion()}&allowWatchBookmarks=true`, 2);
+    const closed = readEvents(
+      `/apis/kaito.sh/v1beta1/inferencesets?watch=true&resourceVersion=${fake.resourceVersion()}&allowWatchBookmarks=true`,
+      2,
+    );
     await fake.until(() => fake.openWatches() === 2);
     fake.bookmark();
     fake.closeWatches();
-    expect(await closed).toMatchObject({ ended: true, events: [{ type: 'BOOKMARK', object: { metadata: { resourceVersion: fake.resourceVersion() } } }] });
+    expect(await closed).toMatchObject({
+      ended: true,
+      events: [{ type: 'BOOKMARK', object: { metadata: { resourceVersion: fake.resourceVersion() } } }],
+    });
     const started = Date.now();
     const again = readEvents(`/apis/kaito.sh/v1beta1/workspaces?watch=true&resourceVersion=${fake.resourceVersion()}&timeoutSeconds=1`, 1);
     expect(await again).toMatchObject({ ended: true, events: [] });
@@ -144,7 +163,10 @@ describe('the fake API server', () => {
     const { status, events, ended } = await readEvents(`/apis/kaito.sh/v1beta1/inferencesets?watch=true&resourceVersion=${from}`, 2);
     expect({ status, ended }).toEqual({ status: 200, ended: true });
     expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
-    const current = await readEvents(`/apis/kaito.sh/v1beta1/inferencesets?watch=true&resourceVersion=${fake.resourceVersion()}&timeoutSeconds=1`, 1);
+    const current = await readEvents(
+      `/apis/kaito.sh/v1beta1/inferencesets?watch=true&resourceVersion=${fake.resourceVersion()}&timeoutSeconds=1`,
+      1,
+    );
     expect(current).toMatchObject({ status: 200, events: [] });
   });
 
@@ -183,7 +205,9 @@ describe('the fake API server', () => {
     fake.apply(WS, workspace('default', 'w'));
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(fake.kubeconfigPath);
-    const list = await kubeConfig.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'kaito.sh', version: 'v1beta1', plural: 'workspaces' });
+    const list = await kubeConfig
+      .makeApiClient(CustomObjectsApi)
+      .listClusterCustomObject({ group: 'kaito.sh', version: 'v1beta1', plural: 'workspaces' });
     expect(list.items.map((item: { metadata: { name: string } }) => item.metadata.name)).toEqual(['w']);
   });
 });

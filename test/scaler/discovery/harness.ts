@@ -2,7 +2,12 @@ import { Registry } from 'prom-client';
 import { ANNOTATIONS, WORKSPACE_LABEL } from '../../../schemas/annotations.js';
 import type { Discovery } from '../../../scaler/discovery/discovery.js';
 import { startKubernetesDiscovery, type DiscoveryTiming } from '../../../scaler/discovery/kubernetes.js';
-import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions, type KubeObject } from '../../../bench/support/fake-api-server.js';
+import {
+  startFakeApiServer,
+  type FakeApiServer,
+  type FakeApiServerOptions,
+  type KubeObject,
+} from '../../../bench/support/fake-api-server.js';
 import { captureLog, type CapturedLog } from '../helpers.js';
 
 /** Short retries and small list pages, so that tests exercise paging and recover in milliseconds. */
@@ -79,7 +84,11 @@ export class Setup {
     return { discovery, logs, registry };
   }
 
-  async start(options: FakeApiServerOptions = {}, seed: (fake: FakeApiServer) => void = () => {}, timing: Partial<DiscoveryTiming> = FAST): Promise<Harness> {
+  async start(
+    options: FakeApiServerOptions = {},
+    seed: (fake: FakeApiServer) => void = () => {},
+    timing: Partial<DiscoveryTiming> = FAST,
+  ): Promise<Harness> {
     const fake = await this.fake(options);
     seed(fake);
     return { fake, ...this.discovery(fake, timing) };

@@ -22,9 +22,19 @@ const environment = (env: Record<string, string>, files: string[] = []): KubeCon
 describe('kubeConfigSource: --kubeconfig, else in-cluster, else $KUBECONFIG or ~/.kube/config', () => {
   const inCluster = { KUBERNETES_SERVICE_HOST: '10.0.0.1' };
   it.each<[string, string | undefined, KubeConfigEnvironment, ReturnType<typeof kubeConfigSource>]>([
-    ['a path wins over everything', '/etc/kube/config', environment({ ...inCluster, KUBECONFIG: '/x' }, [SERVICE_ACCOUNT_TOKEN]), { kind: 'file', path: '/etc/kube/config' }],
+    [
+      'a path wins over everything',
+      '/etc/kube/config',
+      environment({ ...inCluster, KUBECONFIG: '/x' }, [SERVICE_ACCOUNT_TOKEN]),
+      { kind: 'file', path: '/etc/kube/config' },
+    ],
     ['in a Pod', undefined, environment(inCluster, [SERVICE_ACCOUNT_TOKEN]), { kind: 'in-cluster' }],
-    ['in a Pod, even with $KUBECONFIG', undefined, environment({ ...inCluster, KUBECONFIG: '/x' }, [SERVICE_ACCOUNT_TOKEN]), { kind: 'in-cluster' }],
+    [
+      'in a Pod, even with $KUBECONFIG',
+      undefined,
+      environment({ ...inCluster, KUBECONFIG: '/x' }, [SERVICE_ACCOUNT_TOKEN]),
+      { kind: 'in-cluster' },
+    ],
     ['service host but no token (not a Pod)', undefined, environment({ ...inCluster, KUBECONFIG: '/x' }), { kind: 'default' }],
     ['$KUBECONFIG', undefined, environment({ KUBECONFIG: '/x' }), { kind: 'default' }],
     ['~/.kube/config', undefined, environment({}, ['/home/op/.kube/config']), { kind: 'default' }],
@@ -83,23 +93,79 @@ describe('statusOf', () => {
 });
 
 describe('describeApiError', () => {
-  const context = { action: 'get CRD workspaces.kaito.sh', server: 'https://10.0.0.1', permission: 'get on customresourcedefinitions.apiextensions.k8s.io' };
+  const context = {
+    action: 'get CRD workspaces.kaito.sh',
+    server: 'https://10.0.0.1',
+    permission: 'get on customresourcedefinitions.apiextensions.k8s.io',
+  };
   const abort = Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
   const timeout = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
-  const refused = Object.assign(new Error('request to https://10.0.0.1/apis failed, reason: connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+  const refused = Object.assign(new Error('request to https://10.0.0.1/apis failed, reason: connect ECONNREFUSED 10.0.0.1:443'), {
+    code: 'ECONNREFUSED',
+  });
   it.each<[string, unknown, string, string]>([
-    ['401', new ApiException(401, 'x', '', {}), 'Unauthorized', 'get CRD workspaces.kaito.sh: the API server refused the credentials (401): check the kubeconfig or the ServiceAccount token'],
-    ['403', new ApiException(403, 'x', '', {}), 'Forbidden', "get CRD workspaces.kaito.sh: forbidden (403): the scaler's ServiceAccount needs get on customresourcedefinitions.apiextensions.k8s.io"],
-    ['503 with a Status body', new ApiException(503, 'x', '{"kind":"Status","message":"etcd is down"}', {}), 'ApiError', 'get CRD workspaces.kaito.sh: the API server answered 503 (etcd is down)'],
-    ['500 with a parsed body', new ApiException(500, 'x', { message: 'oops' }, {}), 'ApiError', 'get CRD workspaces.kaito.sh: the API server answered 500 (oops)'],
-    ['500 with a body that is not JSON', new ApiException(500, 'x', '<html>', {}), 'ApiError', 'get CRD workspaces.kaito.sh: the API server answered 500'],
-    ['a watch error', Object.assign(new Error('Service Unavailable'), { statusCode: 503 }), 'ApiError', 'get CRD workspaces.kaito.sh: the API server answered 503'],
+    [
+      '401',
+      new ApiException(401, 'x', '', {}),
+      'Unauthorized',
+      'get CRD workspaces.kaito.sh: the API server refused the credentials (401): check the kubeconfig or the ServiceAccount token',
+    ],
+    [
+      '403',
+      new ApiException(403, 'x', '', {}),
+      'Forbidden',
+      "get CRD workspaces.kaito.sh: forbidden (403): the scaler's ServiceAccount needs get on customresourcedefinitions.apiextensions.k8s.io",
+    ],
+    [
+      '503 with a Status body',
+      new ApiException(503, 'x', '{"kind":"Status","message":"etcd is down"}', {}),
+      'ApiError',
+      'get CRD workspaces.kaito.sh: the API server answered 503 (etcd is down)',
+    ],
+    [
+      '500 with a parsed body',
+      new ApiException(500, 'x', { message: 'oops' }, {}),
+      'ApiError',
+      'get CRD workspaces.kaito.sh: the API server answered 500 (oops)',
+    ],
+    [
+      '500 with a body that is not JSON',
+      new ApiException(500, 'x', '<html>', {}),
+      'ApiError',
+      'get CRD workspaces.kaito.sh: the API server answered 500',
+    ],
+    [
+      'a watch error',
+      Object.assign(new Error('Service Unavailable'), { statusCode: 503 }),
+      'ApiError',
+      'get CRD workspaces.kaito.sh: the API server answered 503',
+    ],
     ['an abort', abort, 'ApiUnreachable', 'get CRD workspaces.kaito.sh: no answer from the API server https://10.0.0.1 in time'],
     ['a timeout', timeout, 'ApiUnreachable', 'get CRD workspaces.kaito.sh: no answer from the API server https://10.0.0.1 in time'],
-    ['a refused connection', refused, 'ApiUnreachable', `get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: ${refused.message}`],
-    ['a TLS failure', Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), 'ApiUnreachable', 'get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: certificate has expired'],
-    ['an answer that is not JSON', new SyntaxError('Unexpected token < in JSON'), 'ApiError', 'get CRD workspaces.kaito.sh: unexpected answer from the API server: Unexpected token < in JSON'],
-    ['something thrown that is not an Error', 'boom', 'ApiError', 'get CRD workspaces.kaito.sh: unexpected answer from the API server: boom'],
+    [
+      'a refused connection',
+      refused,
+      'ApiUnreachable',
+      `get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: ${refused.message}`,
+    ],
+    [
+      'a TLS failure',
+      Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }),
+      'ApiUnreachable',
+      'get CRD workspaces.kaito.sh: cannot reach the API server https://10.0.0.1: certificate has expired',
+    ],
+    [
+      'an answer that is not JSON',
+      new SyntaxError('Unexpected token < in JSON'),
+      'ApiError',
+      'get CRD workspaces.kaito.sh: unexpected answer from the API server: Unexpected token < in JSON',
+    ],
+    [
+      'something thrown that is not an Error',
+      'boom',
+      'ApiError',
+      'get CRD workspaces.kaito.sh: unexpected answer from the API server: boom',
+    ],
   ])('%s -> %s', (_, error, reason, message) => {
     expect(describeApiError(error, context)).toEqual({ reason, message });
   });
@@ -131,14 +197,30 @@ describe('retryDelay', () => {
 
 describe('parseListPage', () => {
   it.each<[string, unknown, ReturnType<typeof parseListPage>]>([
-    ['a page', { metadata: { resourceVersion: '9', continue: 'c1' }, items: [{ a: 1 }] }, { ok: true, value: { items: [{ a: 1 }], resourceVersion: '9', continueToken: 'c1' } }],
-    ['the last page', { metadata: { resourceVersion: '9', continue: '' }, items: [] }, { ok: true, value: { items: [], resourceVersion: '9', continueToken: undefined } }],
-    ['items null (an empty list)', { metadata: { resourceVersion: '9' }, items: null }, { ok: true, value: { items: [], resourceVersion: '9', continueToken: undefined } }],
+    [
+      'a page',
+      { metadata: { resourceVersion: '9', continue: 'c1' }, items: [{ a: 1 }] },
+      { ok: true, value: { items: [{ a: 1 }], resourceVersion: '9', continueToken: 'c1' } },
+    ],
+    [
+      'the last page',
+      { metadata: { resourceVersion: '9', continue: '' }, items: [] },
+      { ok: true, value: { items: [], resourceVersion: '9', continueToken: undefined } },
+    ],
+    [
+      'items null (an empty list)',
+      { metadata: { resourceVersion: '9' }, items: null },
+      { ok: true, value: { items: [], resourceVersion: '9', continueToken: undefined } },
+    ],
     ['no metadata', { items: [] }, { ok: true, value: { items: [], resourceVersion: '', continueToken: undefined } }],
     ['not an object', 'oops', { ok: false, problem: { reason: 'MalformedList', message: 'the list answer is not an object' } }],
     ['null', null, { ok: false, problem: { reason: 'MalformedList', message: 'the list answer is not an object' } }],
     ['an array', [], { ok: false, problem: { reason: 'MalformedList', message: 'the list answer is not an object' } }],
-    ['items not a list', { items: { a: 1 } }, { ok: false, problem: { reason: 'MalformedList', message: 'the list answer has no items array' } }],
+    [
+      'items not a list',
+      { items: { a: 1 } },
+      { ok: false, problem: { reason: 'MalformedList', message: 'the list answer has no items array' } },
+    ],
   ])('%s', (_, page, expected) => {
     expect(parseListPage(page)).toEqual(expected);
   });

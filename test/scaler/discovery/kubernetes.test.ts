@@ -40,8 +40,20 @@ describe('the initial list', () => {
       workspaces: [{ name: 'phi-4-0' }, { name: 'phi-4-1' }, { name: 'phi-4-2' }],
       replicas: { desired: 2, ready: 2 },
     });
-    expect(discovery.lookup('team-a', 'phi-4')).toEqual({ namespace: 'team-a', name: 'phi-4', allowedNamespaces: ['*'], workspaces: [{ name: 'phi-4-0' }], replicas: READY });
-    expect(discovery.lookup('default', 'idle')).toEqual({ namespace: 'default', name: 'idle', allowedNamespaces: [], workspaces: [], replicas: READY });
+    expect(discovery.lookup('team-a', 'phi-4')).toEqual({
+      namespace: 'team-a',
+      name: 'phi-4',
+      allowedNamespaces: ['*'],
+      workspaces: [{ name: 'phi-4-0' }],
+      replicas: READY,
+    });
+    expect(discovery.lookup('default', 'idle')).toEqual({
+      namespace: 'default',
+      name: 'idle',
+      allowedNamespaces: [],
+      workspaces: [],
+      replicas: READY,
+    });
     expect(discovery.lookup('default', 'unknown')).toBeUndefined();
     expect(discovery.lookup('team-a', 'gone')).toBeUndefined();
     expect(discovery.lookup('team-b', 'phi-4')).toBeUndefined();
@@ -90,7 +102,13 @@ describe('watch events flow into lookups', () => {
 
     fake.apply(IS, inferenceSet('default', 'other', '*'));
     await fake.until(() => discovery.lookup('default', 'other') !== undefined);
-    expect(discovery.lookup('default', 'other')).toEqual({ namespace: 'default', name: 'other', allowedNamespaces: ['*'], workspaces: [{ name: 'phi-4-0' }], replicas: READY });
+    expect(discovery.lookup('default', 'other')).toEqual({
+      namespace: 'default',
+      name: 'other',
+      allowedNamespaces: ['*'],
+      workspaces: [{ name: 'phi-4-0' }],
+      replicas: READY,
+    });
 
     fake.remove(IS, 'default', 'phi-4');
     await fake.until(() => discovery.lookup('default', 'phi-4') === undefined);
@@ -151,7 +169,9 @@ describe('watches that end', () => {
     fake.apply(IS, inferenceSet('default', 'phi-4', 'team-a'));
     fake.apply(IS, inferenceSet('default', 'added-while-away'));
 
-    await fake.until(() => targets(discovery, 'default', 'phi-4')?.join() === 'phi-4-2' && discovery.lookup('default', 'added-while-away') !== undefined);
+    await fake.until(
+      () => targets(discovery, 'default', 'phi-4')?.join() === 'phi-4-2' && discovery.lookup('default', 'added-while-away') !== undefined,
+    );
     expect(discovery.lookup('default', 'phi-4')?.allowedNamespaces).toEqual(['team-a']);
     expect(fake.requests.filter((request) => request.verb === 'list')).toHaveLength(lists);
     const resumed = fake.requests.filter((request) => request.verb === 'watch').slice(-2);
@@ -181,13 +201,17 @@ describe('watches that end', () => {
     expect(discovery.ready()).toBe(true);
     // Watching again after the relist, from the new list's resourceVersion.
     await fake.until(() => fake.openWatches(WS) === 1);
-    expect(fake.requests.filter((request) => request.verb === 'watch' && request.resource === WS).at(-1)?.query['resourceVersion']).toBe(fake.resourceVersion());
+    expect(fake.requests.filter((request) => request.verb === 'watch' && request.resource === WS).at(-1)?.query['resourceVersion']).toBe(
+      fake.resourceVersion(),
+    );
   });
 
   it('resume from the resourceVersion of the last bookmark', async () => {
     const { fake, discovery } = await setup.start({}, (fake) => fake.apply(IS, inferenceSet('default', 'phi-4')));
     await fake.until(() => discovery.ready() && fake.openWatches() === 2);
-    expect(fake.requests.filter((request) => request.verb === 'watch').every((request) => request.query['allowWatchBookmarks'] === 'true')).toBe(true);
+    expect(
+      fake.requests.filter((request) => request.verb === 'watch').every((request) => request.query['allowWatchBookmarks'] === 'true'),
+    ).toBe(true);
     fake.apply(IS, inferenceSet('default', 'other'));
     await fake.until(() => discovery.lookup('default', 'other') !== undefined);
     fake.bookmark();
@@ -200,7 +224,10 @@ describe('watches that end', () => {
   });
 
   it('ask for a server-side timeout and resume when the server ends them', async () => {
-    const { fake, discovery } = await setup.start({}, (fake) => fake.apply(IS, inferenceSet('default', 'phi-4')), { ...FAST, watchTimeoutSeconds: 1 });
+    const { fake, discovery } = await setup.start({}, (fake) => fake.apply(IS, inferenceSet('default', 'phi-4')), {
+      ...FAST,
+      watchTimeoutSeconds: 1,
+    });
     await fake.until(() => discovery.ready());
     await fake.until(() => fake.requests.filter((request) => request.verb === 'watch' && request.resource === IS).length >= 2, 5000);
     const watches = fake.requests.filter((request) => request.verb === 'watch' && request.resource === IS);
@@ -240,7 +267,11 @@ describe('failing lists', () => {
 
   it.each<[string, string, RegExp]>([
     ['not JSON', 'this is not json', /^list workspaces\.kaito\.sh\/v1beta1: unexpected answer from the API server: /],
-    ['items that are not a list', '{"metadata":{"resourceVersion":"5"},"items":{"a":1}}', /^list workspaces\.kaito\.sh\/v1beta1: unexpected answer from the API server: the list answer has no items array$/],
+    [
+      'items that are not a list',
+      '{"metadata":{"resourceVersion":"5"},"items":{"a":1}}',
+      /^list workspaces\.kaito\.sh\/v1beta1: unexpected answer from the API server: the list answer has no items array$/,
+    ],
   ])('a malformed list answer (%s) is retried', async (_, body, reason) => {
     const { fake, discovery } = await setup.start({}, (fake) => {
       fake.apply(IS, inferenceSet('default', 'phi-4'));
@@ -289,7 +320,9 @@ describe('startup', () => {
       'discovery not ready: waiting for CRD scaledobjects.keda.sh (install KEDA)',
     ]);
     expect(notReady.every((line) => line['level'] === 'info' && line['reason'] === 'CrdMissing')).toBe(true);
-    expect(logs.messages().filter((message) => message.startsWith('discovery ready'))).toEqual(['discovery ready: 1 InferenceSets, 0 Workspaces']);
+    expect(logs.messages().filter((message) => message.startsWith('discovery ready'))).toEqual([
+      'discovery ready: 1 InferenceSets, 0 Workspaces',
+    ]);
   });
 
   it('is not ready while the API server is down, and becomes ready when it is up', async () => {
@@ -335,10 +368,17 @@ describe('startup', () => {
     });
     await fake.until(() => discovery.ready());
     expect(targets(discovery, 'default', 'phi-4')).toEqual(['phi-4-0']);
-    const versions = (resource: string) => [...new Set(fake.requests.filter((request) => request.resource === resource && request.verb !== 'crd').map((request) => request.version))];
+    const versions = (resource: string) => [
+      ...new Set(
+        fake.requests.filter((request) => request.resource === resource && request.verb !== 'crd').map((request) => request.version),
+      ),
+    ];
     expect(versions(IS)).toEqual([setVersion]);
     expect(versions(WS)).toEqual([workspaceVersion]);
-    expect(logs.lines.find((line) => String(line['msg']).startsWith('discovery ready'))?.['versions']).toEqual({ [IS]: setVersion, [WS]: workspaceVersion });
+    expect(logs.lines.find((line) => String(line['msg']).startsWith('discovery ready'))?.['versions']).toEqual({
+      [IS]: setVersion,
+      [WS]: workspaceVersion,
+    });
   });
 
   it('is not ready when KAITO serves neither version', async () => {
@@ -376,7 +416,9 @@ describe('startup', () => {
     const { fake, discovery } = await setup.start();
     fake.inject({ verb: 'list', resource: WS, status: 403 });
     await fake.until(() => discovery.notReadyReason() !== undefined && discovery.notReadyReason()!.startsWith('list workspaces'));
-    expect(discovery.notReadyReason()).toBe("list workspaces.kaito.sh/v1beta1: forbidden (403): the scaler's ServiceAccount needs get, list and watch on workspaces.kaito.sh");
+    expect(discovery.notReadyReason()).toBe(
+      "list workspaces.kaito.sh/v1beta1: forbidden (403): the scaler's ServiceAccount needs get, list and watch on workspaces.kaito.sh",
+    );
   });
 
   it('says so when the credentials are refused', async () => {
@@ -386,12 +428,16 @@ describe('startup', () => {
     writeFileSync(wrong, readFileSync(fake.kubeconfigPath, 'utf8').replace('the-real-token', 'a-stale-token'));
     const { discovery } = setup.discovery(fake, FAST, wrong);
     await fake.until(() => discovery.notReadyReason()?.includes('(401)') === true);
-    expect(discovery.notReadyReason()).toMatch(/^get CRD \S+: the API server refused the credentials \(401\): check the kubeconfig or the ServiceAccount token$/);
+    expect(discovery.notReadyReason()).toMatch(
+      /^get CRD \S+: the API server refused the credentials \(401\): check the kubeconfig or the ServiceAccount token$/,
+    );
   });
 
   it('throws at once when there is no kubeconfig to load', async () => {
     const fake = await setup.fake();
-    expect(() => setup.discovery(fake, FAST, `${fake.kubeconfigPath}.absent`)).toThrow(/^cannot load the kubeconfig \(.*\.absent\): ENOENT/);
+    expect(() => setup.discovery(fake, FAST, `${fake.kubeconfigPath}.absent`)).toThrow(
+      /^cannot load the kubeconfig \(.*\.absent\): ENOENT/,
+    );
   });
 });
 
@@ -417,10 +463,14 @@ describe('resources that go away after start', () => {
     const { fake, discovery, logs } = await setup.start({ crds }, (fake) => fake.apply(IS, inferenceSet('default', 'phi-4')));
     await fake.until(() => discovery.ready() && fake.openWatches() === 2);
     fake.installCrd({ ...INFERENCESET_CRD, versions: ['v1beta1'] });
-    await fake.until(() => fake.requests.some((request) => request.verb === 'list' && request.resource === IS && request.version === 'v1beta1'));
+    await fake.until(() =>
+      fake.requests.some((request) => request.verb === 'list' && request.resource === IS && request.version === 'v1beta1'),
+    );
     await fake.until(() => discovery.ready());
     expect(discovery.lookup('default', 'phi-4')).toBeDefined();
-    expect(logs.messages()).toContain('discovery not ready: watch inferencesets.kaito.sh/v1alpha1: not served (404): detecting the API versions again');
+    expect(logs.messages()).toContain(
+      'discovery not ready: watch inferencesets.kaito.sh/v1alpha1: not served (404): detecting the API versions again',
+    );
   });
 });
 
@@ -444,11 +494,29 @@ describe('metrics', () => {
 describe('stop()', () => {
   const active = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap' || kind === 'Timeout').length;
 
-  it.each<[string, (fake: import('../../../bench/support/fake-api-server.js').FakeApiServer) => void, (state: { ready: boolean; reason: string | undefined }) => boolean]>([
+  it.each<
+    [
+      string,
+      (fake: import('../../../bench/support/fake-api-server.js').FakeApiServer) => void,
+      (state: { ready: boolean; reason: string | undefined }) => boolean,
+    ]
+  >([
     ['when ready, with watches open', () => {}, (state) => state.ready],
-    ['while waiting for CRDs', (fake) => fake.removeCrd(`${SCALEDOBJECT_CRD.plural}.${SCALEDOBJECT_CRD.group}`), (state) => state.reason?.startsWith('waiting for CRD') === true],
-    ['while a list hangs', (fake) => fake.inject({ verb: 'list', delayMs: 60_000 }), (state) => state.reason?.startsWith('listing') === true],
-    ['while retrying a failed list', (fake) => fake.inject({ verb: 'list', status: 503 }), (state) => state.reason?.includes('503') === true],
+    [
+      'while waiting for CRDs',
+      (fake) => fake.removeCrd(`${SCALEDOBJECT_CRD.plural}.${SCALEDOBJECT_CRD.group}`),
+      (state) => state.reason?.startsWith('waiting for CRD') === true,
+    ],
+    [
+      'while a list hangs',
+      (fake) => fake.inject({ verb: 'list', delayMs: 60_000 }),
+      (state) => state.reason?.startsWith('listing') === true,
+    ],
+    [
+      'while retrying a failed list',
+      (fake) => fake.inject({ verb: 'list', status: 503 }),
+      (state) => state.reason?.includes('503') === true,
+    ],
     ['while a watch request waits for its answer', (fake) => fake.inject({ verb: 'watch', delayMs: 400 }), (state) => state.ready],
   ])('%s: ends watches, requests and timers', async (_, arrange, reached) => {
     const baseline = active();

@@ -9,7 +9,8 @@ import { inferenceSet, IS, Setup, workspace, WS } from './harness.js';
 jest.setTimeout(30_000);
 
 const discovery = docSection('docs/discovery.md', 'Discovery');
-const blocks = (language: string) => [...discovery.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] ?? '');
+const blocks = (language: string) =>
+  [...discovery.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] ?? '');
 
 const setup = new Setup();
 afterEach(() => setup.stop());
@@ -77,11 +78,17 @@ describe('docs/discovery.md', () => {
       .split('\n')
       .slice(2)
       .filter((line) => line.startsWith('|'))
-      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
     expect(rows).toHaveLength(4);
     for (const [value = '', admitted = ''] of rows) {
       const annotation = value === '(absent)' ? undefined : value.replace(/^`|`$/g, '');
-      const expected = admitted === 'none' ? [] : admitted === 'any' ? ['*'] : admitted.split(',').map((entry) => entry.trim().replace(/^`|`$/g, ''));
+      const expected =
+        admitted === 'none' ? [] : admitted === 'any' ? ['*'] : admitted.split(',').map((entry) => entry.trim().replace(/^`|`$/g, ''));
       expect([value, parseAllowedNamespaces(annotation)]).toEqual([value, expected]);
     }
   });

@@ -62,28 +62,128 @@ describe('parseTargets: bad files are refused with the path of the bad entry', (
     ['no inferenceSets key', 'sets: []', 'InvalidTargets', /^targets entry inferenceSets is required: must be a list of InferenceSets/],
     ['inferenceSets not a list', 'inferenceSets: {}', 'InvalidTargets', /^targets entry inferenceSets is \{\}: must be a list/],
     ['entry not a mapping', 'inferenceSets: [phi-4]', 'InvalidTargets', /^targets entry inferenceSets\[0\] is "phi-4": must be a mapping/],
-    ['missing name', entry('{namespace: default, workspaces: []}'), 'InvalidTargets', /^targets entry inferenceSets\[0\]\.name is required: the InferenceSet's name/],
-    ['missing workspaces', entry('{namespace: default, name: a}'), 'InvalidTargets', /^targets entry inferenceSets\[0\]\.workspaces is required: one host:port per replica/],
-    ['unknown key', entry('{namespace: default, name: a, workspaces: [], replicas: 2}'), 'InvalidTargets', /^targets entry inferenceSets\[0\]\.replicas is not a known key/],
-    ['uppercase namespace', entry('{namespace: Default, name: a, workspaces: []}'), 'InvalidTargets', /^targets entry inferenceSets\[0\]\.namespace is "Default": the InferenceSet's namespace/],
+    [
+      'missing name',
+      entry('{namespace: default, workspaces: []}'),
+      'InvalidTargets',
+      /^targets entry inferenceSets\[0\]\.name is required: the InferenceSet's name/,
+    ],
+    [
+      'missing workspaces',
+      entry('{namespace: default, name: a}'),
+      'InvalidTargets',
+      /^targets entry inferenceSets\[0\]\.workspaces is required: one host:port per replica/,
+    ],
+    [
+      'unknown key',
+      entry('{namespace: default, name: a, workspaces: [], replicas: 2}'),
+      'InvalidTargets',
+      /^targets entry inferenceSets\[0\]\.replicas is not a known key/,
+    ],
+    [
+      'uppercase namespace',
+      entry('{namespace: Default, name: a, workspaces: []}'),
+      'InvalidTargets',
+      /^targets entry inferenceSets\[0\]\.namespace is "Default": the InferenceSet's namespace/,
+    ],
     ['name with a slash', entry('{namespace: default, name: a/b, workspaces: []}'), 'InvalidTargets', /inferenceSets\[0\]\.name is "a\/b"/],
     ['number as name', entry('{namespace: default, name: 4, workspaces: []}'), 'InvalidTargets', /inferenceSets\[0\]\.name is 4/],
-    ['workspace without port', entry('{namespace: default, name: a, workspaces: [127.0.0.1]}'), 'InvalidTargets', /^targets entry inferenceSets\[0\]\.workspaces\[0\] is "127.0.0.1": a replica's metrics endpoint as host:port/],
-    ['workspace port 0', entry('{namespace: default, name: a, workspaces: ["h:1", "h:0"]}'), 'InvalidTargets', /inferenceSets\[0\]\.workspaces\[1\] is "h:0"/],
-    ['workspace port too big', entry('{namespace: default, name: a, workspaces: ["h:65536"]}'), 'InvalidTargets', /workspaces\[0\] is "h:65536"/],
-    ['workspace as URL', entry('{namespace: default, name: a, workspaces: ["http://h:80"]}'), 'InvalidTargets', /workspaces\[0\] is "http:\/\/h:80"/],
-    ['workspace with a path', entry('{namespace: default, name: a, workspaces: ["h:80/metrics"]}'), 'InvalidTargets', /workspaces\[0\] is "h:80\/metrics"/],
-    ['workspaces not a list', entry('{namespace: default, name: a, workspaces: "h:80"}'), 'InvalidTargets', /workspaces is "h:80": one host:port per replica/],
-    ['bad allowed namespace', entry('{namespace: default, name: a, workspaces: [], allowedNamespaces: ["team b"]}'), 'InvalidTargets', /allowedNamespaces\[0\] is "team b": a namespace name, or "\*"/],
-    ['wildcard inside a name', entry('{namespace: default, name: a, workspaces: [], allowedNamespaces: ["team-*"]}'), 'InvalidTargets', /allowedNamespaces\[0\] is "team-\*"/],
-    ['second entry bad', 'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: b, name: b, workspaces: [x]}\n', 'InvalidTargets', /inferenceSets\[1\]\.workspaces\[0\] is "x"/],
-    ['duplicate InferenceSet', 'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: a, name: a, workspaces: []}\n', 'DuplicateInferenceSet', /^targets entry inferenceSets\[1\] repeats InferenceSet a\/a of inferenceSets\[0\]/],
-    ['duplicate workspace', entry('{namespace: a, name: a, workspaces: ["h:1", "h:2", "h:1"]}'), 'DuplicateWorkspace', /^targets entry inferenceSets\[0\]\.workspaces\[2\] repeats h:1/],
-    ['one replica as 127.0.0.1 and 127.0.0.01', entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "127.0.0.01:19001"]}'), 'DuplicateWorkspace', /^targets entry inferenceSets\[0\]\.workspaces\[1\] repeats 127\.0\.0\.01:19001 \(the same replica as 127\.0\.0\.1:19001\): each replica is listed once/],
-    ['one replica as 127.0.0.1 and localhost', entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "localhost:19001"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats localhost:19001 \(the same replica as 127\.0\.0\.1:19001\)/],
-    ['one replica as localhost and [::ffff:127.0.0.1]', entry('{namespace: a, name: a, workspaces: ["localhost:19001", "[::ffff:127.0.0.1]:19001"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats \[::ffff:127\.0\.0\.1\]:19001 \(the same replica as localhost:19001\)/],
-    ['one replica by a name in two cases', entry('{namespace: a, name: a, workspaces: ["Replica.example:80", "replica.example:80"]}'), 'DuplicateWorkspace', /workspaces\[1\] repeats replica\.example:80 \(the same replica as Replica\.example:80\)/],
-    ['broken YAML', 'inferenceSets: [\n  - a', 'InvalidTargetsYaml', /^the targets file is not valid YAML at line 2, column \d+: [^\n]*[^:\n]$/],
+    [
+      'workspace without port',
+      entry('{namespace: default, name: a, workspaces: [127.0.0.1]}'),
+      'InvalidTargets',
+      /^targets entry inferenceSets\[0\]\.workspaces\[0\] is "127.0.0.1": a replica's metrics endpoint as host:port/,
+    ],
+    [
+      'workspace port 0',
+      entry('{namespace: default, name: a, workspaces: ["h:1", "h:0"]}'),
+      'InvalidTargets',
+      /inferenceSets\[0\]\.workspaces\[1\] is "h:0"/,
+    ],
+    [
+      'workspace port too big',
+      entry('{namespace: default, name: a, workspaces: ["h:65536"]}'),
+      'InvalidTargets',
+      /workspaces\[0\] is "h:65536"/,
+    ],
+    [
+      'workspace as URL',
+      entry('{namespace: default, name: a, workspaces: ["http://h:80"]}'),
+      'InvalidTargets',
+      /workspaces\[0\] is "http:\/\/h:80"/,
+    ],
+    [
+      'workspace with a path',
+      entry('{namespace: default, name: a, workspaces: ["h:80/metrics"]}'),
+      'InvalidTargets',
+      /workspaces\[0\] is "h:80\/metrics"/,
+    ],
+    [
+      'workspaces not a list',
+      entry('{namespace: default, name: a, workspaces: "h:80"}'),
+      'InvalidTargets',
+      /workspaces is "h:80": one host:port per replica/,
+    ],
+    [
+      'bad allowed namespace',
+      entry('{namespace: default, name: a, workspaces: [], allowedNamespaces: ["team b"]}'),
+      'InvalidTargets',
+      /allowedNamespaces\[0\] is "team b": a namespace name, or "\*"/,
+    ],
+    [
+      'wildcard inside a name',
+      entry('{namespace: default, name: a, workspaces: [], allowedNamespaces: ["team-*"]}'),
+      'InvalidTargets',
+      /allowedNamespaces\[0\] is "team-\*"/,
+    ],
+    [
+      'second entry bad',
+      'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: b, name: b, workspaces: [x]}\n',
+      'InvalidTargets',
+      /inferenceSets\[1\]\.workspaces\[0\] is "x"/,
+    ],
+    [
+      'duplicate InferenceSet',
+      'inferenceSets:\n  - {namespace: a, name: a, workspaces: []}\n  - {namespace: a, name: a, workspaces: []}\n',
+      'DuplicateInferenceSet',
+      /^targets entry inferenceSets\[1\] repeats InferenceSet a\/a of inferenceSets\[0\]/,
+    ],
+    [
+      'duplicate workspace',
+      entry('{namespace: a, name: a, workspaces: ["h:1", "h:2", "h:1"]}'),
+      'DuplicateWorkspace',
+      /^targets entry inferenceSets\[0\]\.workspaces\[2\] repeats h:1/,
+    ],
+    [
+      'one replica as 127.0.0.1 and 127.0.0.01',
+      entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "127.0.0.01:19001"]}'),
+      'DuplicateWorkspace',
+      /^targets entry inferenceSets\[0\]\.workspaces\[1\] repeats 127\.0\.0\.01:19001 \(the same replica as 127\.0\.0\.1:19001\): each replica is listed once/,
+    ],
+    [
+      'one replica as 127.0.0.1 and localhost',
+      entry('{namespace: a, name: a, workspaces: ["127.0.0.1:19001", "localhost:19001"]}'),
+      'DuplicateWorkspace',
+      /workspaces\[1\] repeats localhost:19001 \(the same replica as 127\.0\.0\.1:19001\)/,
+    ],
+    [
+      'one replica as localhost and [::ffff:127.0.0.1]',
+      entry('{namespace: a, name: a, workspaces: ["localhost:19001", "[::ffff:127.0.0.1]:19001"]}'),
+      'DuplicateWorkspace',
+      /workspaces\[1\] repeats \[::ffff:127\.0\.0\.1\]:19001 \(the same replica as localhost:19001\)/,
+    ],
+    [
+      'one replica by a name in two cases',
+      entry('{namespace: a, name: a, workspaces: ["Replica.example:80", "replica.example:80"]}'),
+      'DuplicateWorkspace',
+      /workspaces\[1\] repeats replica\.example:80 \(the same replica as Replica\.example:80\)/,
+    ],
+    [
+      'broken YAML',
+      'inferenceSets: [\n  - a',
+      'InvalidTargetsYaml',
+      /^the targets file is not valid YAML at line 2, column \d+: [^\n]*[^:\n]$/,
+    ],
     [
       'an unclosed flow sequence, with the line that breaks it',
       'inferenceSets:\n  - namespace: a\n    name: b\n    workspaces: [x:1\n  - c\n',
@@ -164,7 +264,9 @@ describe('startStaticDiscovery', () => {
       expect(discovery.lookup('team-b', 'llama.v3')).toBeUndefined();
 
       await writeFile(file, 'inferenceSets: [ broken');
-      await eventually('the bad edit to be logged', () => lines.some((line) => line['msg'] === 'targets file rejected: keeping the last good targets'));
+      await eventually('the bad edit to be logged', () =>
+        lines.some((line) => line['msg'] === 'targets file rejected: keeping the last good targets'),
+      );
       expect(discovery.lookup('default', 'phi-4')?.workspaces).toEqual([{ name: '127.0.0.1:9003', address: '127.0.0.1:9003' }]);
       const reloaded = await discovery.reload();
       expect(reloaded.ok).toBe(false);
