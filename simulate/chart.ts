@@ -157,29 +157,13 @@ export function replicasOption(runs: readonly PolicyRun[], context: ChartContext
     nameTextStyle: { color: '#374151', align: 'left', padding: [0, 0, 0, -40] },
   });
   return {
-    animation: false,
-    backgroundColor: '#ffffff',
-    textStyle: { fontFamily: FONT },
-    title: {
-      text: context.title,
-      subtext:
-        'solid: replicas   dashed: replicas serving   dotted: HPA aim (within bounds)' +
+    ...frame(
+      context.title,
+      'solid: replicas   dashed: replicas serving   dotted: HPA aim (within bounds)' +
         (closed ? "   grey: load, in replicas' worth of capacity" : ''),
-      left: 12,
-      top: 8,
-      itemGap: 6,
-      textStyle: { fontSize: 16, fontWeight: 'bold', color: '#111827', fontFamily: FONT },
-      subtextStyle: { fontSize: 12, color: '#4b5563', fontFamily: FONT },
-    },
-    legend: {
-      top: 10,
-      right: 28,
-      itemWidth: 24,
-      itemHeight: 10,
-      itemGap: 24,
-      textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT },
-      data: [...runs.map((run) => run.policy), ...(closed ? [loadName, sloName] : [])],
-    },
+      16,
+      [...runs.map((run) => run.policy), ...(closed ? [loadName, sloName] : [])],
+    ),
     grid: grids,
     xAxis: grids.map((_, index) => timeAxis(index, extent, index === grids.length - 1)),
     yAxis: [
@@ -241,27 +225,12 @@ export function metricOption(runs: readonly PolicyRun[], metric: string, extent:
     );
   });
   return {
-    animation: false,
-    backgroundColor: '#ffffff',
-    textStyle: { fontFamily: FONT },
-    title: {
-      text: `${metric}: value per replica against the threshold`,
-      subtext: "solid: the scaler's answer divided by the replicas   dashed: the policy's threshold",
-      left: 12,
-      top: 8,
-      itemGap: 6,
-      textStyle: { fontSize: 14, fontWeight: 'bold', color: '#111827', fontFamily: FONT },
-      subtextStyle: { fontSize: 12, color: '#4b5563', fontFamily: FONT },
-    },
-    legend: {
-      top: 10,
-      right: 28,
-      itemWidth: 24,
-      itemHeight: 10,
-      itemGap: 24,
-      textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT },
-      data: runs.map((run) => run.policy),
-    },
+    ...frame(
+      `${metric}: value per replica against the threshold`,
+      "solid: the scaler's answer divided by the replicas   dashed: the policy's threshold",
+      14,
+      runs.map((run) => run.policy),
+    ),
     grid: { left: 64, right: 28, top: 80, bottom: 52 },
     xAxis: timeAxis(0, extent, true),
     yAxis: { type: 'log', min: QUEUE_FLOOR, logBase: 10, splitLine: { lineStyle: { color: '#e5e7eb' } } },
@@ -283,4 +252,31 @@ export function renderSvg(option: Option, width: number, height: number): string
   } finally {
     chart.dispose();
   }
+}
+
+/** What every chart of the report shares: a white page, the title and subtitle, the legend. */
+function frame(title: string, subtitle: string, titleSize: number, legend: readonly string[]) {
+  return {
+    animation: false,
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: FONT },
+    title: {
+      text: title,
+      subtext: subtitle,
+      left: 12,
+      top: 8,
+      itemGap: 6,
+      textStyle: { fontSize: titleSize, fontWeight: 'bold', color: '#111827', fontFamily: FONT },
+      subtextStyle: { fontSize: 12, color: '#4b5563', fontFamily: FONT },
+    },
+    legend: {
+      top: 10,
+      right: 28,
+      itemWidth: 24,
+      itemHeight: 10,
+      itemGap: 24,
+      textStyle: { fontSize: 12, color: '#111827', fontFamily: FONT },
+      data: [...legend],
+    },
+  };
 }
