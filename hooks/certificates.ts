@@ -7,7 +7,7 @@ import { recentKeys } from '../lib/recent-keys.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { validateCertificatesCustomize, validateCertificatesSync } from '../schemas/certificates-request.js';
 import type { RelatedResourceRule } from './customize.js';
-import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
+import { objectsOfKind, unattached, type KubeObject, type ObjectMap } from './objects.js';
 
 /**
  * `POST /certificates/sync`: a DecoratorController hook (v2) over the scaler's gRPC
@@ -76,15 +76,7 @@ export function syncCertificates(
   // Renewing what Metacontroller cannot write would issue a new CA on every sync and report
   // certificates that do not exist.
   const names = Object.values(SECRET_NAMES);
-  const inNamespace = (secret: KubeObject) => secret.metadata.namespace === namespace;
-  const attached = new Set(
-    objectsOfKind(attachments, 'Secret', '')
-      .filter(inNamespace)
-      .map((secret) => secret.metadata.name),
-  );
-  const foreign = objectsOfKind(related, 'Secret', '')
-    .filter(inNamespace)
-    .find((secret) => names.includes(secret.metadata.name) && !attached.has(secret.metadata.name));
+  const foreign = unattached(attachments, related, 'Secret', '', namespace).find((secret) => names.includes(secret.metadata.name));
   if (foreign) {
     return fail(
       'SecretConflict',

@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../schemas/annotations.js';
-import { objectsOfKind, type KubeObject, type ObjectMap } from './objects.js';
+import { unattached, type KubeObject, type ObjectMap } from './objects.js';
 import { MANAGER } from './render.js';
 
 /** KEDA skips an HPA carrying this annotation with "false" when it checks who drives a workload. */
@@ -26,16 +26,9 @@ export function conflictingAutoscaler(
   related: ObjectMap | undefined,
 ): string | undefined {
   const { name, namespace } = inferenceSet.metadata;
-  const inNamespace = (object: KubeObject) => object.metadata.namespace === namespace;
-  const ours = new Set(
-    objectsOfKind(attached, 'ScaledObject', 'keda.sh')
-      .filter(inNamespace)
-      .map((object) => object.metadata.name),
+  const scaledObject = unattached(attached, related, 'ScaledObject', 'keda.sh', namespace).find(
+    (object) => object.metadata.name === name || targets(object, inferenceSet),
   );
-
-  const scaledObject = objectsOfKind(related, 'ScaledObject', 'keda.sh')
-    .filter(inNamespace)
-    .find((object) => !ours.has(object.metadata.name) && (object.metadata.name === name || targets(object, inferenceSet)));
   if (scaledObject) {
     const found = scaledObject.metadata.name;
     const relation = found === name ? 'has the name of ours' : `targets InferenceSet ${name}`;
@@ -49,9 +42,9 @@ export function conflictingAutoscaler(
     );
   }
 
-  const hpa = objectsOfKind(related, 'HorizontalPodAutoscaler', 'autoscaling')
-    .filter(inNamespace)
-    .find((object) => targets(object, inferenceSet) && !madeForOurs(object, name) && !skippedByKeda(object));
+  const hpa = unattached(attached, related, 'HorizontalPodAutoscaler', 'autoscaling', namespace).find(
+    (object) => targets(object, inferenceSet) && !madeForOurs(object, name) && !skippedByKeda(object),
+  );
   if (hpa) {
     return (
       `HorizontalPodAutoscaler ${namespace}/${hpa.metadata.name} targets InferenceSet ${name}; KEDA refuses a ScaledObject ` +

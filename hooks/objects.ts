@@ -36,6 +36,26 @@ export function objectsOfKind(map: ObjectMap | undefined, kind: string, group: s
     );
 }
 
+/**
+ * Related objects of a kind in a namespace that are not attached to the parent: what a
+ * DecoratorController never adopts (its Create fails with AlreadyExists and is swallowed).
+ */
+export function unattached(
+  attached: ObjectMap | undefined,
+  related: ObjectMap | undefined,
+  kind: string,
+  group: string,
+  namespace: string | undefined,
+): KubeObject[] {
+  const inNamespace = (object: KubeObject) => object.metadata.namespace === namespace;
+  const ours = new Set(
+    objectsOfKind(attached, kind, group)
+      .filter(inNamespace)
+      .map((object) => object.metadata.name),
+  );
+  return objectsOfKind(related, kind, group).filter((object) => inNamespace(object) && !ours.has(object.metadata.name));
+}
+
 /** `Secret.v1` is core; `ScaledObject.keda.sh/v1alpha1` is group keda.sh. */
 function sameKind(key: string, kind: string, group: string): boolean {
   const dot = key.indexOf('.');
