@@ -1,19 +1,10 @@
 import { readCompositePolicy } from '../../hooks/composite.js';
 import { formula } from '../../hooks/render-composite.js';
 import { evaluateFormula, type Branch } from '../../dev/formula.js';
+import { TWO_METRICS } from '../hooks/upstream-annotations.js';
 
-const metrics = `
-- name: vllm:num_requests_waiting
-  type: gauge
-  upthreshold: 10
-  downthreshold: 2
-- name: vllm:request_queue_time_seconds
-  type: histogram
-  upthreshold: 1.5
-  downthreshold: 0.5
-`;
 const policyOf = (combine: string) => {
-  const policy = readCompositePolicy({ 'scaledobject.kaito.sh/metrics': metrics, 'scaledobject.kaito.sh/combinepolicy': combine });
+  const policy = readCompositePolicy({ 'scaledobject.kaito.sh/metrics': TWO_METRICS, 'scaledobject.kaito.sh/combinepolicy': combine });
   if (!policy.ok) throw new Error(policy.problem.message);
   return policy.value;
 };

@@ -103,6 +103,27 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * The HPA KEDA made for a ScaledObject, once it exists, checked to carry the rendered bounds and
+ * behavior: tolerances included (HPAConfigurableTolerance is on from Kubernetes 1.35), plus the
+ * API server's default selectPolicy.
+ */
+async function hpaAsRendered(name: string, rendered: KubeObject): Promise<{ spec: Record<string, unknown> }> {
+  await eventually('HPA created', async () => (await get(hpaPath(name))) !== undefined, 60_000);
+  const hpa = (await get(hpaPath(name))) as { spec: Record<string, unknown> };
+  const spec = rendered.spec as {
+    minReplicaCount: number;
+    maxReplicaCount: number;
+    advanced: { horizontalPodAutoscalerConfig: { behavior: Record<'scaleUp' | 'scaleDown', Record<string, unknown>> } };
+  };
+  const { scaleUp, scaleDown } = spec.advanced.horizontalPodAutoscalerConfig.behavior;
+  expect(hpa.spec['minReplicas']).toBe(spec.minReplicaCount);
+  expect(hpa.spec['maxReplicas']).toBe(spec.maxReplicaCount);
+  const defaulted = { selectPolicy: 'Max' };
+  expect(hpa.spec['behavior']).toEqual({ scaleUp: { ...scaleUp, ...defaulted }, scaleDown: { ...scaleDown, ...defaulted } });
+  return hpa;
+}
+
 describe("KEDA's operator with the rendered ScaledObject", () => {
   it('marks it Ready', async () => {
     await eventually('Ready condition True', async () => (await condition('Ready'))?.status === 'True', 120_000).catch((error: Error) => {
@@ -111,20 +132,8 @@ describe("KEDA's operator with the rendered ScaledObject", () => {
   }, 150_000);
 
   it('creates the HPA with the metric, bounds and behavior we rendered', async () => {
-    await eventually('HPA created', async () => (await get(hpaPath(NAME))) !== undefined, 60_000);
-    const hpa = (await get(hpaPath(NAME))) as { spec: Record<string, unknown> };
-    const spec = sent.spec as {
-      minReplicaCount: number;
-      maxReplicaCount: number;
-      advanced: { horizontalPodAutoscalerConfig: { behavior: Record<'scaleUp' | 'scaleDown', Record<string, unknown>> } };
-    };
-    const { scaleUp, scaleDown } = spec.advanced.horizontalPodAutoscalerConfig.behavior;
+    const hpa = await hpaAsRendered(NAME, sent);
     expect(hpa.spec['scaleTargetRef']).toEqual({ apiVersion: 'kaito.sh/v1beta1', kind: 'InferenceSet', name: NAME });
-    expect(hpa.spec['minReplicas']).toBe(spec.minReplicaCount);
-    expect(hpa.spec['maxReplicas']).toBe(spec.maxReplicaCount);
-    // As rendered, tolerances included (HPAConfigurableTolerance is on from Kubernetes 1.35), plus the API server's default selectPolicy.
-    const defaulted = { selectPolicy: 'Max' };
-    expect(hpa.spec['behavior']).toEqual({ scaleUp: { ...scaleUp, ...defaulted }, scaleDown: { ...scaleDown, ...defaulted } });
     expect(hpa.spec['metrics']).toEqual([
       {
         type: 'External',
@@ -157,18 +166,7 @@ describe("KEDA's operator with a rendered composite ScaledObject", () => {
   }, 150_000);
 
   it("creates the HPA with the formula's one metric, target 1 as a Value, and the rendered bounds and behavior", async () => {
-    await eventually('HPA created', async () => (await get(hpaPath(COMPOSITE))) !== undefined, 60_000);
-    const hpa = (await get(hpaPath(COMPOSITE))) as { spec: Record<string, unknown> };
-    const spec = sentComposite.spec as {
-      minReplicaCount: number;
-      maxReplicaCount: number;
-      advanced: { horizontalPodAutoscalerConfig: { behavior: Record<'scaleUp' | 'scaleDown', Record<string, unknown>> } };
-    };
-    const { scaleUp, scaleDown } = spec.advanced.horizontalPodAutoscalerConfig.behavior;
-    expect(hpa.spec['minReplicas']).toBe(spec.minReplicaCount);
-    expect(hpa.spec['maxReplicas']).toBe(spec.maxReplicaCount);
-    const defaulted = { selectPolicy: 'Max' };
-    expect(hpa.spec['behavior']).toEqual({ scaleUp: { ...scaleUp, ...defaulted }, scaleDown: { ...scaleDown, ...defaulted } });
+    const hpa = await hpaAsRendered(COMPOSITE, sentComposite);
     // KEDA's composite metric (apis/keda/v1alpha1 CompositeMetricName) replaces the triggers' own.
     expect(hpa.spec['metrics']).toEqual([
       {

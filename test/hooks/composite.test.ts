@@ -5,22 +5,11 @@ import { sync } from '../../hooks/sync.js';
 import { crdValidator } from '../support/crd-schema.js';
 import { inferenceSet, objectMap, scaledObject } from './builders.js';
 import { hooksApp } from './hooks-app.js';
+import { TWO_METRICS } from './upstream-annotations.js';
 
 const config = { scalerAddress: 'keda-kaito-scaler-svc.keda.svc.cluster.local:10450', triggerAuthentication: 'keda-kaito-scaler-creds' };
 const validateScaledObject = crdValidator('keda.sh_scaledobjects.yaml', 'ScaledObject', 'v1alpha1');
 const ours = scaledObject('phi-4-mini', { 'scaledobject.kaito.sh/managed-by': 'keda-kaito-scaler' });
-
-/** Upstream v0.6.2's two-metric annotation (pkg/scaledobject/provisioner_test.go). */
-const TWO_METRICS = `
-- name: vllm:num_requests_waiting
-  type: gauge
-  upthreshold: 10
-  downthreshold: 2
-- name: vllm:request_queue_time_seconds
-  type: histogram
-  upthreshold: 1.5
-  downthreshold: 0.5
-`;
 
 function composite(metrics: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
   return {
